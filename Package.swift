@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers, bottom up:
+//   CLMDB     — the C library (Debian's liblmdb-dev), found through pkg-config.
+//   LMDB      — the only Swift code that calls `mdb_*`: environments, closure-scoped
+//               transactions, databases, cursors, one typed error.
+//   EventLog  — a generic append-only, hash-chained event log on LMDB: positions,
+//               streams, idempotent appends, inline projections. No welfare words.
+let package = Package(
+    name: "ansinh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "LMDB", targets: ["LMDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // A small program the tests start as a separate process: it appends in a
+        // loop and reports every acknowledged position (crash and concurrency tests).
+        .executableTarget(name: "ansinh-logstress", dependencies: ["EventLog"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress"]),
+    ]
+)

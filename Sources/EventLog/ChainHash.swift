@@ -1,0 +1,71 @@
+import Crypto
+
+/// A SHA-256 digest in the hash chain: an event's `hash`, or the `prevHash` it continues from.
+public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
+    public static let byteCount = 32
+    /// The chain starts from 32 zero bytes.
+    public static let genesis = ChainHash(storage: SIMD32(repeating: 0))
+
+    var storage: SIMD32<UInt8>
+
+    init(storage: SIMD32<UInt8>) {
+        self.storage = storage
+    }
+
+    /// Reads 32 bytes; `bytes` must hold at least that many.
+    init(bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count >= Self.byteCount)
+        storage = bytes.loadUnaligned(as: SIMD32<UInt8>.self)
+    }
+
+    /// The SHA-256 digest of `bytes`.
+    static func digest(of bytes: UnsafeRawBufferPointer) -> ChainHash {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize().withUnsafeBytes { ChainHash(bytes: $0) }
+    }
+
+    /// Parses 64 lowercase or uppercase hexadecimal digits.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 2 * Self.byteCount else { return nil }
+        var storage = SIMD32<UInt8>(repeating: 0)
+        for index in 0..<Self.byteCount {
+            guard let high = hexValue(digits[2 * index]), let low = hexValue(digits[2 * index + 1]) else { return nil }
+            storage[index] = high << 4 | low
+        }
+        self.storage = storage
+    }
+
+    /// 64 lowercase hexadecimal digits.
+    public var hex: String {
+        var text = ""
+        text.reserveCapacity(2 * Self.byteCount)
+        let alphabet = Array("0123456789abcdef".unicodeScalars)
+        for index in 0..<Self.byteCount {
+            text.unicodeScalars.append(alphabet[Int(storage[index] >> 4)])
+            text.unicodeScalars.append(alphabet[Int(storage[index] & 0x0f)])
+        }
+        return text
+    }
+
+    public var description: String { hex }
+
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: storage) { Array($0) }
+    }
+
+    func write(to destination: UnsafeMutableRawBufferPointer) {
+        precondition(destination.count >= Self.byteCount)
+        destination.storeBytes(of: storage, as: SIMD32<UInt8>.self)
+    }
+}
+
+private func hexValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+    default: return nil
+    }
+}

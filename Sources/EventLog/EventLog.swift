@@ -1,0 +1,231 @@
+import Foundation
+import LMDB
+
+/// An append-only, hash-chained event log in one LMDB store.
+///
+/// Every event gets the next global position (1, 2, 3, … with no gaps), a version in
+/// its stream, the instant it was recorded, and a SHA-256 hash over the previous
+/// hash and its own canonical bytes. Appends are idempotent by event id, checked
+/// against the stream's expected version, and atomic per write transaction.
+///
+/// ```swift
+/// let log = try EventLog(path: "ansinh-data")
+/// let result = try log.append(
+///     [NewEvent(type: "FundOpened", data: .object(["fundId": .text("khuyen-hoc")]))],
+///     to: "fund-khuyen-hoc", expecting: .noStream, actor: "clerk")
+/// ```
+///
+/// Several processes may use one store at once: LMDB serialises their write
+/// transactions, and readers never block the writer.
+public final class EventLog: Sendable {
+    /// The store format this program writes and reads; a store with a higher one is refused.
+    public static let formatVersion: UInt32 = 1
+
+    public let path: String
+    public let options: Options
+    public let environment: Environment
+    let databases: Databases
+    let projections: [any InlineProjection]
+
+    /// How a log is opened. Limits are checked where data enters.
+    public struct Options: Sendable {
+        public var environment = Environment.Options()
+        /// Create the folder and the store when they do not exist.
+        public var createIfMissing = true
+        /// Where `recordedAt` comes from; the log never lets it go backwards.
+        public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
+        public var limits = Limits()
+
+        public init() {}
+    }
+
+    /// Named maximums, units last.
+    public struct Limits: Sendable {
+        public var typeBytesMax = 128
+        public var streamBytesMax = 256
+        public var recordedByBytesMax = 256
+        public var dataBytesMax = 64 * 1024
+        /// Events one write transaction may append.
+        public var transactionEventCountMax = 1_000_000
+
+        public init() {}
+    }
+
+    struct Databases: Sendable {
+        /// position (native u64, `MDB_INTEGERKEY`) → event record.
+        let events: Database
+        /// event id (16 bytes) → position (native u64).
+        let eventIds: Database
+        /// stream ‖ 0x00 ‖ version (big-endian u64) → position (native u64).
+        let streams: Database
+        /// Store-wide settings, such as the format version.
+        let meta: Database
+        /// projection or subscriber name → last position applied (native u64).
+        let checkpoints: Database
+    }
+
+    static let formatKey = "format"
+    static let createdAtKey = "createdAt"
+
+    /// Opens the store at `path`, creating it if allowed, and brings each inline
+    /// projection `makeProjections` returns up to the log's head.
+    ///
+    /// - Throws: ``LogError/storeNotFound(path:)``, ``LogError/unsupportedStoreFormat(found:supported:)``,
+    ///   ``LogError/notAStore(path:)``, or ``LMDBError`` when the files cannot be used.
+    public init(
+        path: String, options: Options = Options(),
+        projections makeProjections: (ProjectionSetup) throws -> [any InlineProjection] = { _ in [] }
+    ) throws {
+        self.path = path
+        self.options = options
+        try Self.prepareFolder(path: path, create: options.createIfMissing && !options.environment.readOnly)
+        let environment = try Environment(path: path, options: options.environment)
+        self.environment = environment
+        let readOnly = options.environment.readOnly
+        (databases, projections) = try environment.openingDatabases { transaction in
+            let create: Database.Flags = readOnly ? [] : .create
+            func open(_ name: String, _ flags: Database.Flags = []) throws -> Database {
+                do {
+                    return try transaction.openDatabase(name, flags: flags.union(create))
+                } catch LMDBError.notFound {
+                    throw LogError.notAStore(path: path)
+                }
+            }
+            let meta = try open("meta")
+            try Self.checkFormat(meta: meta, in: transaction, clock: options.clock)
+            let databases = Databases(
+                events: try open("events", .integerKey), eventIds: try open("event-ids"),
+                streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"))
+            let projections = try makeProjections(ProjectionSetup(transaction: transaction))
+            precondition(
+                Set(projections.map(\.name)).count == projections.count, "two inline projections share a name")
+            return (databases, projections)
+        }
+        if !readOnly && !projections.isEmpty {
+            try write(actor: "") { _ in }  // a writer catches lagging projections up on start
+        }
+    }
+
+    private static func prepareFolder(path: String, create: Bool) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw LogError.storeNotAFolder(path: path) }
+            return
+        }
+        guard create else { throw LogError.storeNotFound(path: path) }
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    private static func checkFormat(meta: Database, in transaction: Transaction, clock: () -> Timestamp) throws {
+        if let stored = try transaction.get(meta, formatKey) {
+            guard stored.count == 4 else { throw LogError.unsupportedStoreFormat(found: UInt32.max, supported: formatVersion) }
+            let found = stored.loadBigEndian(fromByteOffset: 0, as: UInt32.self)
+            guard found <= formatVersion else {
+                throw LogError.unsupportedStoreFormat(found: found, supported: formatVersion)
+            }
+            return
+        }
+        guard let writable = transaction as? WriteTransaction else { return }
+        var format: [UInt8] = []
+        EventRecord.appendBigEndian(formatVersion, to: &format)
+        try writable.put(meta, key: formatKey, value: format)
+        try writable.put(meta, key: createdAtKey, value: clock().iso8601)
+    }
+
+    /// Runs `body` in a read snapshot of the log; everything it reads is consistent
+    /// with one head. Views it is given are valid only inside it.
+    public func read<Result>(_ body: (LogReader) throws -> Result) throws -> Result {
+        try environment.read { transaction in
+            try body(LogReader(transaction: transaction, databases: databases))
+        }
+    }
+
+    /// Runs `body` in one write transaction: every event it appends, and everything
+    /// inline projections and `body` write, commit together when it returns, or
+    /// not at all when it throws.
+    ///
+    /// `body` may run more than once (when the store's map must grow), so it must
+    /// have no effect outside the transaction.
+    /// - Parameter actor: who records the events (`recordedBy`).
+    public func write<Result>(actor: String, _ body: (LogWriter) throws -> Result) throws -> Result {
+        try environment.write { transaction in
+            let writer = try LogWriter(log: self, transaction: transaction, actor: actor)
+            let result = try body(writer)
+            try writer.finish()
+            return result
+        }
+    }
+
+    /// Appends `events` to `stream` in one transaction; see ``LogWriter/append(_:to:expecting:)``.
+    @discardableResult
+    public func append(
+        _ events: [NewEvent], to stream: String, expecting expected: ExpectedVersion = .any, actor: String
+    ) throws -> AppendResult {
+        try write(actor: actor) { try $0.append(events, to: stream, expecting: expected) }
+    }
+
+    /// The last position and its hash, in one read.
+    public func head() throws -> LogHead {
+        try read { try $0.head() }
+    }
+
+    /// The instant the store was created, as written in it.
+    public func createdAt() throws -> Timestamp? {
+        try read { reader in
+            guard let raw = try reader.transaction.get(databases.meta, Self.createdAtKey) else { return nil }
+            return Timestamp(iso8601: String(decoding: raw, as: UTF8.self))
+        }
+    }
+}
+
+/// The end of the log: its last position (0 when empty) and that event's hash
+/// (``ChainHash/genesis`` when empty).
+public struct LogHead: Hashable, Sendable {
+    public var position: UInt64
+    public var hash: ChainHash
+    public var recordedAt: Timestamp
+
+    public static let empty = LogHead(position: 0, hash: .genesis, recordedAt: Timestamp(microsecondsSince1970: 0))
+}
+
+/// An event to append. Its data must be deterministic CBOR (build it from a ``Payload``).
+public struct NewEvent: Hashable, Sendable {
+    /// Appending an id that is already stored, for the same event, changes nothing.
+    public var eventId: UUID
+    public var type: String
+    public var schemaVersion: UInt32
+    public var data: [UInt8]
+
+    public init(eventId: UUID = UUID(), type: String, schemaVersion: UInt32 = 1, data: Payload) {
+        self.init(eventId: eventId, type: type, schemaVersion: schemaVersion, canonicalData: data.canonicalBytes())
+    }
+
+    /// `canonicalData` is checked on append; non-canonical bytes are refused.
+    public init(eventId: UUID = UUID(), type: String, schemaVersion: UInt32 = 1, canonicalData: [UInt8]) {
+        self.eventId = eventId
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.data = canonicalData
+    }
+}
+
+/// What an append did, event by event.
+public struct AppendResult: Hashable, Sendable {
+    public struct Appended: Hashable, Sendable {
+        public var eventId: UUID
+        public var position: UInt64
+        public var streamVersion: UInt64
+        /// The id was already stored for this same event: nothing was written, and
+        /// `position` is where it was first stored.
+        public var wasAlreadyStored: Bool
+    }
+
+    /// One entry per event given, in order.
+    public var events: [Appended]
+    /// The stream's version after the append.
+    public var streamVersion: UInt64
+
+    /// Every event was already stored: the append changed nothing.
+    public var changedNothing: Bool { events.allSatisfy(\.wasAlreadyStored) }
+}

@@ -1,0 +1,85 @@
+import LMDB
+
+/// A read model folded from the log inside the same write transaction as the events
+/// it folds, so the two always commit together.
+///
+/// The log stores a checkpoint (the last position applied) per projection name in
+/// the same transaction. A projection whose checkpoint lags the head (one added
+/// later, say) is caught up before anything else is appended.
+public protocol InlineProjection: Sendable {
+    /// Names its checkpoint; unique within a store.
+    var name: String { get }
+    /// Folds one event into the projection's databases.
+    func apply(_ event: RecordedEventView, in transaction: WriteTransaction) throws
+    /// Empties the projection's databases, before a rebuild.
+    func removeAll(in transaction: WriteTransaction) throws
+}
+
+/// Lets projections open their databases while the log opens.
+public struct ProjectionSetup {
+    /// The transaction the log opens in (read-only when the store is).
+    public let transaction: Transaction
+
+    /// Opens the named database, creating it unless the store is read-only.
+    public func database(_ name: String, flags: Database.Flags = []) throws -> Database {
+        try transaction.openDatabase(name, flags: transaction.isWritable ? flags.union(.create) : flags)
+    }
+}
+
+extension EventLog {
+    /// Empties every inline projection and folds the whole log into it again, in one
+    /// write transaction: readers see the old projections until it commits, and a
+    /// crash part-way leaves them as they were. Folding is deterministic, so the
+    /// rebuilt databases hold the same bytes as those maintained inline.
+    /// - Parameter progress: called now and then with (events applied, events in all).
+    public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        try environment.write { transaction in
+            let reader = LogReader(transaction: transaction, databases: databases)
+            let head = try reader.head()
+            for projection in projections {
+                try projection.removeAll(in: transaction)
+            }
+            var applied: UInt64 = 0
+            try reader.forEachEvent(from: 1) { event in
+                for projection in projections {
+                    try projection.apply(event, in: transaction)
+                }
+                applied += 1
+                if applied & 0xffff == 0 { progress?(applied, head.position) }
+            }
+            for projection in projections {
+                try transaction.put(databases.checkpoints, key: projection.name, value: head.position)
+            }
+            progress?(applied, head.position)
+        }
+    }
+
+    /// Feeds every event after the checkpoint named `name` to `handle`, in batches of
+    /// at most `batchEventCountMax`, storing the checkpoint after each batch: a reader
+    /// outside the write path (an exporter, a search index) resumes where it stopped.
+    /// Delivery is at least once: after a crash, the last batch may be handed again.
+    /// - Returns: the position the checkpoint now stands at.
+    @discardableResult
+    public func catchUp(
+        checkpoint name: String, batchEventCountMax: Int = 10_000, _ handle: (RecordedEventView) throws -> Void
+    ) throws -> UInt64 {
+        precondition(batchEventCountMax > 0)
+        precondition(!projections.contains { $0.name == name }, "\(name) is an inline projection's checkpoint")
+        var checkpoint = try read { try $0.checkpoint(named: name) }
+        while true {
+            let reached = try read { reader -> UInt64 in
+                var last = checkpoint
+                try reader.forEachEvent(from: checkpoint + 1, limit: batchEventCountMax) { event in
+                    try handle(event)
+                    last = event.position
+                }
+                return last
+            }
+            guard reached > checkpoint else { return checkpoint }
+            try environment.write { transaction in
+                try transaction.put(databases.checkpoints, key: name, value: reached)
+            }
+            checkpoint = reached
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import EventLog
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts `ansinh-logstress` with its standard output going to a file.
+final class StressProcess {
+    let process = Process()
+    let outputPath: String
+
+    init(store: String, stream: String, batches: Int, perBatch: Int, extra: [String] = []) throws {
+        outputPath = store + "-\(stream)-\(UUID().uuidString.prefix(8)).out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.executableURL = productsFolder.appendingPathComponent("ansinh-logstress")
+        process.arguments = [store, stream, String(batches), String(perBatch)] + extra
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Every acknowledged event: position → event id. A line cut short by the kill is not one.
+    func acknowledged() throws -> [UInt64: UUID] {
+        let text = try String(contentsOfFile: outputPath, encoding: .utf8)
+        var acknowledged: [UInt64: UUID] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, fields[0] == "ack", let position = UInt64(fields[1]),
+                let id = UUID(uuidString: String(fields[2]))
+            else { continue }
+            acknowledged[position] = id
+        }
+        return acknowledged
+    }
+}
+
+@Suite("Several processes and crashes", .serialized)
+struct ProcessTests {
+    @Test("a process killed at random moments loses no acknowledged event")
+    func killedWriterLosesNothing() throws {
+        let rounds = Int(ProcessInfo.processInfo.environment["ANSINH_CRASH_ROUNDS"] ?? "") ?? 20
+        let folder = TemporaryFolder()
+        var acknowledged: [UInt64: UUID] = [:]
+        var killedWhileWriting = 0
+        for round in 0..<rounds {
+            let extra = round.isMultiple(of: 3) ? ["--no-sync"] : []
+            let writer = try StressProcess(
+                store: folder.path, stream: "round-\(round)", batches: 1_000_000, perBatch: 1 + round % 4, extra: extra)
+            usleep(useconds_t.random(in: 60_000...250_000))
+            writer.kill()
+            #expect(writer.process.terminationReason == .uncaughtSignal)
+            let acked = try writer.acknowledged()
+            if !acked.isEmpty { killedWhileWriting += 1 }
+            acknowledged.merge(acked) { first, _ in first }
+
+            let log = try openLog(folder)
+            let report = try log.verify()
+            #expect(report.isValid, "round \(round): \(String(describing: report.failure))")
+            #expect(report.head.position >= (acknowledged.keys.max() ?? 0))
+            try log.read { reader throws in
+                for (position, id) in acknowledged {
+                    #expect(try reader.event(at: position)?.eventId == id, "round \(round), position \(position)")
+                }
+            }
+        }
+        #expect(killedWhileWriting >= rounds / 2, "too few kills landed while appending")
+    }
+
+    @Test("two processes append at once: both succeed, positions stay gapless, the chain valid")
+    func concurrentWriters() throws {
+        let folder = TemporaryFolder()
+        _ = try openLog(folder)  // create the store first, so neither writer races to create it
+        let writers = try ["left", "right"].map { stream in
+            try StressProcess(
+                store: folder.path, stream: stream, batches: 150, perBatch: 3, extra: ["--map-bytes", "131072"])
+        }
+        // Readers never wait for the writers: read while they run.
+        var heads: [UInt64] = []
+        do {
+            let log = try openLog(folder) { $0.environment.readOnly = true }
+            while writers.contains(where: { $0.process.isRunning }) {
+                heads.append(try log.head().position)
+                usleep(2_000)
+            }
+        }
+        for writer in writers {
+            writer.process.waitUntilExit()
+            #expect(writer.process.terminationStatus == 0)
+        }
+        #expect(heads == heads.sorted(), "the head never moves backwards")
+        let log = try openLog(folder)
+        let report = try log.verify()
+        #expect(report.isValid, "\(String(describing: report.failure))")
+        #expect(report.head.position == 900)
+        for (writer, stream) in zip(writers, ["left", "right"]) {
+            let acked = try writer.acknowledged()
+            #expect(acked.count == 450)
+            let events = try log.read { try $0.events(inStream: stream) }
+            #expect(events.map(\.streamVersion) == Array(1...450))
+            #expect(Set(events.map(\.position)) == Set(acked.keys))
+            #expect(Dictionary(uniqueKeysWithValues: events.map { ($0.position, $0.eventId) }) == acked)
+        }
+    }
+}
