@@ -2,25 +2,34 @@
 // process while the test kills it or appends too.
 //
 //   ansinh-logstress STORE STREAM BATCHES EVENTS_PER_BATCH [--no-sync] [--map-bytes N]
-//
-// After each committed batch it prints one line per event, `ack POSITION EVENT_ID`,
-// written at once: a printed event is an acknowledged one.
+//       After each committed batch it prints one line per event,
+//       `ack POSITION EVENT_ID`, written at once: a printed event is an acknowledged one.
+//   ansinh-logstress STORE --hold-read [--readers N]
+//       Takes a reader slot, prints `holding HEAD`, and keeps the slot until killed.
 import EventLog
 import Foundation
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 5, let batches = Int(arguments[3]), let perBatch = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: ansinh-logstress STORE STREAM BATCHES EVENTS_PER_BATCH [--no-sync] [--map-bytes N]\n".utf8))
-    exit(64)
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("ansinh-logstress: \(message)\n".utf8))
+    exit(status)
 }
-var options = EventLog.Options()
-if arguments.contains("--no-sync") { options.environment.durability = .bulkLoadNoSync }
-if let index = arguments.firstIndex(of: "--map-bytes"), index + 1 < arguments.count, let bytes = Int(arguments[index + 1]) {
-    options.environment.mapSizeBytesInitial = bytes
+
+func option(_ name: String) -> String? {
+    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
+        return nil
+    }
+    return CommandLine.arguments[index + 1]
 }
-let stream = arguments[2]
-do {
-    let log = try EventLog(path: arguments[1], options: options)
+
+func holdRead(_ log: EventLog) throws -> Never {
+    try log.read { reader in
+        let head = try reader.head()
+        FileHandle.standardOutput.write(Data("holding \(head.position)\n".utf8))
+        while true { sleep(60) }
+    }
+}
+
+func appendBatches(_ log: EventLog, stream: String, batches: Int, perBatch: Int) throws {
     let filler = String(repeating: "x", count: 200)
     for batch in 0..<batches {
         let events = (0..<perBatch).map { index in
@@ -38,7 +47,21 @@ do {
         }
         FileHandle.standardOutput.write(Data(lines.utf8))
     }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: see the comment at the top of main.swift", status: 64) }
+var options = EventLog.Options()
+if arguments.contains("--no-sync") { options.environment.durability = .bulkLoadNoSync }
+if let bytes = option("--map-bytes").flatMap(Int.init) { options.environment.mapSizeBytesInitial = bytes }
+if let count = option("--readers").flatMap(UInt32.init) { options.environment.readerCountMax = count }
+do {
+    let log = try EventLog(path: arguments[1], options: options)
+    if arguments[2] == "--hold-read" { try holdRead(log) }
+    guard arguments.count >= 5, let batches = Int(arguments[3]), let perBatch = Int(arguments[4]) else {
+        fail("usage: see the comment at the top of main.swift", status: 64)
+    }
+    try appendBatches(log, stream: arguments[2], batches: batches, perBatch: perBatch)
 } catch {
-    FileHandle.standardError.write(Data("ansinh-logstress: \(error)\n".utf8))
-    exit(1)
+    fail("\(error)", status: 1)
 }

@@ -12,10 +12,11 @@ final class StressProcess {
     let outputPath: String
 
     init(store: String, stream: String, batches: Int, perBatch: Int, extra: [String] = []) throws {
+        let arguments = stream == "--hold-read" ? [store, stream] : [store, stream, String(batches), String(perBatch)]
         outputPath = store + "-\(stream)-\(UUID().uuidString.prefix(8)).out"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = productsFolder.appendingPathComponent("ansinh-logstress")
-        process.arguments = [store, stream, String(batches), String(perBatch)] + extra
+        process.arguments = arguments + extra
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -111,5 +112,44 @@ struct ProcessTests {
             #expect(Set(events.map(\.position)) == Set(acked.keys))
             #expect(Dictionary(uniqueKeysWithValues: events.map { ($0.position, $0.eventId) }) == acked)
         }
+    }
+}
+
+@Suite("Reader slots and snapshots", .serialized)
+struct ReaderSlotTests {
+    @Test("reader slots left by killed processes are cleared when a store is opened")
+    func staleReaderSlotsCleared() throws {
+        let folder = TemporaryFolder()
+        // This process keeps the store open throughout, so the reader table in the
+        // lock file outlives each child; it has room for 4 readers.
+        let log = try openLog(folder) { $0.environment.readerCountMax = 4 }
+        try log.append([sampleEvent(1)], to: "s", actor: "a")
+        for round in 0..<8 {
+            let holder = try StressProcess(store: folder.path, stream: "--hold-read", batches: 0, perBatch: 0)
+            var waited = 0
+            while try !String(contentsOfFile: holder.outputPath, encoding: .utf8).hasPrefix("holding"), waited < 500 {
+                #expect(holder.process.isRunning, "round \(round): the reader could not take a slot")
+                usleep(10_000)
+                waited += 1
+            }
+            #expect(try String(contentsOfFile: holder.outputPath, encoding: .utf8) == "holding 1\n")
+            holder.kill()
+        }
+        #expect(try log.environment.clearStaleReaders() == 1)
+        #expect(try log.head().position == 1)
+    }
+
+    @Test("a reader keeps its snapshot while the writer commits, and does not block it")
+    func snapshotIsolation() throws {
+        let folder = TemporaryFolder()
+        let log = try openLog(folder)
+        try log.append([sampleEvent(1)], to: "s", actor: "a")
+        try log.read { reader throws in
+            // The writer commits while this snapshot is open.
+            try log.append((2...50).map { sampleEvent($0) }, to: "s", actor: "a")
+            #expect(try reader.head().position == 1)
+            #expect(try reader.event(at: 2) == nil)
+        }
+        #expect(try log.head().position == 50)
     }
 }
