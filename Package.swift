@@ -7,12 +7,15 @@ import PackageDescription
 //               transactions, databases, cursors, one typed error.
 //   EventLog  — a generic append-only, hash-chained event log on LMDB: positions,
 //               streams, idempotent appends, inline projections. No welfare words.
+//   Ledger    — the welfare domain: the event catalogue, the rules every command
+//               passes, and the projections clerks and auditors read. No `mdb_*`.
 let package = Package(
     name: "ansinh",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
@@ -31,10 +34,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "Ledger", dependencies: ["EventLog", "LMDB"]),
         // A small program the tests start as a separate process: it appends in a
         // loop and reports every acknowledged position (crash and concurrency tests).
         .executableTarget(name: "ansinh-logstress", dependencies: ["EventLog"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventLog", "LMDB"]),
     ]
 )

@@ -9,10 +9,17 @@ import LMDB
 public protocol InlineProjection: Sendable {
     /// Names its checkpoint; unique within a store.
     var name: String { get }
-    /// Folds one event into the projection's databases.
-    func apply(_ event: RecordedEventView, in transaction: WriteTransaction) throws
+    /// Folds one event into the projection's databases. `context` also reads the log
+    /// as the transaction sees it (to look up an event a reversal names, say).
+    func apply(_ event: RecordedEventView, in context: ProjectionContext) throws
     /// Empties the projection's databases, before a rebuild.
     func removeAll(in transaction: WriteTransaction) throws
+}
+
+/// What an inline projection works in: the write transaction and a reader of the log in it.
+public struct ProjectionContext {
+    public let transaction: WriteTransaction
+    public let log: LogReader
 }
 
 /// Lets projections open their databases while the log opens.
@@ -35,6 +42,7 @@ extension EventLog {
     public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         try environment.write { transaction in
             let reader = LogReader(transaction: transaction, databases: databases)
+            let context = ProjectionContext(transaction: transaction, log: reader)
             let head = try reader.head()
             for projection in projections {
                 try projection.removeAll(in: transaction)
@@ -42,7 +50,7 @@ extension EventLog {
             var applied: UInt64 = 0
             try reader.forEachEvent(from: 1) { event in
                 for projection in projections {
-                    try projection.apply(event, in: transaction)
+                    try projection.apply(event, in: context)
                 }
                 applied += 1
                 if applied & 0xffff == 0 { progress?(applied, head.position) }

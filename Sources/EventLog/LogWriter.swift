@@ -146,8 +146,9 @@ public final class LogWriter {
         if !log.projections.isEmpty {
             try record.withUnsafeBytes { bytes in
                 let view = try RecordedEventView(record: bytes)
+                let context = ProjectionContext(transaction: transaction, log: reader)
                 for projection in log.projections {
-                    try projection.apply(view, in: transaction)
+                    try projection.apply(view, in: context)
                 }
             }
         }
@@ -161,8 +162,9 @@ public final class LogWriter {
         for projection in log.projections {
             let checkpoint = try reader.checkpoint(named: projection.name)
             guard checkpoint < head.position else { continue }
+            let context = ProjectionContext(transaction: transaction, log: reader)
             try reader.forEachEvent(from: checkpoint + 1) { event in
-                try projection.apply(event, in: transaction)
+                try projection.apply(event, in: context)
             }
             try transaction.put(log.databases.checkpoints, key: projection.name, value: head.position)
         }

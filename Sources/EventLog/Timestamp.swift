@@ -61,7 +61,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
+public func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
     let shiftedYear = month <= 2 ? year - 1 : year
     let era = shiftedYear.floorDivided(by: 400)
     let yearOfEra = shiftedYear - era * 400
@@ -71,7 +71,7 @@ func daysSince1970(year: Int64, month: Int64, day: Int64) -> Int64 {
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01.
-func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+public func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
     let shifted = days + 719_468
     let era = shifted.floorDivided(by: 146_097)
     let dayOfEra = shifted - era * 146_097
@@ -90,7 +90,7 @@ private func padded(_ value: Int64, _ width: Int) -> String {
 
 extension Int64 {
     /// Division rounding toward negative infinity.
-    func floorDivided(by divisor: Int64) -> Int64 {
+    public func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

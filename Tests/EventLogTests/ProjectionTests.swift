@@ -12,7 +12,8 @@ struct TypeCounter: InlineProjection {
         counts = try setup.database("test-type-counts")
     }
 
-    func apply(_ event: RecordedEventView, in transaction: WriteTransaction) throws {
+    func apply(_ event: RecordedEventView, in context: ProjectionContext) throws {
+        let transaction = context.transaction
         let type = event.type
         var current = try transaction.get(counts, type)?.loadNativeUInt64() ?? 0
         current += 1

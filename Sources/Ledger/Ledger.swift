@@ -1,0 +1,163 @@
+import EventLog
+import Foundation
+import LMDB
+
+/// A ward's welfare ledger: the event log, the rules every command passes, and the
+/// projections clerks and auditors read.
+///
+/// ```swift
+/// let ledger = try Ledger(path: "ansinh-data")
+/// try ledger.record(
+///     [LedgerCommand(.fundOpened(FundOpened(fundId: "khuyen-hoc", name: "Quỹ Khuyến học", openedOn: LocalDate("2024-01-01")!)))],
+///     actor: "lan")
+/// ```
+public final class Ledger: Sendable {
+    public let log: EventLog
+    let projection: LedgerProjection
+
+    /// Opens (or creates) the ledger's store at `path`.
+    /// - Throws: `LogError` or `LMDBError` when the store cannot be used.
+    public init(path: String, options: EventLog.Options = EventLog.Options()) throws {
+        nonisolated(unsafe) var made: LedgerProjection?
+        log = try EventLog(path: path, options: options) { setup in
+            let projection = try LedgerProjection(setup)
+            made = projection
+            return [projection]
+        }
+        projection = made!
+    }
+
+    /// Records `commands` as one batch: each is checked against the rules in order
+    /// (a later one sees the effects of earlier ones), then all are appended in one
+    /// write transaction, or none when any is refused.
+    ///
+    /// A command whose event id is already stored, for the same event, is not
+    /// recorded again: its entry says `wasAlreadyStored` (safe retries).
+    /// - Throws: ``CommandRejected`` naming the command and its ``RuleViolation``,
+    ///   ``FieldError`` or `LogError`; `LMDBError` for a store problem.
+    @discardableResult
+    public func record(_ commands: [LedgerCommand], actor: String) throws -> [RecordedEntry] {
+        var prepared: [(event: LedgerEvent, eventId: UUID)] = []
+        prepared.reserveCapacity(commands.count)
+        for (index, command) in commands.enumerated() {
+            var event = command.event
+            do {
+                try event.normalise(FieldChecker(eventType: event.type.rawValue))
+            } catch {
+                throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
+            }
+            prepared.append((event, command.eventId ?? UUID()))
+        }
+        return try log.write(actor: actor) { writer in
+            let tables = LedgerTables(transaction: writer.transaction, databases: projection.databases)
+            var entries: [RecordedEntry] = []
+            entries.reserveCapacity(prepared.count)
+            for (index, command) in prepared.enumerated() {
+                do {
+                    entries.append(try execute(command.event, eventId: command.eventId, writer: writer, tables: tables))
+                } catch let error as RuleViolation {
+                    throw CommandRejected(index: index, eventType: command.event.type.rawValue, reason: error)
+                } catch let error as LogError {
+                    throw CommandRejected(index: index, eventType: command.event.type.rawValue, reason: error)
+                } catch let error as MoneyOverflow {
+                    throw CommandRejected(
+                        index: index, eventType: command.event.type.rawValue, reason: RuleViolation.amountOverflow(error))
+                }
+            }
+            return entries
+        }
+    }
+
+    private func execute(_ event: LedgerEvent, eventId: UUID, writer: LogWriter, tables: LedgerTables) throws
+        -> RecordedEntry
+    {
+        let newEvent = NewEvent(
+            eventId: eventId, type: event.type.rawValue, schemaVersion: event.type.currentSchemaVersion,
+            data: event.payload())
+        let target: (stream: String, expected: ExpectedVersion)
+        if let stream = try writer.reader.event(id: eventId)?.stream {
+            // A retry of a stored event: the log writes nothing if it is the same event,
+            // and refuses a different one; the rules were passed when it was first stored.
+            target = (stream, .any)
+        } else {
+            target = try Rules(tables: tables, log: writer.reader).check(event)
+        }
+        let result = try writer.append([newEvent], to: target.stream, expecting: target.expected)
+        let appended = result.events[0]
+        let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)
+        return RecordedEntry(
+            position: appended.position, eventId: eventId, type: event.type, stream: target.stream,
+            wasAlreadyStored: appended.wasAlreadyStored, fundId: fundId,
+            fundBalance: try fundId.flatMap { try tables.fund($0)?.balance })
+    }
+
+    /// The fund whose balance `event` moves, if any.
+    private func fundMoved(by event: LedgerEvent, tables: LedgerTables, log: LogReader) throws -> String? {
+        switch event {
+        case .fundOpened(let opened): return opened.fundId
+        case .donationReceived(let donation): return donation.fundId
+        case .disbursementMade(let disbursement): return disbursement.fundId
+        case .piggyBankDeposited(let deposit): return try tables.model(deposit.modelId)?.fundId
+        case .entryReversed(let reversal):
+            guard let stored = try log.event(id: reversal.reversesEventId) else { return nil }
+            return try fundMoved(by: try LedgerEvent.decode(stored), tables: tables, log: log)
+        default: return nil
+        }
+    }
+
+    /// Empties every projection and folds the whole log again; see `EventLog.rebuildProjections`.
+    public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        try log.rebuildProjections(progress: progress)
+    }
+
+    /// Runs `body` with read access to the projections and the log in one snapshot.
+    func read<Result>(_ body: (LedgerTables, LogReader) throws -> Result) throws -> Result {
+        try log.read { reader in
+            try body(LedgerTables(transaction: reader.transaction, databases: projection.databases), reader)
+        }
+    }
+
+    /// Every projection database, byte for byte in key order, with its name: for
+    /// comparing stored projections with a fresh fold.
+    public func projectionDump() throws -> [(name: String, entries: [(key: [UInt8], value: [UInt8])])] {
+        try read { tables, _ in
+            try projection.databases.all.map { database in
+                let entries = try tables.transaction.withCursor(database) { cursor in
+                    var entries: [(key: [UInt8], value: [UInt8])] = []
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        entries.append((Array(current.key), Array(current.value)))
+                        entry = try cursor.next()
+                    }
+                    return entries
+                }
+                return (database.name ?? "", entries)
+            }
+        }
+    }
+}
+
+/// One command: the event to record and, for safe retries, its id.
+public struct LedgerCommand: Hashable, Sendable {
+    public var event: LedgerEvent
+    /// Given by the caller to make retries idempotent; a new one is made otherwise.
+    public var eventId: UUID?
+
+    public init(_ event: LedgerEvent, eventId: UUID? = nil) {
+        self.event = event
+        self.eventId = eventId
+    }
+}
+
+/// What one command recorded.
+public struct RecordedEntry: Hashable, Sendable {
+    public var position: UInt64
+    public var eventId: UUID
+    public var type: EventType
+    public var stream: String
+    /// The event id was already stored for this same event: nothing was written.
+    public var wasAlreadyStored: Bool
+    /// The fund whose money moved, and its balance after the batch's commands so far.
+    public var fundId: String?
+    public var fundBalance: VND?
+}

@@ -1,0 +1,290 @@
+import EventLog
+import Foundation
+
+/// The names of the catalogue's event types, as stored and imported.
+public enum EventType: String, CaseIterable, Sendable {
+    case fundOpened = "FundOpened"
+    case memberEnrolled = "MemberEnrolled"
+    case memberLeft = "MemberLeft"
+    case pledgeMade = "PledgeMade"
+    case pledgeCancelled = "PledgeCancelled"
+    case donationReceived = "DonationReceived"
+    case piggyBankModelStarted = "PiggyBankModelStarted"
+    case piggyBankDeposited = "PiggyBankDeposited"
+    case piggyBankModelClosed = "PiggyBankModelClosed"
+    case disbursementMade = "DisbursementMade"
+    case externalSupportRecorded = "ExternalSupportRecorded"
+    case entryReversed = "EntryReversed"
+
+    /// The version new events of this type are written with; older stored ones are
+    /// upcast to it on read (see ``Upcasters``).
+    public var currentSchemaVersion: UInt32 {
+        switch self {
+        case .donationReceived: return 2
+        default: return 1
+        }
+    }
+
+    /// Whether an ``EntryReversed`` may cancel an event of this type.
+    public var isReversible: Bool {
+        switch self {
+        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed: return false
+        default: return true
+        }
+    }
+
+    /// Whether the event moves money in or out of a fund.
+    public var movesMoney: Bool {
+        self == .donationReceived || self == .piggyBankDeposited || self == .disbursementMade
+    }
+}
+
+/// One event of the catalogue, with its data.
+public enum LedgerEvent: Hashable, Sendable {
+    case fundOpened(FundOpened)
+    case memberEnrolled(MemberEnrolled)
+    case memberLeft(MemberLeft)
+    case pledgeMade(PledgeMade)
+    case pledgeCancelled(PledgeCancelled)
+    case donationReceived(DonationReceived)
+    case piggyBankModelStarted(PiggyBankModelStarted)
+    case piggyBankDeposited(PiggyBankDeposited)
+    case piggyBankModelClosed(PiggyBankModelClosed)
+    case disbursementMade(DisbursementMade)
+    case externalSupportRecorded(ExternalSupportRecorded)
+    case entryReversed(EntryReversed)
+
+    public var type: EventType {
+        switch self {
+        case .fundOpened: return .fundOpened
+        case .memberEnrolled: return .memberEnrolled
+        case .memberLeft: return .memberLeft
+        case .pledgeMade: return .pledgeMade
+        case .pledgeCancelled: return .pledgeCancelled
+        case .donationReceived: return .donationReceived
+        case .piggyBankModelStarted: return .piggyBankModelStarted
+        case .piggyBankDeposited: return .piggyBankDeposited
+        case .piggyBankModelClosed: return .piggyBankModelClosed
+        case .disbursementMade: return .disbursementMade
+        case .externalSupportRecorded: return .externalSupportRecorded
+        case .entryReversed: return .entryReversed
+        }
+    }
+
+    /// The business date the event carries (`openedOn`, `depositedOn`, …).
+    public var businessDate: LocalDate {
+        switch self {
+        case .fundOpened(let event): return event.openedOn
+        case .memberEnrolled(let event): return event.enrolledOn
+        case .memberLeft(let event): return event.leftOn
+        case .pledgeMade(let event): return event.pledgedOn
+        case .pledgeCancelled(let event): return event.cancelledOn
+        case .donationReceived(let event): return event.receivedOn
+        case .piggyBankModelStarted(let event): return event.startsOn
+        case .piggyBankDeposited(let event): return event.depositedOn
+        case .piggyBankModelClosed(let event): return event.closedOn
+        case .disbursementMade(let event): return event.disbursedOn
+        case .externalSupportRecorded(let event): return event.recordedOn
+        case .entryReversed(let event): return event.reversedOn
+        }
+    }
+
+    /// The data as stored: a ``Payload`` of the current schema version.
+    public func payload() -> Payload {
+        let encoder = PayloadEncoder()
+        do {
+            switch self {
+            case .fundOpened(let event): return try encoder.encode(event)
+            case .memberEnrolled(let event): return try encoder.encode(event)
+            case .memberLeft(let event): return try encoder.encode(event)
+            case .pledgeMade(let event): return try encoder.encode(event)
+            case .pledgeCancelled(let event): return try encoder.encode(event)
+            case .donationReceived(let event): return try encoder.encode(event)
+            case .piggyBankModelStarted(let event): return try encoder.encode(event)
+            case .piggyBankDeposited(let event): return try encoder.encode(event)
+            case .piggyBankModelClosed(let event): return try encoder.encode(event)
+            case .disbursementMade(let event): return try encoder.encode(event)
+            case .externalSupportRecorded(let event): return try encoder.encode(event)
+            case .entryReversed(let event): return try encoder.encode(event)
+            }
+        } catch {
+            // The catalogue's types hold only text, whole numbers and nested structs.
+            preconditionFailure("catalogue event failed to encode: \(error)")
+        }
+    }
+
+    /// Decodes and checks event data of any schema version (upcasting older ones),
+    /// normalising every name and text to NFC.
+    /// - Throws: ``FieldError`` naming the type, the field and the fault.
+    public static func decode(typeName: String, schemaVersion: UInt32? = nil, data: Payload) throws(FieldError) -> LedgerEvent {
+        guard let type = EventType(rawValue: typeName) else {
+            let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw FieldError(eventType: typeName, field: "", message: "is not an event type (known: \(known))")
+        }
+        let checker = FieldChecker(eventType: typeName)
+        let version = schemaVersion ?? type.currentSchemaVersion
+        guard version >= 1, version <= type.currentSchemaVersion else {
+            throw checker.fail("", "has no schema version \(version) (current: \(type.currentSchemaVersion))")
+        }
+        let upcast: Payload
+        do {
+            upcast = try Upcasters.upcast(type: type, from: version, data: data)
+        } catch {
+            throw checker.fieldError(from: error)
+        }
+        var event = try decodeCurrent(type: type, data: upcast, checker: checker)
+        try event.normalise(checker)
+        return event
+    }
+
+    /// Decodes a stored event (already checked when it was appended).
+    public static func decode(_ stored: RecordedEventView) throws(FieldError) -> LedgerEvent {
+        let data: Payload
+        do {
+            data = try Payload(canonicalBytes: stored.data)
+        } catch {
+            throw FieldError(eventType: stored.type, field: "", message: "stored data is damaged: \(error)")
+        }
+        return try decode(typeName: stored.type, schemaVersion: stored.schemaVersion, data: data)
+    }
+
+    private static func decodeCurrent(type: EventType, data: Payload, checker: FieldChecker) throws(FieldError)
+        -> LedgerEvent
+    {
+        let decoder = PayloadDecoder()
+        do {
+            switch type {
+            case .fundOpened: return .fundOpened(try decoder.decode(FundOpened.self, from: data))
+            case .memberEnrolled: return .memberEnrolled(try decoder.decode(MemberEnrolled.self, from: data))
+            case .memberLeft: return .memberLeft(try decoder.decode(MemberLeft.self, from: data))
+            case .pledgeMade: return .pledgeMade(try decoder.decode(PledgeMade.self, from: data))
+            case .pledgeCancelled: return .pledgeCancelled(try decoder.decode(PledgeCancelled.self, from: data))
+            case .donationReceived: return .donationReceived(try decoder.decode(DonationReceived.self, from: data))
+            case .piggyBankModelStarted:
+                return .piggyBankModelStarted(try decoder.decode(PiggyBankModelStarted.self, from: data))
+            case .piggyBankDeposited: return .piggyBankDeposited(try decoder.decode(PiggyBankDeposited.self, from: data))
+            case .piggyBankModelClosed:
+                return .piggyBankModelClosed(try decoder.decode(PiggyBankModelClosed.self, from: data))
+            case .disbursementMade: return .disbursementMade(try decoder.decode(DisbursementMade.self, from: data))
+            case .externalSupportRecorded:
+                return .externalSupportRecorded(try decoder.decode(ExternalSupportRecorded.self, from: data))
+            case .entryReversed: return .entryReversed(try decoder.decode(EntryReversed.self, from: data))
+            }
+        } catch {
+            throw checker.fieldError(from: error)
+        }
+    }
+
+    /// Checks every field against the catalogue's rules and normalises text to NFC.
+    public mutating func normalise(_ check: FieldChecker) throws(FieldError) {
+        switch self {
+        case .fundOpened(var event):
+            try check.id(event.fundId, "fundId")
+            try check.name(&event.name, "name")
+            if let balance = event.openingBalance { try check.amount(balance, "openingBalance", minimum: 0) }
+            try check.optionalText(&event.purpose, "purpose")
+            self = .fundOpened(event)
+        case .memberEnrolled(var event):
+            try check.id(event.memberId, "memberId")
+            try check.name(&event.fullName, "fullName")
+            try check.name(&event.cell, "cell")
+            self = .memberEnrolled(event)
+        case .memberLeft(var event):
+            try check.id(event.memberId, "memberId")
+            try check.optionalText(&event.reason, "reason")
+            self = .memberLeft(event)
+        case .pledgeMade(var event):
+            try check.id(event.pledgeId, "pledgeId")
+            try check.id(event.fundId, "fundId")
+            try check.name(&event.donor.name, "donor.name")
+            try check.amount(event.amount, "amount")
+            try check.notBefore(event.dueOn, "dueOn", event.pledgedOn, "pledgedOn")
+            self = .pledgeMade(event)
+        case .pledgeCancelled(var event):
+            try check.id(event.pledgeId, "pledgeId")
+            try check.optionalText(&event.reason, "reason")
+            self = .pledgeCancelled(event)
+        case .donationReceived(var event):
+            try check.id(event.fundId, "fundId")
+            try check.name(&event.donor.name, "donor.name")
+            try check.amount(event.amount, "amount")
+            if let pledgeId = event.pledgeId { try check.id(pledgeId, "pledgeId") }
+            try check.optionalText(&event.receiptNo, "receiptNo")
+            self = .donationReceived(event)
+        case .piggyBankModelStarted(var event):
+            try check.id(event.modelId, "modelId")
+            try check.name(&event.name, "name")
+            try check.id(event.fundId, "fundId")
+            try check.notBefore(event.endsOn, "endsOn", event.startsOn, "startsOn")
+            try check.amount(event.dailyTarget, "dailyTarget")
+            self = .piggyBankModelStarted(event)
+        case .piggyBankDeposited(let event):
+            try check.id(event.modelId, "modelId")
+            try check.id(event.memberId, "memberId")
+            try check.amount(event.amount, "amount")
+        case .piggyBankModelClosed(var event):
+            try check.id(event.modelId, "modelId")
+            try check.optionalText(&event.decisionRef, "decisionRef")
+            self = .piggyBankModelClosed(event)
+        case .disbursementMade(var event):
+            try check.id(event.disbursementId, "disbursementId")
+            try check.id(event.fundId, "fundId")
+            try check.name(&event.beneficiary.name, "beneficiary.name")
+            try check.amount(event.amount, "amount")
+            try check.count(event.quantity, "quantity")
+            try check.optionalText(&event.decisionRef, "decisionRef")
+            try check.optionalText(&event.programme, "programme", characterCountMax: LedgerLimits.nameCharactersMax)
+            self = .disbursementMade(event)
+        case .externalSupportRecorded(var event):
+            try check.name(&event.organisation, "organisation")
+            try check.name(&event.programme, "programme")
+            try check.text(&event.description, "description")
+            try check.count(event.beneficiaries, "beneficiaries")
+            try check.amount(event.value, "value", minimum: 0)
+            try check.optionalText(&event.source, "source")
+            self = .externalSupportRecorded(event)
+        case .entryReversed(var event):
+            try check.text(&event.reason, "reason")
+            self = .entryReversed(event)
+        }
+    }
+}
+
+/// Turns stored data of an older schema version into the current shape, one version
+/// at a time, when it is read. Stored history is never rewritten.
+public enum Upcasters {
+    /// Upcasts `data` of `type` from `version` to the type's current version.
+    public static func upcast(type: EventType, from version: UInt32, data: Payload) throws -> Payload {
+        var data = data
+        var version = version
+        while version < type.currentSchemaVersion {
+            data = try step(type: type, from: version, data: data)
+            version += 1
+        }
+        return data
+    }
+
+    private static func step(type: EventType, from version: UInt32, data: Payload) throws -> Payload {
+        switch (type, version) {
+        case (.donationReceived, 1):
+            // v1 named the donor with `donorName` and no kind; v2 has donor {name, kind}.
+            // Donors of v1 were recorded without a kind: they are read as individuals.
+            guard case .object(var members) = data else {
+                throw DecodingError.typeMismatch(
+                    Payload.self, .init(codingPath: [], debugDescription: "must be an object"))
+            }
+            guard let name = members.removeValue(forKey: "donorName") else {
+                throw DecodingError.keyNotFound(
+                    UpcastKey.donorName, .init(codingPath: [UpcastKey.donorName], debugDescription: "is required"))
+            }
+            members["donor"] = .object(["name": name, "kind": .text(DonorKind.individual.rawValue)])
+            return .object(members)
+        default:
+            preconditionFailure("no upcaster for \(type.rawValue) version \(version)")
+        }
+    }
+
+    private enum UpcastKey: String, CodingKey {
+        case donorName
+    }
+}

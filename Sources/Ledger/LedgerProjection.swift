@@ -1,0 +1,234 @@
+import EventLog
+import Foundation
+import LMDB
+
+/// The ledger's read models, folded inline with every append: fund balances,
+/// members, pledges, piggy-bank models and their members' totals, deposit
+/// histories, per-fund daily movements (for period reports) and external support.
+///
+/// A pure fold: the same log always gives the same bytes.
+struct LedgerProjection: InlineProjection {
+    let name = "ledger"
+    let databases: LedgerDatabases
+
+    init(_ setup: ProjectionSetup) throws {
+        databases = try LedgerDatabases(setup)
+    }
+
+    func removeAll(in transaction: WriteTransaction) throws {
+        for database in databases.all { try transaction.removeAll(database) }
+    }
+
+    func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
+        let tables = LedgerTables(transaction: context.transaction, databases: databases)
+        let event = try LedgerEvent.decode(stored)
+        switch event {
+        case .fundOpened(let opened):
+            try tables.store(FundBalance(opened: opened), databases.funds, opened.fundId)
+            if let balance = opened.openingBalance {
+                try updateDay(tables, opened.fundId, opened.openedOn) { $0.broughtForward = try $0.broughtForward.adding(balance) }
+            }
+        case .memberEnrolled(let enrolled):
+            let member = MemberRecord(
+                memberId: enrolled.memberId, fullName: enrolled.fullName, cell: enrolled.cell, enrolledOn: enrolled.enrolledOn)
+            try tables.store(member, databases.members, enrolled.memberId)
+        case .memberLeft(let left):
+            try update(tables, MemberRecord.self, databases.members, left.memberId) {
+                $0.leftOn = left.leftOn
+                $0.leftReason = left.reason
+            }
+        case .pledgeMade(let pledge):
+            let record = PledgeRecord(
+                pledgeId: pledge.pledgeId, fundId: pledge.fundId, donor: pledge.donor, amount: pledge.amount,
+                pledgedOn: pledge.pledgedOn, dueOn: pledge.dueOn)
+            try tables.store(record, databases.pledges, pledge.pledgeId)
+            try update(tables, FundBalance.self, databases.funds, pledge.fundId) {
+                $0.pledged = try $0.pledged.adding(pledge.amount)
+                $0.outstandingPledges = try $0.outstandingPledges.adding(record.outstanding)
+            }
+        case .pledgeCancelled(let cancelled):
+            try updatePledge(tables, cancelled.pledgeId) { $0.cancelledOn = cancelled.cancelledOn }
+        case .donationReceived(let donation):
+            try receive(tables, donation, sign: 1, on: donation.receivedOn)
+        case .piggyBankModelStarted(let started):
+            let model = ModelRecord(
+                modelId: started.modelId, name: started.name, fundId: started.fundId, startsOn: started.startsOn,
+                endsOn: started.endsOn, dailyTarget: started.dailyTarget)
+            try tables.store(model, databases.models, started.modelId)
+        case .piggyBankDeposited(let deposit):
+            let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
+            try tables.store(row, databases.deposits, LedgerKey.deposit(deposit.memberId, stored.position))
+            try deposited(tables, deposit, sign: 1, on: deposit.depositedOn)
+        case .piggyBankModelClosed(let closed):
+            try update(tables, ModelRecord.self, databases.models, closed.modelId) {
+                $0.closedOn = closed.closedOn
+                $0.decisionRef = closed.decisionRef
+            }
+        case .disbursementMade(let disbursement):
+            try context.transaction.put(databases.disbursements, key: disbursement.disbursementId, value: stored.position)
+            try disburse(tables, disbursement, sign: 1, on: disbursement.disbursedOn)
+        case .externalSupportRecorded(let support):
+            let record = ExternalSupportRecord(support: support, eventId: stored.eventId.uuidString.lowercased())
+            try tables.store(record, databases.externalSupport, LedgerKey.external(support.recordedOn, stored.position))
+        case .entryReversed(let reversal):
+            try reverse(reversal, at: stored.position, tables: tables, context: context)
+        }
+    }
+
+    // MARK: - Money
+
+    private func receive(_ tables: LedgerTables, _ donation: DonationReceived, sign: Int64, on date: LocalDate) throws {
+        let amount = VND(sign * donation.amount.dong)
+        try update(tables, FundBalance.self, databases.funds, donation.fundId) {
+            try $0.donations.add(count: sign, amount: amount)
+            $0.balance = try $0.balance.adding(amount)
+        }
+        try updateDay(tables, donation.fundId, date) { try $0.donations.add(count: sign, amount: amount) }
+        if let pledgeId = donation.pledgeId {
+            try updatePledge(tables, pledgeId) {
+                $0.received = try $0.received.adding(amount)
+                $0.donationCount += sign
+            }
+        }
+    }
+
+    private func deposited(_ tables: LedgerTables, _ deposit: PiggyBankDeposited, sign: Int64, on date: LocalDate) throws {
+        let amount = VND(sign * deposit.amount.dong)
+        guard let model = try tables.model(deposit.modelId) else { throw missing("model", deposit.modelId) }
+        try update(tables, FundBalance.self, databases.funds, model.fundId) {
+            try $0.deposits.add(count: sign, amount: amount)
+            $0.balance = try $0.balance.adding(amount)
+        }
+        try updateDay(tables, model.fundId, date) { try $0.deposits.add(count: sign, amount: amount) }
+        try update(tables, ModelRecord.self, databases.models, deposit.modelId) {
+            try $0.collected.add(count: sign, amount: amount)
+        }
+        let key = LedgerKey.composite(deposit.modelId, deposit.memberId)
+        var totals = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()
+        try totals.total.add(count: sign, amount: amount)
+        if sign > 0 {
+            totals.lastDepositOn = max(totals.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
+        } else {
+            totals.lastDepositOn = try lastDeposit(tables, modelId: deposit.modelId, memberId: deposit.memberId)
+        }
+        try tables.store(totals, databases.modelMembers, key)
+    }
+
+    private func disburse(_ tables: LedgerTables, _ disbursement: DisbursementMade, sign: Int64, on date: LocalDate) throws {
+        let amount = VND(sign * disbursement.amount.dong)
+        let purpose = disbursement.purpose.rawValue
+        let quantity = sign * disbursement.quantity
+        try update(tables, FundBalance.self, databases.funds, disbursement.fundId) {
+            try $0.disbursedByPurpose[purpose, default: PurposeTotals()].add(count: sign, quantity: quantity, amount: amount)
+            $0.balance = try $0.balance.subtracting(amount)
+        }
+        try updateDay(tables, disbursement.fundId, date) {
+            try $0.disbursedByPurpose[purpose, default: PurposeTotals()].add(count: sign, quantity: quantity, amount: amount)
+        }
+    }
+
+    /// Applies a change to a pledge and keeps its fund's pledged and outstanding sums in step.
+    private func updatePledge(_ tables: LedgerTables, _ pledgeId: String, _ change: (inout PledgeRecord) throws -> Void)
+        throws
+    {
+        guard var pledge = try tables.pledge(pledgeId) else { throw missing("pledge", pledgeId) }
+        let before = (pledged: pledge.isLive ? pledge.amount : .zero, outstanding: pledge.outstanding)
+        try change(&pledge)
+        let after = (pledged: pledge.isLive ? pledge.amount : .zero, outstanding: pledge.outstanding)
+        try tables.store(pledge, databases.pledges, pledgeId)
+        try update(tables, FundBalance.self, databases.funds, pledge.fundId) {
+            $0.pledged = try $0.pledged.adding(try after.pledged.subtracting(before.pledged))
+            $0.outstandingPledges = try $0.outstandingPledges.adding(try after.outstanding.subtracting(before.outstanding))
+        }
+    }
+
+    // MARK: - Reversals
+
+    private func reverse(_ reversal: EntryReversed, at position: UInt64, tables: LedgerTables, context: ProjectionContext)
+        throws
+    {
+        guard let stored = try context.log.event(id: reversal.reversesEventId) else {
+            throw missing("event", reversal.reversesEventId.uuidString.lowercased())
+        }
+        let original = try LedgerEvent.decode(stored)
+        let originalPosition = stored.position
+        try context.transaction.put(
+            databases.reversals, key: LedgerKey.eventId(reversal.reversesEventId), value: position)
+        let date = reversal.reversedOn
+        switch original {
+        case .memberLeft(let left):
+            try update(tables, MemberRecord.self, databases.members, left.memberId) {
+                $0.leftOn = nil
+                $0.leftReason = nil
+            }
+        case .pledgeMade(let pledge):
+            try updatePledge(tables, pledge.pledgeId) { $0.voided = true }
+        case .pledgeCancelled(let cancelled):
+            try updatePledge(tables, cancelled.pledgeId) { $0.cancelledOn = nil }
+        case .donationReceived(let donation):
+            try receive(tables, donation, sign: -1, on: date)
+        case .piggyBankDeposited(let deposit):
+            try update(tables, DepositRecord.self, databases.deposits, LedgerKey.deposit(deposit.memberId, originalPosition)) {
+                $0.reversed = true
+            }
+            try deposited(tables, deposit, sign: -1, on: date)
+        case .piggyBankModelClosed(let closed):
+            try update(tables, ModelRecord.self, databases.models, closed.modelId) {
+                $0.closedOn = nil
+                $0.decisionRef = nil
+            }
+        case .disbursementMade(let disbursement):
+            try disburse(tables, disbursement, sign: -1, on: date)
+        case .externalSupportRecorded(let support):
+            try update(
+                tables, ExternalSupportRecord.self, databases.externalSupport,
+                LedgerKey.external(support.recordedOn, originalPosition)
+            ) { $0.reversed = true }
+        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed:
+            throw ProjectionFault(reason: "\(original.type.rawValue) at position \(originalPosition) cannot be reversed")
+        }
+    }
+
+    /// The latest date of a member's live deposits into a model.
+    private func lastDeposit(_ tables: LedgerTables, modelId: String, memberId: String) throws -> LocalDate? {
+        var latest: LocalDate?
+        try tables.scan(DepositRecord.self, databases.deposits, prefix: LedgerKey.prefix(memberId)) { _, deposit in
+            guard deposit.modelId == modelId, !deposit.reversed else { return }
+            latest = max(latest ?? deposit.depositedOn, deposit.depositedOn)
+        }
+        return latest
+    }
+
+    // MARK: - Helpers
+
+    private func update<Record: Codable>(
+        _ tables: LedgerTables, _ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible,
+        _ change: (inout Record) throws -> Void
+    ) throws {
+        guard var record = try tables.load(type, database, key) else {
+            throw ProjectionFault(reason: "no \(database.name ?? "record") entry for an event that needs one")
+        }
+        try change(&record)
+        try tables.store(record, database, key)
+    }
+
+    private func updateDay(_ tables: LedgerTables, _ fundId: String, _ date: LocalDate, _ change: (inout FundDay) throws -> Void)
+        throws
+    {
+        let key = LedgerKey.fundDay(fundId, date)
+        var day = try tables.load(FundDay.self, databases.fundDays, key) ?? FundDay()
+        try change(&day)
+        try tables.store(day, databases.fundDays, key)
+    }
+
+    private func missing(_ what: String, _ id: String) -> ProjectionFault {
+        ProjectionFault(reason: "the log refers to \(what) \(id), which the projection does not know")
+    }
+}
+
+/// The log holds something the rules would have refused: the store is damaged or
+/// was written by other means. An audit says more.
+public struct ProjectionFault: Error, Hashable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "the ledger cannot fold its log: \(reason)" }
+}

@@ -1,0 +1,136 @@
+import EventLog
+import Foundation
+import LMDB
+
+/// The databases the ledger's projection keeps, and typed access to them inside
+/// one transaction. Records are stored as canonical CBOR, so equal state is equal
+/// bytes and a rebuild can be compared byte for byte.
+struct LedgerDatabases: Sendable {
+    /// fundId → ``FundBalance``
+    let funds: Database
+    /// memberId → ``MemberRecord``
+    let members: Database
+    /// pledgeId → ``PledgeRecord``
+    let pledges: Database
+    /// modelId → ``ModelRecord``
+    let models: Database
+    /// modelId ‖ 0 ‖ memberId → ``ModelMemberTotals``
+    let modelMembers: Database
+    /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord``
+    let deposits: Database
+    /// fundId ‖ 0 ‖ day (order-preserving big-endian) → ``FundDay``
+    let fundDays: Database
+    /// day ‖ position → ``ExternalSupportRecord``
+    let externalSupport: Database
+    /// disbursementId → position
+    let disbursements: Database
+    /// reversed event id (16 bytes) → position of the reversal
+    let reversals: Database
+
+    init(_ setup: ProjectionSetup) throws {
+        funds = try setup.database("ledger-funds")
+        members = try setup.database("ledger-members")
+        pledges = try setup.database("ledger-pledges")
+        models = try setup.database("ledger-models")
+        modelMembers = try setup.database("ledger-model-members")
+        deposits = try setup.database("ledger-deposits")
+        fundDays = try setup.database("ledger-fund-days")
+        externalSupport = try setup.database("ledger-external-support")
+        disbursements = try setup.database("ledger-disbursements")
+        reversals = try setup.database("ledger-reversals")
+    }
+
+    var all: [Database] {
+        [funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals]
+    }
+}
+
+/// Keys of the ledger's databases.
+enum LedgerKey {
+    static func composite(_ first: String, _ second: String) -> [UInt8] {
+        Array(first.utf8) + [0] + Array(second.utf8)
+    }
+
+    static func prefix(_ first: String) -> [UInt8] { Array(first.utf8) + [0] }
+
+    static func day(_ date: LocalDate) -> [UInt8] {
+        withUnsafeBytes(of: (UInt32(bitPattern: date.dayNumber) ^ 0x8000_0000).bigEndian) { Array($0) }
+    }
+
+    static func date(fromDayKey bytes: UnsafeRawBufferPointer) -> LocalDate {
+        let raw = UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self)) ^ 0x8000_0000
+        return LocalDate(dayNumber: Int32(bitPattern: raw))
+    }
+
+    static func position(_ position: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: position.bigEndian) { Array($0) }
+    }
+
+    static func fundDay(_ fundId: String, _ date: LocalDate) -> [UInt8] { prefix(fundId) + day(date) }
+
+    static func deposit(_ memberId: String, _ position: UInt64) -> [UInt8] { prefix(memberId) + self.position(position) }
+
+    static func external(_ date: LocalDate, _ position: UInt64) -> [UInt8] { day(date) + self.position(position) }
+
+    static func eventId(_ id: UUID) -> [UInt8] { withUnsafeBytes(of: id.uuid) { Array($0) } }
+}
+
+/// Typed reads (and, in a write transaction, writes) of the ledger's databases.
+struct LedgerTables {
+    let transaction: Transaction
+    let databases: LedgerDatabases
+
+    func load<Record: Decodable>(_ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible) throws
+        -> Record?
+    {
+        guard let bytes = try transaction.get(database, key) else { return nil }
+        return try decodeRecord(type, bytes)
+    }
+
+    func store(_ record: some Encodable, _ database: Database, _ key: some RawBytesConvertible) throws {
+        guard let writable = transaction as? WriteTransaction else {
+            preconditionFailure("a projection write outside a write transaction")
+        }
+        try writable.put(database, key: key, value: try PayloadEncoder().encode(record).canonicalBytes())
+    }
+
+    func fund(_ fundId: String) throws -> FundBalance? { try load(FundBalance.self, databases.funds, fundId) }
+    func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, memberId) }
+    func pledge(_ pledgeId: String) throws -> PledgeRecord? { try load(PledgeRecord.self, databases.pledges, pledgeId) }
+    func model(_ modelId: String) throws -> ModelRecord? { try load(ModelRecord.self, databases.models, modelId) }
+
+    func modelMember(_ modelId: String, _ memberId: String) throws -> ModelMemberTotals? {
+        try load(ModelMemberTotals.self, databases.modelMembers, LedgerKey.composite(modelId, memberId))
+    }
+
+    func fundDay(_ fundId: String, _ date: LocalDate) throws -> FundDay? {
+        try load(FundDay.self, databases.fundDays, LedgerKey.fundDay(fundId, date))
+    }
+
+    func disbursementPosition(_ disbursementId: String) throws -> UInt64? {
+        try transaction.get(databases.disbursements, disbursementId)?.loadNativeUInt64()
+    }
+
+    /// The position of the reversal of `eventId`, if it was reversed.
+    func reversal(of eventId: UUID) throws -> UInt64? {
+        try transaction.get(databases.reversals, LedgerKey.eventId(eventId))?.loadNativeUInt64()
+    }
+
+    /// Every record of `database` whose key starts with `prefix`, in key order.
+    func scan<Record: Decodable>(
+        _ type: Record.Type, _ database: Database, prefix: [UInt8] = [],
+        _ body: (UnsafeRawBufferPointer, Record) throws -> Void
+    ) throws {
+        try transaction.withCursor(database) { cursor in
+            var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
+            while let current = entry, current.key.starts(with: prefix) {
+                try body(current.key, try decodeRecord(type, current.value))
+                entry = try cursor.next()
+            }
+        }
+    }
+}
+
+func decodeRecord<Record: Decodable>(_ type: Record.Type, _ bytes: UnsafeRawBufferPointer) throws -> Record {
+    try PayloadDecoder().decode(type, from: try Payload(canonicalBytes: bytes))
+}

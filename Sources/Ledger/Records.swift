@@ -1,0 +1,172 @@
+import Foundation
+
+/// How many disbursements, how many units (cards, gifts, houses) and how much money.
+public struct PurposeTotals: Codable, Hashable, Sendable {
+    public var count: Int64 = 0
+    public var quantity: Int64 = 0
+    public var amount: VND = .zero
+
+    public init(count: Int64 = 0, quantity: Int64 = 0, amount: VND = .zero) {
+        self.count = count
+        self.quantity = quantity
+        self.amount = amount
+    }
+
+    mutating func add(count: Int64, quantity: Int64, amount: VND) throws {
+        self.count += count
+        self.quantity += quantity
+        self.amount = try self.amount.adding(amount)
+    }
+
+    public var isEmpty: Bool { count == 0 && quantity == 0 && amount == .zero }
+}
+
+/// How many entries and how much money.
+public struct MoneyTotals: Codable, Hashable, Sendable {
+    public var count: Int64 = 0
+    public var amount: VND = .zero
+
+    public init(count: Int64 = 0, amount: VND = .zero) {
+        self.count = count
+        self.amount = amount
+    }
+
+    mutating func add(count: Int64, amount: VND) throws {
+        self.count += count
+        self.amount = try self.amount.adding(amount)
+    }
+}
+
+/// A fund's balance sheet: the fund-balances projection, one per fund.
+public struct FundBalance: Codable, Hashable, Sendable {
+    public var fundId: String
+    public var name: String
+    public var openedOn: LocalDate
+    public var purpose: String?
+    public var openingBalance: VND
+    /// Donations received, net of reversed ones.
+    public var donations = MoneyTotals()
+    /// Piggy-bank deposits into models of this fund, net of reversed ones.
+    public var deposits = MoneyTotals()
+    /// Σ of live pledges (not cancelled, not reversed).
+    public var pledged: VND = .zero
+    /// What live pledges still await: Σ max(0, pledged − received against the pledge).
+    public var outstandingPledges: VND = .zero
+    /// Per purpose (its raw name), net of reversed disbursements.
+    public var disbursedByPurpose: [String: PurposeTotals] = [:]
+    public var balance: VND
+
+    init(opened: FundOpened) {
+        fundId = opened.fundId
+        name = opened.name
+        openedOn = opened.openedOn
+        purpose = opened.purpose
+        openingBalance = opened.openingBalance ?? .zero
+        balance = openingBalance
+    }
+
+    /// Donations and deposits.
+    public var received: VND {
+        get throws(MoneyOverflow) { try donations.amount.adding(deposits.amount) }
+    }
+
+    public var disbursed: PurposeTotals {
+        get throws(MoneyOverflow) {
+            var total = PurposeTotals()
+            for totals in disbursedByPurpose.values {
+                total.count += totals.count
+                total.quantity += totals.quantity
+                total.amount = try total.amount.adding(totals.amount)
+            }
+            return total
+        }
+    }
+
+    public func disbursed(for purpose: Purpose) -> PurposeTotals { disbursedByPurpose[purpose.rawValue] ?? PurposeTotals() }
+}
+
+/// A party member as the ledger knows them.
+public struct MemberRecord: Codable, Hashable, Sendable {
+    public var memberId: String
+    public var fullName: String
+    public var cell: String
+    public var enrolledOn: LocalDate
+    public var leftOn: LocalDate?
+    public var leftReason: String?
+
+    /// Enrolled and not yet left on `date`.
+    public func isEnrolled(on date: LocalDate) -> Bool {
+        enrolledOn <= date && (leftOn.map { date < $0 } ?? true)
+    }
+
+    /// Days of `[start, end]` on which the member was enrolled.
+    public func enrolledDays(from start: LocalDate, through end: LocalDate) -> Int64 {
+        let first = max(start, enrolledOn)
+        let last = leftOn.map { min(end, $0.advanced(by: -1)) } ?? end
+        return first <= last ? Int64(first.distance(to: last) + 1) : 0
+    }
+}
+
+public struct PledgeRecord: Codable, Hashable, Sendable {
+    public var pledgeId: String
+    public var fundId: String
+    public var donor: Donor
+    public var amount: VND
+    public var pledgedOn: LocalDate
+    public var dueOn: LocalDate?
+    public var cancelledOn: LocalDate?
+    /// The pledge itself was reversed (entered by mistake).
+    public var voided = false
+    public var received: VND = .zero
+    public var donationCount: Int64 = 0
+
+    public var isLive: Bool { cancelledOn == nil && !voided }
+    /// What the pledge still awaits; zero once met or no longer live.
+    public var outstanding: VND { isLive ? VND(max(0, amount.dong - received.dong)) : .zero }
+    /// What was given beyond the pledge.
+    public var surplus: VND { VND(max(0, received.dong - amount.dong)) }
+}
+
+public struct ModelRecord: Codable, Hashable, Sendable {
+    public var modelId: String
+    public var name: String
+    public var fundId: String
+    public var startsOn: LocalDate
+    public var endsOn: LocalDate
+    public var dailyTarget: VND
+    public var closedOn: LocalDate?
+    public var decisionRef: String?
+    public var collected = MoneyTotals()
+}
+
+/// One member's deposits into one model.
+public struct ModelMemberTotals: Codable, Hashable, Sendable {
+    public var total = MoneyTotals()
+    public var lastDepositOn: LocalDate?
+}
+
+/// One deposit in a member's history.
+public struct DepositRecord: Codable, Hashable, Sendable {
+    public var modelId: String
+    public var depositedOn: LocalDate
+    public var amount: VND
+    public var reversed = false
+}
+
+/// What moved in one fund on one day: the period report's building block.
+public struct FundDay: Codable, Hashable, Sendable {
+    /// The opening balance, brought forward on the day the fund opened.
+    public var broughtForward: VND = .zero
+    public var donations = MoneyTotals()
+    public var deposits = MoneyTotals()
+    public var disbursedByPurpose: [String: PurposeTotals] = [:]
+
+    public init() {}
+}
+
+/// Help arranged from outside the funds, as reported.
+public struct ExternalSupportRecord: Codable, Hashable, Sendable {
+    public var support: ExternalSupportRecorded
+    public var eventId: String
+    public var reversed = false
+}

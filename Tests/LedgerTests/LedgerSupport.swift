@@ -1,0 +1,85 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+/// A ledger in a fresh temporary folder, removed when released.
+final class TemporaryLedger {
+    let path: String
+    let ledger: Ledger
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-ledger-\(UUID().uuidString.prefix(8))").path
+        ledger = try Ledger(path: path)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @discardableResult
+    func record(_ events: LedgerEvent..., actor: String = "lan") throws -> [RecordedEntry] {
+        try ledger.record(events.map { LedgerCommand($0) }, actor: actor)
+    }
+
+    var head: UInt64 { (try? ledger.log.head().position) ?? 0 }
+
+    /// Expects `event` to be refused with `violation`, and nothing written.
+    func expectRefused(_ event: LedgerEvent, _ violation: RuleViolation, sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = head
+        do {
+            try record(event)
+            Issue.record("expected \(violation), but it was recorded", sourceLocation: sourceLocation)
+        } catch let rejected as CommandRejected {
+            #expect(rejected.reason as? RuleViolation == violation, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("expected \(violation), got \(error)", sourceLocation: sourceLocation)
+        }
+        #expect(head == before, "nothing may be written", sourceLocation: sourceLocation)
+    }
+}
+
+func day(_ text: String) -> LocalDate { LocalDate(text)! }
+
+func openFund(_ id: String, on date: String = "2024-01-01", opening: Int64? = nil) -> LedgerEvent {
+    .fundOpened(FundOpened(fundId: id, name: "Quỹ \(id)", openedOn: day(date), openingBalance: opening.map(VND.init)))
+}
+
+func donate(_ fund: String, _ amount: Int64, on date: String = "2024-02-01", pledge: String? = nil, donor: String = "Chùa Tây An")
+    -> LedgerEvent
+{
+    .donationReceived(
+        DonationReceived(
+            fundId: fund, donor: Donor(name: donor, kind: .religiousBody), amount: VND(amount), receivedOn: day(date),
+            pledgeId: pledge))
+}
+
+func disburse(_ fund: String, _ amount: Int64, id: String, purpose: Purpose = .gift, quantity: Int64 = 1, on date: String = "2024-03-01")
+    -> LedgerEvent
+{
+    .disbursementMade(
+        DisbursementMade(
+            disbursementId: id, fundId: fund, purpose: purpose, beneficiary: Beneficiary(name: "Hộ bà Lê Thị Mai", kind: .poorHousehold),
+            amount: VND(amount), quantity: quantity, disbursedOn: day(date)))
+}
+
+func enrol(_ id: String, cell: String = "Chi bộ khóm Vĩnh Tây 1", on date: String = "2024-01-01") -> LedgerEvent {
+    .memberEnrolled(MemberEnrolled(memberId: id, fullName: "Đảng viên \(id)", cell: cell, enrolledOn: day(date)))
+}
+
+func startModel(_ id: String, fund: String, from start: String = "2024-05-19", to end: String = "2024-11-30") -> LedgerEvent {
+    .piggyBankModelStarted(
+        PiggyBankModelStarted(modelId: id, name: "Ống heo \(id)", fundId: fund, startsOn: day(start), endsOn: day(end)))
+}
+
+func deposit(_ model: String, _ member: String, _ amount: Int64, on date: String) -> LedgerEvent {
+    .piggyBankDeposited(PiggyBankDeposited(modelId: model, memberId: member, amount: VND(amount), depositedOn: day(date)))
+}
+
+func reverse(_ id: UUID, on date: String = "2024-10-01") -> LedgerEvent {
+    .entryReversed(EntryReversed(reversesEventId: id, reversedOn: day(date), reason: "nhập nhầm"))
+}
+
+/// The package's root folder (for Schemas/ and tools/).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()

@@ -1,0 +1,163 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Rules: every refusal names the rule and writes nothing")
+struct RuleTests {
+    @Test("references must exist, and ids are unique when created")
+    func referencesAndUniqueness() throws {
+        let store = try TemporaryLedger()
+        store.expectRefused(donate("vi-nguoi-ngheo", 1_000), .fundNotFound(fund: "vi-nguoi-ngheo"))
+        try store.record(openFund("vi-nguoi-ngheo"), enrol("dv-1"))
+        store.expectRefused(openFund("vi-nguoi-ngheo"), .fundAlreadyExists(fund: "vi-nguoi-ngheo"))
+        store.expectRefused(enrol("dv-1"), .memberAlreadyExists(member: "dv-1"))
+        store.expectRefused(
+            .memberLeft(MemberLeft(memberId: "dv-9", leftOn: day("2024-02-01"))), .memberNotFound(member: "dv-9"))
+        store.expectRefused(donate("vi-nguoi-ngheo", 1_000, pledge: "p-9"), .pledgeNotFound(pledge: "p-9"))
+        store.expectRefused(deposit("m-9", "dv-1", 1_000, on: "2024-06-01"), .modelNotFound(model: "m-9"))
+        store.expectRefused(startModel("m-1", fund: "quy-khac"), .fundNotFound(fund: "quy-khac"))
+        try store.record(startModel("m-1", fund: "vi-nguoi-ngheo"))
+        store.expectRefused(startModel("m-1", fund: "vi-nguoi-ngheo"), .modelAlreadyExists(model: "m-1"))
+        try store.record(donate("vi-nguoi-ngheo", 10_000), disburse("vi-nguoi-ngheo", 1_000, id: "d-1"))
+        store.expectRefused(disburse("vi-nguoi-ngheo", 1_000, id: "d-1"), .disbursementAlreadyExists(disbursement: "d-1"))
+        let pledge = LedgerEvent.pledgeMade(
+            PledgeMade(pledgeId: "p-1", fundId: "vi-nguoi-ngheo", donor: Donor(name: "Công ty An Phú", kind: .business),
+                       amount: VND(5_000_000), pledgedOn: day("2024-02-01")))
+        try store.record(pledge)
+        store.expectRefused(pledge, .pledgeAlreadyExists(pledge: "p-1"))
+    }
+
+    @Test("a disbursement never takes a fund below 0")
+    func noNegativeBalance() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("vi-nguoi-ngheo"), donate("vi-nguoi-ngheo", 57_248_000))
+        store.expectRefused(
+            disburse("vi-nguoi-ngheo", 60_000_000, id: "d-1"),
+            .fundWouldGoNegative(fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000)))
+        let message = RuleViolation.fundWouldGoNegative(
+            fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000)).description
+        #expect(message == "fund vi-nguoi-ngheo has 57.248.000 đ, less than the 60.000.000 đ asked: its balance would go below 0")
+        try store.record(disburse("vi-nguoi-ngheo", 57_248_000, id: "d-2"))
+        #expect(try store.ledger.fund("vi-nguoi-ngheo")?.balance == .zero)
+    }
+
+    @Test("a reversal of money received never takes a fund below 0")
+    func reversalKeepsBalance() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"))
+        let donation = try store.record(donate("q", 10_000))[0].eventId
+        try store.record(disburse("q", 8_000, id: "d-1"))
+        store.expectRefused(reverse(donation), .fundWouldGoNegative(fund: "q", balance: VND(2_000), requested: VND(10_000)))
+    }
+
+    @Test("a deposit falls inside its model's period, by an enrolled member, into an open model")
+    func depositRules() throws {
+        let store = try TemporaryLedger()
+        try store.record(
+            openFund("an-sinh"), startModel("ong-heo", fund: "an-sinh"), enrol("dv-1"), enrol("dv-2", on: "2024-07-01"))
+        store.expectRefused(
+            deposit("ong-heo", "dv-1", 7_000, on: "2024-05-18"),
+            .depositOutsidePeriod(model: "ong-heo", date: day("2024-05-18"), startsOn: day("2024-05-19"), endsOn: day("2024-11-30")))
+        store.expectRefused(
+            deposit("ong-heo", "dv-1", 7_000, on: "2024-12-01"),
+            .depositOutsidePeriod(model: "ong-heo", date: day("2024-12-01"), startsOn: day("2024-05-19"), endsOn: day("2024-11-30")))
+        store.expectRefused(
+            deposit("ong-heo", "dv-2", 7_000, on: "2024-06-30"),
+            .memberNotEnrolledOn(member: "dv-2", date: day("2024-06-30"), enrolledOn: day("2024-07-01"), leftOn: nil))
+        store.expectRefused(deposit("ong-heo", "dv-9", 7_000, on: "2024-06-30"), .memberNotFound(member: "dv-9"))
+        try store.record(.memberLeft(MemberLeft(memberId: "dv-1", leftOn: day("2024-08-01"), reason: "chuyển sinh hoạt")))
+        try store.record(deposit("ong-heo", "dv-1", 7_000, on: "2024-07-31"))
+        store.expectRefused(
+            deposit("ong-heo", "dv-1", 7_000, on: "2024-08-01"),
+            .memberNotEnrolledOn(member: "dv-1", date: day("2024-08-01"), enrolledOn: day("2024-01-01"), leftOn: day("2024-08-01")))
+        store.expectRefused(
+            .memberLeft(MemberLeft(memberId: "dv-1", leftOn: day("2024-09-01"))),
+            .memberAlreadyLeft(member: "dv-1", leftOn: day("2024-08-01")))
+        try store.record(.piggyBankModelClosed(PiggyBankModelClosed(modelId: "ong-heo", closedOn: day("2024-11-30"))))
+        store.expectRefused(
+            deposit("ong-heo", "dv-2", 7_000, on: "2024-11-29"), .modelClosed(model: "ong-heo", closedOn: day("2024-11-30")))
+    }
+
+    @Test("a cancelled pledge takes no more donations; a donation may exceed its pledge")
+    func pledges() throws {
+        let store = try TemporaryLedger()
+        let pledge = { (id: String, amount: Int64) in
+            LedgerEvent.pledgeMade(
+                PledgeMade(pledgeId: id, fundId: "q", donor: Donor(name: "Công ty An Phú", kind: .business),
+                           amount: VND(amount), pledgedOn: day("2024-02-01")))
+        }
+        try store.record(openFund("q"), openFund("r"), pledge("p-1", 5_000_000), pledge("p-2", 3_000_000))
+        try store.record(donate("q", 7_000_000, pledge: "p-1"))
+        var fund = try #require(try store.ledger.fund("q"))
+        #expect(fund.pledged == VND(8_000_000))
+        #expect(fund.outstandingPledges == VND(3_000_000))
+        #expect(try store.ledger.pledges().first { $0.pledgeId == "p-1" }?.surplus == VND(2_000_000))
+        store.expectRefused(
+            donate("r", 1_000, pledge: "p-2"), .pledgeForAnotherFund(pledge: "p-2", pledgeFund: "q", fund: "r"))
+        try store.record(.pledgeCancelled(PledgeCancelled(pledgeId: "p-2", cancelledOn: day("2024-03-01"), reason: "đổi ý")))
+        store.expectRefused(donate("q", 1_000, pledge: "p-2"), .pledgeNotLive(pledge: "p-2", cancelledOn: day("2024-03-01")))
+        fund = try #require(try store.ledger.fund("q"))
+        #expect(fund.pledged == VND(5_000_000))
+        #expect(fund.outstandingPledges == .zero)
+    }
+
+    @Test("an entry is reversed at most once; reversals and openings cannot be reversed")
+    func reversalRules() throws {
+        let store = try TemporaryLedger()
+        let opened = try store.record(openFund("q"))[0].eventId
+        let enrolled = try store.record(enrol("dv-1"))[0].eventId
+        let donation = try store.record(donate("q", 10_000))[0].eventId
+        let reversal = try store.record(reverse(donation))[0]
+        #expect(reversal.fundBalance == .zero)
+        store.expectRefused(reverse(donation), .entryAlreadyReversed(eventId: donation, reversalPosition: reversal.position))
+        store.expectRefused(reverse(reversal.eventId), .entryNotReversible(eventId: reversal.eventId, type: "EntryReversed"))
+        store.expectRefused(reverse(opened), .entryNotReversible(eventId: opened, type: "FundOpened"))
+        store.expectRefused(reverse(enrolled), .entryNotReversible(eventId: enrolled, type: "MemberEnrolled"))
+        let unknown = UUID()
+        store.expectRefused(reverse(unknown), .entryNotFound(eventId: unknown))
+        store.expectRefused(
+            reverse(try store.record(donate("q", 5_000))[0].eventId, on: "2024-01-31"),
+            .dateBefore(what: "reversal date", date: day("2024-01-31"), earliest: day("2024-02-01"), reason: "the entry is dated then"))
+    }
+
+    @Test("money events cannot be dated before their fund opened")
+    func datesAfterOpening() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q", on: "2024-03-01"))
+        store.expectRefused(
+            donate("q", 1_000, on: "2024-02-29"),
+            .dateBeforeFundOpened(fund: "q", date: day("2024-02-29"), openedOn: day("2024-03-01")))
+    }
+
+    @Test("a batch is all-or-nothing, and names the command that was refused")
+    func batchAtomicity() throws {
+        let store = try TemporaryLedger()
+        let commands = [openFund("q"), donate("q", 10_000), disburse("q", 20_000, id: "d-1"), donate("q", 5)]
+        do {
+            try store.ledger.record(commands.map { LedgerCommand($0) }, actor: "lan")
+            Issue.record("the batch should have been refused")
+        } catch let rejected as CommandRejected {
+            #expect(rejected.index == 2)
+            #expect(rejected.eventType == "DisbursementMade")
+        }
+        #expect(store.head == 0)
+        #expect(try store.ledger.funds().isEmpty)
+    }
+
+    @Test("a retry with the same event id changes nothing; a different event under it is refused")
+    func idempotentRetry() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"), donate("q", 10_000))
+        let id = UUID()
+        let first = try store.ledger.record([LedgerCommand(disburse("q", 4_000, id: "d-1"), eventId: id)], actor: "lan")
+        let retry = try store.ledger.record([LedgerCommand(disburse("q", 4_000, id: "d-1"), eventId: id)], actor: "hoa")
+        #expect(retry[0].wasAlreadyStored)
+        #expect(retry[0].position == first[0].position)
+        #expect(try store.ledger.fund("q")?.balance == VND(6_000))
+        #expect(throws: CommandRejected.self) {
+            try store.ledger.record([LedgerCommand(disburse("q", 5_000, id: "d-2"), eventId: id)], actor: "lan")
+        }
+        #expect(store.head == 3)
+    }
+}

@@ -1,0 +1,53 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Money, dates and names")
+struct ValueTests {
+    @Test("đồng are shown with dot groups and đ")
+    func moneyFormatting() {
+        #expect(VND(624_845_000).description == "624.845.000 đ")
+        #expect(VND(1_000).description == "1.000 đ")
+        #expect(VND(999).description == "999 đ")
+        #expect(VND(0).description == "0 đ")
+        #expect(VND(-57_248_000).description == "-57.248.000 đ")
+        #expect(VND(Int64.min).grouped == "-9.223.372.036.854.775.808")
+    }
+
+    @Test("arithmetic overflow is an error, never a wrap")
+    func checkedArithmetic() throws {
+        #expect(try VND(1).adding(VND(2)) == VND(3))
+        #expect(throws: MoneyOverflow.self) { try VND(Int64.max).adding(VND(1)) }
+        #expect(throws: MoneyOverflow.self) { try VND(Int64.min).subtracting(VND(1)) }
+        #expect(throws: MoneyOverflow.self) { try VND(Int64.max / 2 + 1).multiplied(by: 2) }
+        #expect(throws: MoneyOverflow.self) { try [VND(Int64.max), VND(1)].sum() }
+    }
+
+    @Test("business dates are real calendar dates in the ward's time zone")
+    func localDates() {
+        #expect(LocalDate("2024-02-29")?.description == "2024-02-29")
+        #expect(LocalDate("2024-02-30") == nil)
+        #expect(LocalDate("2023-02-29") == nil)
+        #expect(LocalDate("2024-13-01") == nil)
+        #expect(LocalDate("2024-1-01") == nil)
+        #expect(LocalDate("24-01-01") == nil)
+        #expect(LocalDate("2024-11-30")?.vietnamese == "30/11/2024")
+        // 2024-11-29T17:30Z is already 30 November in Asia/Ho_Chi_Minh (UTC+7).
+        #expect(LocalDate(at: Timestamp(iso8601: "2024-11-29T17:30:00.000000Z")!) == LocalDate("2024-11-30"))
+        #expect(LocalDate(at: Timestamp(iso8601: "2024-11-29T16:59:59.999999Z")!) == LocalDate("2024-11-29"))
+        #expect(day("2024-05-19").distance(to: day("2024-11-30")) == 195)
+    }
+
+    @Test("names arriving NFD are stored NFC and compare equal")
+    func nfcNormalisation() throws {
+        let nfd = "Nguye\u{0302}\u{0303}n Thi\u{0323} La\u{0300}i"
+        let nfc = "Nguyễn Thị Lài"
+        #expect(nfd != nfc || nfd.unicodeScalars.count != nfc.unicodeScalars.count)
+        let store = try TemporaryLedger()
+        try store.record(.memberEnrolled(MemberEnrolled(memberId: "dv-1", fullName: nfd, cell: "Chi bo\u{0302}\u{0323} 1", enrolledOn: day("2024-01-01"))))
+        let member = try #require(try store.ledger.member("dv-1"))
+        #expect(Array(member.fullName.unicodeScalars) == Array(nfc.unicodeScalars))
+        #expect(Array(member.cell.unicodeScalars) == Array("Chi bộ 1".unicodeScalars))
+    }
+}
