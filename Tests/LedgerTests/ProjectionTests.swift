@@ -1,0 +1,144 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Ledger projections")
+struct LedgerProjectionTests {
+    @Test("fund balances count donations, deposits, pledges and disbursements per purpose")
+    func fundBalances() throws {
+        let store = try TemporaryLedger()
+        try store.record(
+            openFund("q", opening: 1_000_000), enrol("dv-1"), startModel("m", fund: "q"),
+            donate("q", 5_000_000), donate("q", 2_000_000),
+            deposit("m", "dv-1", 30_000, on: "2024-06-01"),
+            disburse("q", 2_000_000, id: "d-1", purpose: .healthInsurance, quantity: 4),
+            disburse("q", 500_000, id: "d-2", purpose: .gift, quantity: 2),
+            disburse("q", 300_000, id: "d-3", purpose: .gift, quantity: 1))
+        let fund = try #require(try store.ledger.fund("q"))
+        #expect(fund.openingBalance == VND(1_000_000))
+        #expect(fund.donations == MoneyTotals(count: 2, amount: VND(7_000_000)))
+        #expect(fund.deposits == MoneyTotals(count: 1, amount: VND(30_000)))
+        #expect(try fund.received == VND(7_030_000))
+        #expect(fund.disbursed(for: .gift) == PurposeTotals(count: 2, quantity: 3, amount: VND(800_000)))
+        #expect(fund.disbursed(for: .healthInsurance) == PurposeTotals(count: 1, quantity: 4, amount: VND(2_000_000)))
+        #expect(try fund.disbursed.amount == VND(2_800_000))
+        #expect(fund.balance == VND(1_000_000 + 7_030_000 - 2_800_000))
+    }
+
+    @Test("reversals undo their entry's effect, dated on the reversal day")
+    func reversals() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"), enrol("dv-1"), startModel("m", fund: "q"), donate("q", 100_000, on: "2024-02-01"))
+        let disbursement = try store.record(disburse("q", 40_000, id: "d-1", on: "2024-03-01"))[0].eventId
+        let depositId = try store.record(deposit("m", "dv-1", 7_000, on: "2024-06-01"))[0].eventId
+        try store.record(deposit("m", "dv-1", 9_000, on: "2024-06-08"))
+        try store.record(reverse(disbursement, on: "2024-04-01"), reverse(depositId, on: "2024-06-10"))
+        let fund = try #require(try store.ledger.fund("q"))
+        #expect(fund.balance == VND(109_000))
+        #expect(fund.disbursed(for: .gift) == PurposeTotals(count: 0, quantity: 0, amount: .zero))
+        let history = try #require(try store.ledger.memberHistory("dv-1"))
+        #expect(history.total == VND(9_000))
+        #expect(history.deposits.map(\.reversed) == [true, false])
+        #expect(history.deposits.map(\.runningTotal) == [.zero, VND(9_000)])
+        // March shows the payment; April its reversal.
+        let march = try store.ledger.periodReport(from: day("2024-03-01"), to: day("2024-03-31")).funds[0]
+        #expect(march.disbursed(for: .gift).amount == VND(40_000))
+        #expect(march.closing == VND(60_000))
+        let april = try store.ledger.periodReport(from: day("2024-04-01"), to: day("2024-04-30")).funds[0]
+        #expect(april.opening == VND(60_000))
+        #expect(april.disbursed(for: .gift).amount == VND(-40_000))
+        #expect(april.closing == VND(100_000))
+    }
+
+    @Test("member history: deposits in date order, running totals, days covered, last deposit")
+    func memberHistory() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"), enrol("dv-1"), startModel("m", fund: "q"))
+        try store.record(deposit("m", "dv-1", 7_000, on: "2024-06-08"))
+        try store.record(deposit("m", "dv-1", 30_000, on: "2024-06-01"))  // recorded late, dated earlier
+        try store.record(deposit("m", "dv-1", 1_500, on: "2024-06-08"))
+        let history = try #require(try store.ledger.memberHistory("dv-1"))
+        #expect(history.deposits.map(\.depositedOn) == [day("2024-06-01"), day("2024-06-08"), day("2024-06-08")])
+        #expect(history.deposits.map(\.runningTotal) == [VND(30_000), VND(37_000), VND(38_500)])
+        #expect(history.depositDays == 2)
+        #expect(history.daysCovered == 38)
+        #expect(history.lastDepositOn == day("2024-06-08"))
+        #expect(try store.ledger.memberHistory("dv-9") == nil)
+    }
+
+    @Test("piggy-bank summary: expected at target from enrolled days, shortfalls, cells, fund balance")
+    func piggyBankSummary() throws {
+        let store = try TemporaryLedger()
+        try store.record(
+            openFund("q"), startModel("m", fund: "q", from: "2024-11-01", to: "2024-11-30"),
+            enrol("a", cell: "Chi bộ 1"), enrol("b", cell: "Chi bộ 1", on: "2024-11-21"), enrol("c", cell: "Chi bộ 2"),
+            enrol("d", cell: "Chi bộ 2", on: "2024-12-05"),
+            deposit("m", "a", 30_000, on: "2024-11-30"), deposit("m", "b", 4_000, on: "2024-11-25"),
+            .memberLeft(MemberLeft(memberId: "c", leftOn: day("2024-11-11"))))
+        let summary = try #require(try store.ledger.piggyBankSummary("m"))
+        // a: 30 days, b: 10 days (21–30), c: 10 days (1–10), d: none.
+        #expect(summary.membersEnrolled == 3)
+        #expect(summary.membersParticipating == 2)
+        #expect(summary.collected == VND(34_000))
+        #expect(summary.expected == VND(50_000))
+        #expect(summary.attainmentBasisPoints == 6_800)
+        #expect(summary.belowTarget.map(\.member.memberId) == ["c", "b"])
+        #expect(summary.belowTarget.map(\.shortfall) == [VND(10_000), VND(6_000)])
+        #expect(summary.cells.map(\.cell) == ["Chi bộ 1", "Chi bộ 2"])
+        #expect(summary.cells.map(\.collected) == [VND(34_000), .zero])
+        #expect(summary.cells.map(\.expected) == [VND(40_000), VND(10_000)])
+        #expect(summary.fundBalance == VND(34_000))
+        let midway = try #require(try store.ledger.piggyBankSummary("m", asOf: day("2024-11-10")))
+        #expect(midway.expected == VND(20_000))
+    }
+
+    @Test("rebuilding from position 1 gives byte-identical projections")
+    func rebuildIsByteIdentical() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q", opening: 5_000), enrol("dv-1"), startModel("m", fund: "q"), donate("q", 50_000))
+        let donation = try store.record(donate("q", 10_000))[0].eventId
+        try store.record(deposit("m", "dv-1", 7_000, on: "2024-06-01"), disburse("q", 20_000, id: "d-1"), reverse(donation))
+        let before = try store.ledger.projectionDump()
+        try store.ledger.rebuildProjections()
+        let after = try store.ledger.projectionDump()
+        #expect(before.map(\.name) == after.map(\.name))
+        for (old, new) in zip(before, after) {
+            #expect(old.entries.map(\.key) == new.entries.map(\.key), "\(old.name)")
+            #expect(old.entries.map(\.value) == new.entries.map(\.value), "\(old.name)")
+        }
+        #expect(before.contains { !$0.entries.isEmpty })
+    }
+
+    @Test("an event stored at an older schema version is read through its upcaster, never rewritten")
+    func upcasting() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"))
+        // A donation as the first version wrote it: donorName, no kind.
+        let old = NewEvent(
+            type: "DonationReceived", schemaVersion: 1,
+            data: .object([
+                "fundId": .text("q"), "donorName": .text("Bà Trần Thị Hoa"), "amount": .integer(2_000_000),
+                "receivedOn": .text("2024-02-01"),
+            ]))
+        try store.ledger.log.append([old], to: "fund-q", actor: "lan")
+        #expect(try store.ledger.fund("q")?.donations == MoneyTotals(count: 1, amount: VND(2_000_000)))
+        let stored = try store.ledger.log.read { reader in try reader.event(at: 2)!.copy() }
+        #expect(stored.schemaVersion == 1)
+        let event = try stored.data.withUnsafeBytes { _ in
+            try LedgerEvent.decode(typeName: stored.type, schemaVersion: stored.schemaVersion, data: stored.payload())
+        }
+        #expect(event == donate("q", 2_000_000, donor: "Bà Trần Thị Hoa").withDonorKind(.individual))
+        try store.ledger.rebuildProjections()
+        #expect(try store.ledger.fund("q")?.balance == VND(2_000_000))
+        #expect(try store.ledger.log.read { try $0.event(at: 2)!.schemaVersion } == 1)
+    }
+}
+
+extension LedgerEvent {
+    func withDonorKind(_ kind: DonorKind) -> LedgerEvent {
+        guard case .donationReceived(var donation) = self else { return self }
+        donation.donor.kind = kind
+        return .donationReceived(donation)
+    }
+}
