@@ -7,6 +7,11 @@ public struct ImportError: Error, Hashable, Sendable, CustomStringConvertible {
     public let line: Int
     public let message: String
 
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { "line \(line): \(message)" }
 }
 

@@ -1,0 +1,102 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Import lines and field errors")
+struct ImportTests {
+    static let opening = #"{"type":"FundOpened","data":{"fundId":"q","name":"Quỹ Q","openedOn":"2024-01-01"}}"#
+    static let donation = #"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"Chùa Tây An","kind":"religiousBody"},"amount":5000000,"receivedOn":"2024-02-01"}}"#
+
+    static let badLines: [(String, String)] = [
+        (#"{"type":"DisbursementMade","data":{"disbursementId":"d","fundId":"q","purpose":"gift","beneficiary":{"name":"Hộ A","kind":"poorHousehold"},"amount":0,"quantity":1,"disbursedOn":"2024-03-01"}}"#,
+         "DisbursementMade.amount: must be > 0"),
+        (#"{"type":"DisbursementMade","data":{"disbursementId":"d","fundId":"q","purpose":"gift","beneficiary":{"name":"Hộ A","kind":"poorHousehold"},"amount":-5,"quantity":1,"disbursedOn":"2024-03-01"}}"#,
+         "DisbursementMade.amount: must be > 0"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"alien"},"amount":5,"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.donor.kind: must be one of individual, business, religiousBody, organisation, partyMember, not \"alien\""),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":"5","receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.amount: must be a whole number"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.amount: is required"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-30"}}"#,
+         "DonationReceived.receivedOn: must be a real date written YYYY-MM-DD, not \"2024-02-30\""),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01","amout":5}}"#,
+         "DonationReceived.amout: is not a known field"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"   ","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.donor.name: must not be empty"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01","receiptNo":null}}"#,
+         "DonationReceived.receiptNo: must be text"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":1.5,"receivedOn":"2024-02-01"}}"#,
+         "must be a whole number (no fraction or exponent)"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":99999999999999999999,"receivedOn":"2024-02-01"}}"#,
+         "outside the 64-bit range"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":2000000000000000,"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.amount: must be at most 1.000.000.000.000.000 đ"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","fundId":"r","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
+         "the key \"fundId\" appears twice in one object"),
+        (#"{"type":"Donation","data":{}}"#, "Donation: is not an event type"),
+        (#"{"type":"DonationReceived","data":{},"extra":1}"#, "unknown key \"extra\""),
+        (#"{"type":"DonationReceived","data":{"fundId":"q"},"eventId":"not-a-uuid"}"#, "\"eventId\" must be a UUID"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}"#,
+         "not valid JSON"),
+        (#"{"type":"MemberEnrolled","data":{"memberId":"dv 1","fullName":"A","cell":"B","enrolledOn":"2024-01-01"}}"#,
+         "MemberEnrolled.memberId: must be letters, digits"),
+        (#"{"type":"DonationReceived","schemaVersion":3,"data":{}}"#, "DonationReceived: has no schema version 3"),
+    ]
+
+    @Test("a bad line is reported by line number and field, and nothing is written", arguments: badLines)
+    func badLine(_ line: String, _ message: String) throws {
+        let store = try TemporaryLedger()
+        let file = [Self.opening, "", Self.donation, line, Self.donation].joined(separator: "\n") + "\n"
+        do {
+            _ = try store.ledger.importLines(Array(file.utf8), actor: "lan")
+            Issue.record("the import should have failed")
+        } catch let error as ImportError {
+            #expect(error.line == 4)
+            #expect(error.description.hasPrefix("line 4: "))
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+        #expect(store.head == 0)
+    }
+
+    @Test("invalid UTF-8 is refused with its line")
+    func invalidUTF8() throws {
+        let store = try TemporaryLedger()
+        var bytes = Array((Self.opening + "\n").utf8)
+        bytes += Array(#"{"type":"MemberEnrolled","data":{"memberId":"a","fullName":"Nguy"#.utf8) + [0xC3, 0x28]
+        bytes += Array(#"n","cell":"B","enrolledOn":"2024-01-01"}}"#.utf8) + [0x0a]
+        #expect(throws: ImportError(line: 2, message: "not valid JSON at character 60: the text is not valid UTF-8")) {
+            try store.ledger.importLines(bytes, actor: "lan")
+        }
+        #expect(store.head == 0)
+    }
+
+    @Test("a rule broken by a line is reported with its line number")
+    func ruleByLine() throws {
+        let store = try TemporaryLedger()
+        let overdraw = #"{"type":"DisbursementMade","data":{"disbursementId":"d","fundId":"q","purpose":"gift","beneficiary":{"name":"Hộ A","kind":"poorHousehold"},"amount":6000000,"quantity":1,"disbursedOn":"2024-03-01"}}"#
+        let file = [Self.opening, Self.donation, overdraw].joined(separator: "\r\n")
+        #expect(
+            throws: ImportError(
+                line: 3, message: "DisbursementMade: fund q has 5.000.000 đ, less than the 6.000.000 đ asked: its balance would go below 0")
+        ) { try store.ledger.importLines(Array(file.utf8), actor: "lan") }
+        #expect(store.head == 0)
+        let summary = try store.ledger.importLines(Array(([Self.opening, Self.donation].joined(separator: "\n")).utf8), actor: "lan")
+        #expect(summary.recorded == 2)
+        #expect(summary.lastPosition == 2)
+    }
+
+    @Test("strict JSON: whole numbers in range, escapes, surrogates, depth")
+    func jsonParser() throws {
+        #expect(try JSONParser.parse(Array(#" {"a":[1,-2,true,false,null,"x\"\\\/\n\u00e9\ud83d\ude00"]} "#.utf8))
+            == .object(["a": .array([.integer(1), .integer(-2), .bool(true), .bool(false), .null, .text("x\"\\/\né😀")])]))
+        #expect(try JSONParser.parse(Array("-9223372036854775808".utf8)) == .integer(Int64.min))
+        #expect(try JSONParser.parse(Array("9223372036854775807".utf8)) == .integer(Int64.max))
+        for bad in ["9223372036854775808", "01", "1e3", "\"\\ud83d\"", "[1,]", "{\"a\"}", "\"a\u{1}\"", "tru", "{} x", ""] {
+            #expect(throws: JSONSyntaxError.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
+        }
+        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(deep.utf8)) }
+    }
+}
