@@ -101,3 +101,20 @@ public enum JSON {
         }
     }
 }
+
+extension Payload {
+    /// The value as compact JSON text (object keys in canonical order).
+    public var jsonText: String {
+        let bytes = canonicalBytes()
+        var output: [UInt8] = []
+        bytes.withUnsafeBytes { raw in
+            var reader = CBORReader(raw)
+            do {
+                try JSON.appendValue(from: &reader, to: &output, depth: 0)
+            } catch {
+                preconditionFailure("a payload's own encoding failed to convert: \(error)")
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -170,6 +170,23 @@ public final class EventLog: Sendable {
         try read { try $0.head() }
     }
 
+    /// A descriptive setting of the store (the ward's name, say), or `nil`. Settings are
+    /// not part of the hash chain.
+    public func setting(_ name: String) throws -> String? {
+        try read { reader in
+            try reader.transaction.get(databases.meta, Self.settingPrefix + name).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// Stores a descriptive setting of the store.
+    public func setSetting(_ name: String, to value: String) throws {
+        try environment.write { transaction in
+            try transaction.put(databases.meta, key: Self.settingPrefix + name, value: value)
+        }
+    }
+
+    static let settingPrefix = "setting."
+
     /// The instant the store was created, as written in it.
     public func createdAt() throws -> Timestamp? {
         try read { reader in

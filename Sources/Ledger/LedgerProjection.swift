@@ -22,6 +22,8 @@ struct LedgerProjection: InlineProjection {
     func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
         let tables = LedgerTables(transaction: context.transaction, databases: databases)
         let event = try LedgerEvent.decode(stored)
+        let typeCount = try context.transaction.get(databases.typeCounts, event.type.rawValue)?.loadNativeUInt64() ?? 0
+        try context.transaction.put(databases.typeCounts, key: event.type.rawValue, value: typeCount + 1)
         switch event {
         case .fundOpened(let opened):
             try tables.store(FundBalance(opened: opened), databases.funds, opened.fundId)

@@ -26,6 +26,8 @@ struct LedgerDatabases: Sendable {
     let disbursements: Database
     /// reversed event id (16 bytes) → position of the reversal
     let reversals: Database
+    /// event type → how many events of it the log holds
+    let typeCounts: Database
 
     init(_ setup: ProjectionSetup) throws {
         funds = try setup.database("ledger-funds")
@@ -38,10 +40,11 @@ struct LedgerDatabases: Sendable {
         externalSupport = try setup.database("ledger-external-support")
         disbursements = try setup.database("ledger-disbursements")
         reversals = try setup.database("ledger-reversals")
+        typeCounts = try setup.database("ledger-type-counts")
     }
 
     var all: [Database] {
-        [funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals]
+        [funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals, typeCounts]
     }
 }
 

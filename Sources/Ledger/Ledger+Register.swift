@@ -1,0 +1,127 @@
+import EventLog
+import Foundation
+import LMDB
+
+extension Ledger {
+    /// A fund's register: every entry that moved its money, in the order recorded,
+    /// with the running balance and who recorded it. `nil` for an unknown fund.
+    public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
+        try read { tables, log in
+            guard try tables.fund(fundId) != nil else { return nil }
+            var entries: [RegisterEntry] = []
+            var balance = VND.zero
+            try log.forEachEvent(inStream: "fund-" + fundId) { stored in
+                var entry = RegisterEntry(
+                    position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
+                    recordedBy: stored.recordedBy)
+                try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
+                balance = try balance.adding(entry.amount)
+                entry.runningBalance = balance
+                entries.append(entry)
+            }
+            return entries
+        }
+    }
+
+    private func describe(
+        _ event: LedgerEvent, into entry: inout RegisterEntry, tables: LedgerTables, log: LogReader, reversing: Bool
+    ) throws {
+        let sign: Int64 = reversing ? -1 : 1
+        if !reversing { entry.date = event.businessDate }
+        switch event {
+        case .fundOpened(let opened):
+            entry.counterpart = "balance brought forward"
+            entry.amount = VND(sign * (opened.openingBalance?.dong ?? 0))
+        case .donationReceived(let donation):
+            entry.counterpart = donation.donor.name
+            entry.amount = VND(sign * donation.amount.dong)
+            entry.reference = donation.receiptNo ?? donation.pledgeId.map { "pledge " + $0 }
+        case .piggyBankDeposited(let deposit):
+            let name = try tables.member(deposit.memberId)?.fullName ?? deposit.memberId
+            entry.counterpart = "\(name) (\(deposit.memberId)), \(deposit.modelId)"
+            entry.amount = VND(sign * deposit.amount.dong)
+        case .disbursementMade(let disbursement):
+            entry.counterpart = disbursement.beneficiary.name
+            entry.purpose = disbursement.purpose
+            entry.quantity = sign * disbursement.quantity
+            entry.amount = VND(-sign * disbursement.amount.dong)
+            entry.reference = disbursement.decisionRef ?? disbursement.programme
+        case .entryReversed(let reversal):
+            guard let original = try log.event(id: reversal.reversesEventId) else { return }
+            entry.date = reversal.reversedOn
+            entry.reversesPosition = original.position
+            try describe(try LedgerEvent.decode(original), into: &entry, tables: tables, log: log, reversing: true)
+            entry.reference = "reverses #\(original.position): \(reversal.reason)"
+        default:
+            break
+        }
+    }
+
+    /// Every cell (chi bộ): its members now and in all, and what they deposited.
+    public func cells() throws -> [CellSummary] {
+        try read { tables, _ in
+            var cells: [String: CellSummary] = [:]
+            var cellOf: [String: String] = [:]
+            try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
+                cellOf[member.memberId] = member.cell
+                cells[member.cell, default: CellSummary(cell: member.cell)].membersEver += 1
+                if member.leftOn == nil { cells[member.cell]!.membersNow += 1 }
+            }
+            try tables.scan(ModelMemberTotals.self, tables.databases.modelMembers) { key, totals in
+                guard let separator = key.firstIndex(of: 0) else { return }
+                let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: key[(separator + 1)...]), as: UTF8.self)
+                guard let cell = cellOf[memberId] else { return }
+                cells[cell]!.deposits.count += totals.total.count
+                cells[cell]!.deposits.amount = try cells[cell]!.deposits.amount.adding(totals.total.amount)
+            }
+            return cells.values.sorted { $0.cell < $1.cell }
+        }
+    }
+
+    /// How many events of each type the log holds.
+    public func eventCounts() throws -> [EventType: UInt64] {
+        try read { tables, _ in
+            var counts: [EventType: UInt64] = [:]
+            for type in EventType.allCases {
+                if let count = try tables.transaction.get(tables.databases.typeCounts, type.rawValue)?.loadNativeUInt64() {
+                    counts[type] = count
+                }
+            }
+            return counts
+        }
+    }
+
+    /// The ledger projection's checkpoint: the last position it has folded.
+    public func projectionCheckpoint() throws -> UInt64 {
+        try log.read { try $0.checkpoint(named: projection.name) }
+    }
+}
+
+/// One line of a fund's register.
+public struct RegisterEntry: Hashable, Sendable {
+    public var position: UInt64
+    public var eventId: UUID
+    public var type: String
+    public var recordedAt: Timestamp
+    public var recordedBy: String
+    /// The business date (the reversal's own date for a reversal).
+    public var date = LocalDate(dayNumber: 0)
+    /// Donor, member, beneficiary: who the money came from or went to.
+    public var counterpart = ""
+    public var purpose: Purpose?
+    public var quantity: Int64?
+    /// Money in is positive, money out negative.
+    public var amount: VND = .zero
+    public var runningBalance: VND = .zero
+    /// A receipt, pledge, decision or programme, or what a reversal reverses and why.
+    public var reference: String?
+    public var reversesPosition: UInt64?
+}
+
+/// A cell (chi bộ) and its members' deposits.
+public struct CellSummary: Hashable, Sendable {
+    public var cell: String
+    public var membersNow = 0
+    public var membersEver = 0
+    public var deposits = MoneyTotals()
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Ansinh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ansinh",
+        abstract: "The ledger of a ward's social-welfare funds: every pledge, deposit and disbursement, for good.",
+        discussion: """
+            The store is the folder given by --store, else $ANSINH_STORE, else ./ansinh-data.
+            Create one with `ansinh init`, or try everything with `ansinh demo`.
+
+            Dates are YYYY-MM-DD in the ward's time zone (Asia/Ho_Chi_Minh) and default to
+            today there. Amounts are whole đồng: 50000, 50.000 or 50_000.
+
+            Exit status: 0 success; 64 bad options or arguments; 65 input refused (a field,
+            an import line, or a rule of the ledger such as a balance going below 0);
+            73 conflict (the id already exists, or an event id is used for another event);
+            74 store problem (missing, damaged, newer format, unreadable, disk full).
+            """,
+        subcommands: [
+            Init.self, Demo.self,
+            FundCommand.self, MemberCommand.self, PledgeCommand.self, Donate.self, PiggyBankCommand.self,
+            Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self,
+            Import.self,
+            Funds.self, Members.self, Cells.self, Report.self, Log.self, Status.self,
+            ProjectionsCommand.self,
+        ]
+    )
+}

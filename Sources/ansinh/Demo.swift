@@ -1,0 +1,59 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Ledger
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the ward of Núi Sam's 2024 figures into a store and print its report and piggy-bank summary.",
+        discussion: """
+            Reads tools/demo/nui-sam-2024.jsonl and tools/demo/piggybank-2024.jsonl (found from the
+            current folder or the program's own place, or given with --data). Running it again
+            on the same store changes nothing.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("The folder holding the demo files.", valueName: "folder")) var data: String?
+
+    func run() throws {
+        try reportingFailures {
+            let folder = try demoFolder()
+            let path = store.storePath
+            if !FileManager.default.fileExists(atPath: path + "/data.mdb") {
+                try create(path, ward: "Núi Sam", province: "An Giang")
+            }
+            let ledger = try store.openLedger()
+            for file in ["nui-sam-2024.jsonl", "piggybank-2024.jsonl"] {
+                do {
+                    let summary = try importFile(folder + "/" + file, into: ledger, actor: "demo")
+                    emit("Imported \(file): \(summary.recorded) recorded, \(summary.alreadyStored) already there.\n")
+                } catch let error as ImportError {
+                    throw Failure(
+                        message: "\(path) already holds other entries (\(file) \(error)); run the demo on a new store with --store PATH",
+                        status: ExitStatus.conflict)
+                }
+            }
+            emit("\n")
+            let report = try ledger.periodReport(from: LocalDate("2024-01-01")!, to: LocalDate("2024-09-30")!)
+            emit(vietnameseReport(report, ward: try ledger.log.setting("ward") ?? "Núi Sam"))
+            emit("\n")
+            if let summary = try ledger.piggyBankSummary("ong-heo-2024") {
+                emit(piggyBankText(summary))
+            }
+        }
+    }
+
+    private func demoFolder() throws -> String {
+        var candidates: [String] = []
+        if let data { candidates.append(data) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/tools/demo")
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while folder.path != "/" {
+            candidates.append(folder.appendingPathComponent("tools/demo").path)
+            folder.deleteLastPathComponent()
+        }
+        for candidate in candidates where FileManager.default.fileExists(atPath: candidate + "/nui-sam-2024.jsonl") {
+            return candidate
+        }
+        throw Failure(message: "cannot find the demo files (tools/demo/nui-sam-2024.jsonl); give their folder with --data", status: ExitStatus.refused)
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import LMDB
+import Ledger
+
+/// Exit statuses, documented in `ansinh --help` and the README.
+enum ExitStatus {
+    static let success: Int32 = 0
+    /// Input that breaks the catalogue or a rule of the ledger: a field, a line, a balance.
+    static let refused: Int32 = 65
+    /// Something already exists: an id, an event id used for another event, a stream
+    /// that moved on.
+    static let conflict: Int32 = 73
+    /// The store cannot be used: missing, damaged, newer, unreadable, full.
+    static let storeProblem: Int32 = 74
+    /// Bad options or arguments (from the argument parser).
+    static let usage: Int32 = 64
+}
+
+/// A failure the command line reports itself, in one line.
+struct Failure: Error, CustomStringConvertible {
+    let message: String
+    let status: Int32
+
+    var description: String { message }
+}
+
+/// Runs `body`; any error becomes one line on standard error and an exit status.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        let (message, status) = describe(error)
+        FileHandle.standardError.write(Data("ansinh: \(message)\n".utf8))
+        throw ExitCode(status)
+    }
+}
+
+/// The one-line message and exit status for an error.
+func describe(_ error: any Error) -> (String, Int32) {
+    switch error {
+    case let failure as Failure:
+        return (failure.message, failure.status)
+    case let rejected as CommandRejected:
+        let (message, status) = describe(rejected.reason)
+        return (message, status)
+    case let error as ImportError:
+        return (error.description, ExitStatus.refused)
+    case let error as FieldError:
+        return (error.description, ExitStatus.refused)
+    case let violation as RuleViolation:
+        switch violation {
+        case .fundAlreadyExists, .memberAlreadyExists, .pledgeAlreadyExists, .modelAlreadyExists,
+            .disbursementAlreadyExists, .entryAlreadyReversed:
+            return (violation.description, ExitStatus.conflict)
+        default:
+            return (violation.description, ExitStatus.refused)
+        }
+    case let error as LogError:
+        switch error {
+        case .eventIdReused, .wrongExpectedVersion:
+            return (error.description, ExitStatus.conflict)
+        case .limitExceeded, .invalidName, .invalidData:
+            return (error.description, ExitStatus.refused)
+        case .storeNotFound(let path):
+            return (
+                "no store at \(path); create one with `ansinh init --ward NAME --province NAME` "
+                    + "(and --store PATH for another place)", ExitStatus.storeProblem
+            )
+        default:
+            return (error.description, ExitStatus.storeProblem)
+        }
+    case let error as LMDBError:
+        switch error {
+        case .diskFull: return ("the disk holding the store is full; nothing was written", ExitStatus.storeProblem)
+        case .accessDenied: return ("the store cannot be opened: permission denied", ExitStatus.storeProblem)
+        case .readOnlyFileSystem: return ("the store is on a read-only file system", ExitStatus.storeProblem)
+        case .mapFull: return ("the store reached its size limit; nothing was written", ExitStatus.storeProblem)
+        case .invalid, .versionMismatch, .corrupted:
+            return ("the store's files are damaged or not an ansinh store (\(error))", ExitStatus.storeProblem)
+        default: return ("store error: \(error)", ExitStatus.storeProblem)
+        }
+    case let error as ProjectionFault:
+        return (error.description, ExitStatus.storeProblem)
+    case let error as MoneyOverflow:
+        return (error.description, ExitStatus.refused)
+    case let error as CocoaError:
+        return (error.localizedDescription, ExitStatus.storeProblem)
+    default:
+        return ("\(error)", ExitStatus.storeProblem)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Ledger
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a store for a ward.")
+    @Option(help: "The ward's name, such as 'Núi Sam'.") var ward: String
+    @Option(help: "The province, such as 'An Giang'.") var province: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingFailures {
+            try create(store.storePath, ward: ward, province: province)
+            emit("Created the store for phường \(ward), \(province) at \(store.storePath).\n")
+        }
+    }
+}
+
+/// Creates a store (refusing one that already exists) and records the ward's name.
+func create(_ path: String, ward: String, province: String) throws {
+    if FileManager.default.fileExists(atPath: path + "/data.mdb") {
+        throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict)
+    }
+    let ledger = try Ledger(path: path)
+    try ledger.log.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)
+    try ledger.log.setSetting("province", to: province.precomposedStringWithCanonicalMapping)
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import events from a JSON Lines file, all or nothing.",
+        discussion: """
+            One event a line: {"type": "DisbursementMade", "data": {…}, "eventId": "…optional UUID…"}.
+            Every line is checked first; a bad one is reported by its number and field, and
+            nothing is written. Lines with event ids can be imported again without effect.
+            """)
+    @Argument(help: "The file, or - for standard input.") var file: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingFailures {
+            let ledger = try store.openLedger()
+            let summary = try importFile(file, into: ledger, actor: store.actorName)
+            emit(
+                "Imported \(summary.eventLines) events: \(summary.recorded) recorded"
+                    + (summary.alreadyStored > 0 ? ", \(summary.alreadyStored) already recorded" : "")
+                    + (summary.lastPosition.map { "; head position \($0)" } ?? "") + ".\n")
+        }
+    }
+}
+
+/// Reads and imports a JSON Lines file (or standard input), with a progress bar on a terminal.
+func importFile(_ file: String, into ledger: Ledger, actor: String) throws -> ImportSummary {
+    let data: Data
+    if file == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            throw Failure(message: "cannot read \(file)", status: ExitStatus.refused)
+        }
+        data = contents
+    }
+    let bar = ProgressBar("Importing")
+    defer { bar.finish() }
+    return try ledger.importLines([UInt8](data), actor: actor) { _, done, total in bar.update(done, of: total) }
+}
+
+struct ProjectionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "projections", abstract: "Maintain the projections.", subcommands: [Rebuild.self])
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild every projection from position 1, in one transaction: readers see the old ones until it ends.")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try store.openLedger()
+                let bar = ProgressBar("Rebuilding")
+                try ledger.rebuildProjections { done, total in bar.update(Int(done), of: Int(total)) }
+                bar.finish()
+                emit("Rebuilt the projections from \(try ledger.log.head().position) events.\n")
+            }
+        }
+    }
+}

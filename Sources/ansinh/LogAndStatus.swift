@@ -1,0 +1,110 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Ledger
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The events themselves, oldest first, with filters.")
+    @Option(help: "Only events of this type, such as DisbursementMade.") var type: String?
+    @Option(help: "Only events of this stream, such as fund-vi-nguoi-ngheo.") var stream: String?
+    @Option(help: "Only events recorded on or after this date (Asia/Ho_Chi_Minh).") var since: LocalDate?
+    @Option(help: "Only events recorded on or before this date (Asia/Ho_Chi_Minh).") var until: LocalDate?
+    @Option(help: "Start at this position.") var fromPosition: UInt64 = 1
+    @Option(help: "At most this many events.") var limit: Int = .max
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if let type, EventType(rawValue: type) == nil {
+            throw ValidationError("unknown event type \(type); known: \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let ledger = try store.openLedger(readOnly: true)
+            var listing = Listing([
+                ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Type"),
+                ("stream", "Stream"), ("eventId", "Event id"),
+            ])
+            var lines: [String] = []
+            try ledger.log.read { reader in
+                var shown = 0
+                let visit: (RecordedEventView) throws -> Void = { event in
+                    guard shown < limit, event.position >= fromPosition else { return }
+                    if let type, !event.typeBytes.elementsEqual(type.utf8) { return }
+                    let day = LocalDate(at: event.recordedAt)
+                    if let since, day < since { return }
+                    if let until, day > until { return }
+                    shown += 1
+                    if output.format.value == .json {
+                        var bytes: [UInt8] = []
+                        try event.appendJSONLine(to: &bytes)
+                        lines.append(String(decoding: bytes.dropLast(), as: UTF8.self))
+                    } else {
+                        listing.append([
+                            .integer(Int64(event.position)), .text(event.recordedAt.iso8601), .text(event.recordedBy), .text(event.type),
+                            .text(event.stream), .text(event.eventId.uuidString.lowercased()),
+                        ])
+                    }
+                }
+                if let stream {
+                    try reader.forEachEvent(inStream: stream, visit)
+                } else {
+                    try reader.forEachEvent(from: fromPosition, visit)
+                }
+            }
+            if output.format.value == .json {
+                output.print(lines.isEmpty ? "[]\n" : "[\n  " + lines.joined(separator: ",\n  ") + "\n]\n")
+            } else {
+                output.print(listing)
+            }
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The store: ward, head position and hash, events by type, size, projection checkpoint.")
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func run() throws {
+        try reportingFailures {
+            let ledger = try store.openLedger(readOnly: true)
+            let head = try ledger.log.head()
+            let counts = try ledger.eventCounts()
+            let checkpoint = try ledger.projectionCheckpoint()
+            let fileBytes = (try? FileManager.default.attributesOfItem(atPath: store.storePath + "/data.mdb")[.size] as? Int) ?? 0
+            let usedBytes = ledger.log.environment.info.bytesUsed
+            let ward = try ledger.log.setting("ward") ?? ""
+            let province = try ledger.log.setting("province") ?? ""
+            var types = Listing([("type", "Type"), ("count", "Events")])
+            for type in EventType.allCases { types.append([.text(type.rawValue), .integer(Int64(counts[type] ?? 0))]) }
+            switch output.format.value {
+            case .json, .csv:
+                output.print(
+                    JSONOut.object([
+                        ("ward", .string(ward)), ("province", .string(province)), ("store", .string(store.storePath)),
+                        ("createdAt", .text(try ledger.log.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
+                        ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
+                        ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
+                        ("eventsByType", .object(EventType.allCases.map { ($0.rawValue, .integer(Int64(counts[$0] ?? 0))) })),
+                        ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),
+                        ("projectionCheckpoint", .integer(Int64(checkpoint))),
+                    ]).serialized() + "\n")
+            case .table:
+                var text = "Ward:        phường \(ward), \(province)\n"
+                text += "Store:       \(store.storePath) (format \(EventLog.formatVersion))\n"
+                text += "Created:     \(try ledger.log.createdAt()?.iso8601 ?? "unknown")\n"
+                text += "Head:        position \(head.position)\n"
+                text += "Head hash:   \(head.hash.hex)\n"
+                if head.position > 0 { text += "Last event:  \(head.recordedAt.iso8601)\n" }
+                text += "Size:        \(VND(Int64(fileBytes)).grouped) bytes on disk, \(VND(Int64(usedBytes)).grouped) in use\n"
+                text += "Projections: at position \(checkpoint)" + (checkpoint == head.position ? " (up to date)" : " (behind the head)") + "\n\n"
+                output.print(text + types.table)
+            }
+        }
+    }
+}

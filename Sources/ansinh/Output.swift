@@ -1,0 +1,187 @@
+import EventLog
+import Foundation
+import Ledger
+
+/// How a query prints: a table for people, JSON or CSV for tools.
+enum OutputFormat: String, CaseIterable, Sendable {
+    case table, json, csv
+}
+
+/// A JSON value whose object members keep the order they were given.
+indirect enum JSONOut {
+    case object([(String, JSONOut)])
+    case array([JSONOut])
+    case string(String)
+    case integer(Int64)
+    case bool(Bool)
+    case null
+
+    static func money(_ amount: VND) -> JSONOut { .integer(amount.dong) }
+    static func date(_ date: LocalDate?) -> JSONOut { date.map { .string($0.description) } ?? .null }
+    static func text(_ text: String?) -> JSONOut { text.map { .string($0) } ?? .null }
+
+    /// Indented two spaces, one member a line, UTF-8 as it is.
+    func serialized(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closing = String(repeating: "  ", count: indent)
+        switch self {
+        case .object(let members):
+            guard !members.isEmpty else { return "{}" }
+            let lines = members.map { pad + quoted($0.0) + ": " + $0.1.serialized(indent: indent + 1) }
+            return "{\n" + lines.joined(separator: ",\n") + "\n" + closing + "}"
+        case .array(let items):
+            guard !items.isEmpty else { return "[]" }
+            return "[\n" + items.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n" + closing + "]"
+        case .string(let text): return quoted(text)
+        case .integer(let number): return String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        }
+    }
+
+    private func quoted(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        JSON.appendString(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// One value of a listing.
+enum Cell {
+    case text(String?)
+    case integer(Int64?)
+    case money(VND?)
+    case date(LocalDate?)
+
+    var json: JSONOut {
+        switch self {
+        case .text(let text): return .text(text)
+        case .integer(let number): return number.map { .integer($0) } ?? .null
+        case .money(let amount): return amount.map { .money($0) } ?? .null
+        case .date(let date): return .date(date)
+        }
+    }
+
+    /// As a table shows it.
+    var display: String {
+        switch self {
+        case .text(let text): return text ?? ""
+        case .integer(let number): return number.map { VND($0).grouped } ?? ""
+        case .money(let amount): return amount?.description ?? ""
+        case .date(let date): return date?.description ?? ""
+        }
+    }
+
+    /// As CSV carries it: plain integers, ISO dates.
+    var plain: String {
+        switch self {
+        case .text(let text): return text ?? ""
+        case .integer(let number): return number.map(String.init) ?? ""
+        case .money(let amount): return amount.map { String($0.dong) } ?? ""
+        case .date(let date): return date?.description ?? ""
+        }
+    }
+
+    var isNumeric: Bool {
+        switch self {
+        case .integer, .money: return true
+        case .text, .date: return false
+        }
+    }
+}
+
+/// Rows under named columns: printed as an aligned table, JSON objects or CSV.
+struct Listing {
+    /// `key` names the JSON member and CSV column; `title` heads the table column.
+    var columns: [(key: String, title: String)]
+    var rows: [[Cell]] = []
+
+    init(_ columns: [(key: String, title: String)]) {
+        self.columns = columns
+    }
+
+    mutating func append(_ row: [Cell]) {
+        precondition(row.count == columns.count, "a row of \(row.count) cells under \(columns.count) columns")
+        rows.append(row)
+    }
+
+    var json: JSONOut {
+        .array(rows.map { row in .object(zip(columns, row).map { ($0.key, $1.json) }) })
+    }
+
+    /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma,
+    /// a quote or a line break.
+    var csv: String {
+        var lines = [columns.map { csvField($0.key) }.joined(separator: ",")]
+        for row in rows { lines.append(row.map { csvField($0.plain) }.joined(separator: ",")) }
+        return lines.map { $0 + "\r\n" }.joined()
+    }
+
+    /// Columns padded by display width: text left, figures right.
+    var table: String {
+        let texts = rows.map { $0.map(\.display) }
+        var widths = columns.map { displayWidth($0.title) }
+        for row in texts {
+            for (index, text) in row.enumerated() { widths[index] = max(widths[index], displayWidth(text)) }
+        }
+        let numeric = columns.indices.map { index in rows.contains { $0[index].isNumeric } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, text in
+                let padding = String(repeating: " ", count: widths[index] - displayWidth(text))
+                return numeric[index] ? padding + text : text + padding
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var lines = [line(columns.map(\.title)), line(widths.map { String(repeating: "─", count: $0) })]
+        lines += texts.map(line)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .table: return table
+        case .json: return json.serialized() + "\n"
+        case .csv: return csv
+        }
+    }
+}
+
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// Columns a terminal gives `text`: combining marks take none, wide East Asian
+/// characters and emoji two, everything else one.
+func displayWidth(_ text: String) -> Int {
+    var width = 0
+    for scalar in text.unicodeScalars {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: continue
+        default: break
+        }
+        let value = scalar.value
+        if (0x1100...0x115F).contains(value) || (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
+            || (0xF900...0xFAFF).contains(value) || (0xFE30...0xFE4F).contains(value) || (0xFF00...0xFF60).contains(value)
+            || (0xFFE0...0xFFE6).contains(value) || (0x1F300...0x1F64F).contains(value)
+            || (0x1F900...0x1F9FF).contains(value) || (0x20000...0x3FFFD).contains(value)
+        {
+            width += 2
+        } else {
+            width += 1
+        }
+    }
+    return width
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// Writes to standard output.
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Ledger
+
+/// Where the store is and who is recording: shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The store's folder (else $ANSINH_STORE, else ./ansinh-data).", valueName: "path"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who records (else $ANSINH_ACTOR, else the login name).", valueName: "name"))
+    var actor: String?
+
+    var storePath: String {
+        store ?? ProcessInfo.processInfo.environment["ANSINH_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "./ansinh-data"
+    }
+
+    var actorName: String {
+        if let actor { return actor }
+        if let name = ProcessInfo.processInfo.environment["ANSINH_ACTOR"], !name.isEmpty { return name }
+        if let name = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"],
+            !name.isEmpty
+        {
+            return name
+        }
+        return NSUserName()
+    }
+
+    /// Opens an existing store (queries and recording never create one).
+    func openLedger(readOnly: Bool = false) throws -> Ledger {
+        var options = EventLog.Options()
+        options.createIfMissing = false
+        options.environment.readOnly = readOnly
+        guard FileManager.default.fileExists(atPath: storePath + "/data.mdb") else {
+            throw LogError.storeNotFound(path: storePath)
+        }
+        return try Ledger(path: storePath, options: options)
+    }
+}
+
+/// How queries print.
+struct FormatOptions: ParsableArguments {
+    @Option(name: .long, help: "table (default), json or csv.")
+    var format: OutputFormatArgument = .table
+
+    @Flag(name: .long, help: "With --format csv: begin with a UTF-8 byte-order mark, so Excel shows Vietnamese correctly.")
+    var excel = false
+
+    func validate() throws {
+        if excel && format.value != .csv { throw ValidationError("--excel goes with --format csv") }
+    }
+
+    /// Prints `text`, with the byte-order mark when asked.
+    func print(_ text: String) {
+        emit((excel ? "\u{FEFF}" : "") + text)
+    }
+
+    func print(_ listing: Listing) {
+        print(listing.rendered(format.value))
+    }
+}
+
+struct OutputFormatArgument: ExpressibleByArgument, Sendable {
+    let value: OutputFormat
+    static let table = OutputFormatArgument(value: .table)
+
+    init(value: OutputFormat) { self.value = value }
+
+    init?(argument: String) {
+        guard let format = OutputFormat(rawValue: argument) else { return nil }
+        value = format
+    }
+
+    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { value.rawValue }
+}
+
+extension LocalDate: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
+
+/// An amount in đồng: digits, optionally grouped by dots (`50.000.000`) or
+/// underscores (`50_000_000`).
+struct AmountArgument: ExpressibleByArgument, Sendable {
+    let value: VND
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        let groups = text.split(separator: ".", omittingEmptySubsequences: false)
+        if groups.count > 1 {
+            guard let first = groups.first, (1...3).contains(first.count),
+                groups.dropFirst().allSatisfy({ $0.count == 3 })
+            else { return nil }
+        }
+        let digits = text.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "_", with: "")
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int64(digits)
+        else { return nil }
+        value = VND(number)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+extension UUID: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(uuidString: argument)
+    }
+}

@@ -1,0 +1,147 @@
+import EventLog
+import Foundation
+import Ledger
+import Testing
+
+/// The JSON Schemas in Schemas/ and the Swift catalogue must agree: what the encoder
+/// writes validates, and the decoder refuses exactly what the schema refuses.
+/// Validation is done by Python's `jsonschema` (an independent implementation).
+@Suite("Schemas agree with the catalogue")
+struct SchemaTests {
+    static func samples() -> [(type: String, version: UInt32, data: Payload)] {
+        let id = UUID(uuidString: "3f2b8c1e-5d4a-4e8f-9a7b-1c2d3e4f5a6b")!
+        let events: [LedgerEvent] = [
+            .fundOpened(FundOpened(fundId: "vi-nguoi-ngheo", name: "Quỹ “Vì người nghèo”", openedOn: day("2024-01-01"), openingBalance: VND(0), purpose: "Hộ nghèo")),
+            .memberEnrolled(MemberEnrolled(memberId: "dv-001", fullName: "Nguyễn Thị Lan", cell: "Chi bộ khóm Vĩnh Tây 1", enrolledOn: day("2024-01-01"))),
+            .memberLeft(MemberLeft(memberId: "dv-001", leftOn: day("2024-08-01"), reason: "chuyển sinh hoạt")),
+            .pledgeMade(PledgeMade(pledgeId: "p-1", fundId: "q", donor: Donor(name: "Công ty An Phú", kind: .business), amount: VND(5_000_000), pledgedOn: day("2024-02-01"), dueOn: day("2024-06-30"))),
+            .pledgeCancelled(PledgeCancelled(pledgeId: "p-1", cancelledOn: day("2024-03-01"), reason: "đổi ý")),
+            .donationReceived(DonationReceived(fundId: "q", donor: Donor(name: "Chùa Tây An", kind: .religiousBody), amount: VND(5_000_000), receivedOn: day("2024-02-01"), pledgeId: "p-1", receiptNo: "PT-001")),
+            .piggyBankModelStarted(PiggyBankModelStarted(modelId: "ong-heo-2024", name: "Ống heo tiết kiệm", fundId: "q", startsOn: day("2024-05-19"), endsOn: day("2024-11-30"))),
+            .piggyBankDeposited(PiggyBankDeposited(modelId: "ong-heo-2024", memberId: "dv-001", amount: VND(7_000), depositedOn: day("2024-06-01"))),
+            .piggyBankModelClosed(PiggyBankModelClosed(modelId: "ong-heo-2024", closedOn: day("2024-11-30"), decisionRef: "NQ 68")),
+            .disbursementMade(DisbursementMade(disbursementId: "d-1", fundId: "q", purpose: .healthInsurance, beneficiary: Beneficiary(name: "Hộ ông Lê Văn Tư", kind: .nearPoorHousehold), amount: VND(50_752_000), quantity: 93, disbursedOn: day("2024-03-01"), decisionRef: "QĐ 12", programme: "BHYT 2024")),
+            .externalSupportRecorded(ExternalSupportRecorded(organisation: "Hội Phụ nữ", programme: "Mẹ đỡ đầu", description: "05 trẻ", beneficiaries: 5, value: VND(20_900_000), recordedOn: day("2024-04-01"), source: "Hội viên")),
+            .entryReversed(EntryReversed(reversesEventId: id, reversedOn: day("2024-10-01"), reason: "nhập nhầm")),
+        ]
+        var samples = events.map { ($0.type.rawValue, $0.type.currentSchemaVersion, $0.payload()) }
+        samples.append(
+            ("DonationReceived", 1,
+             .object(["fundId": .text("q"), "donorName": .text("Bà Hoa"), "amount": .integer(100_000), "receivedOn": .text("2024-02-01")])))
+        return samples
+    }
+
+    /// Every sample, and mutations of it: each member left out, each value of another
+    /// type, money below its minimum, an unknown enumeration value, an unknown member.
+    static func mutations(of data: Payload) -> [Payload] {
+        guard case .object(let members) = data else { return [] }
+        var mutations: [Payload] = []
+        for (key, value) in members {
+            var without = members
+            without.removeValue(forKey: key)
+            mutations.append(.object(without))
+            var retyped = members
+            switch value {
+            case .text: retyped[key] = .integer(5)
+            case .integer(let number):
+                retyped[key] = .text(String(number))
+                var below = members
+                below[key] = .integer(-1)
+                mutations.append(.object(below))
+                var zero = members
+                zero[key] = .integer(0)
+                mutations.append(.object(zero))
+            case .object(let nested):
+                retyped[key] = .text("x")
+                for (nestedKey, _) in nested {
+                    var changed = nested
+                    changed[nestedKey] = nestedKey == "kind" ? .text("alien") : .integer(1)
+                    var outer = members
+                    outer[key] = .object(changed)
+                    mutations.append(.object(outer))
+                    changed.removeValue(forKey: nestedKey)
+                    outer[key] = .object(changed)
+                    mutations.append(.object(outer))
+                }
+            default: retyped[key] = .text("x")
+            }
+            mutations.append(.object(retyped))
+            if key == "purpose", case .text = value, members["disbursementId"] != nil {
+                var unknown = members
+                unknown[key] = .text("party")
+                mutations.append(.object(unknown))
+            }
+        }
+        var extra = members
+        extra["unexpected"] = .integer(1)
+        mutations.append(.object(extra))
+        return mutations
+    }
+
+    static func verdicts(for lines: [(type: String, version: UInt32, data: Payload)]) throws -> [Bool] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-schema-samples-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let text = lines.map { #"{"type":"\#($0.type)","schemaVersion":\#($0.version),"data":"# + $0.data.jsonText + "}" }
+            .joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", packageRoot.appendingPathComponent("tools/check_schemas.py").path,
+            packageRoot.appendingPathComponent("Schemas").path, file.path,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "check_schemas.py failed; is Python's jsonschema installed?")
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["valid"] as! Bool
+        }
+    }
+
+    @Test("every event type has a schema for each version, and an import-line schema exists")
+    func schemaFiles() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("Schemas").path)
+        for type in EventType.allCases {
+            for version in 1...type.currentSchemaVersion {
+                #expect(names.contains("\(type.rawValue).v\(version).schema.json"))
+            }
+        }
+        #expect(names.contains("import-line.v1.schema.json"))
+    }
+
+    @Test("what the encoder writes validates, and the decoder refuses exactly what the schemas refuse")
+    func agreement() throws {
+        var lines: [(type: String, version: UInt32, data: Payload)] = []
+        var originals: [Bool] = []
+        for sample in Self.samples() {
+            lines.append(sample)
+            originals.append(true)
+            for mutation in Self.mutations(of: sample.data) {
+                lines.append((sample.type, sample.version, mutation))
+                originals.append(false)
+            }
+        }
+        let schema = try Self.verdicts(for: lines)
+        try #require(schema.count == lines.count)
+        var refusedBoth = 0
+        for (index, line) in lines.enumerated() {
+            let swift: Bool
+            do {
+                _ = try LedgerEvent.decode(typeName: line.type, schemaVersion: line.version, data: line.data)
+                swift = true
+            } catch {
+                swift = false
+            }
+            if originals[index] {
+                #expect(schema[index], "the schema refuses what the encoder wrote: \(line.type) \(line.data.jsonText)")
+            }
+            #expect(swift == schema[index], "\(line.type) v\(line.version) \(line.data.jsonText): Swift \(swift), schema \(schema[index])")
+            if !swift && !schema[index] { refusedBoth += 1 }
+        }
+        #expect(refusedBoth > 100, "the mutations must include many invalid cases")
+    }
+}
