@@ -9,16 +9,19 @@ import PackageDescription
 //               streams, idempotent appends, inline projections. No welfare words.
 //   Ledger    — the welfare domain: the event catalogue, the rules every command
 //               passes, and the projections clerks and auditors read. No `mdb_*`.
+//   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "ansinh", targets: ["ansinh"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Ledger", targets: ["Ledger"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3")
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,11 +38,17 @@ let package = Package(
             ]
         ),
         .target(name: "Ledger", dependencies: ["EventLog", "LMDB"]),
+        // The command line clerks and auditors use: parses, calls the ledger, prints.
+        .executableTarget(
+            name: "ansinh",
+            dependencies: ["Ledger", "EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // A small program the tests start as a separate process: it appends in a
         // loop and reports every acknowledged position (crash and concurrency tests).
         .executableTarget(name: "ansinh-logstress", dependencies: ["EventLog"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventLog", "LMDB"]),
+        .testTarget(name: "CLITests", dependencies: ["ansinh"]),
     ]
 )
