@@ -34,7 +34,8 @@ def load_schemas(schema_dir):
             Draft202012Validator.check_schema(schema)
         except (ValueError, jsonschema.SchemaError) as e:
             msg = getattr(e, "message", str(e))
-            sys.exit(f"check_schemas: {path.name} is not a valid draft 2020-12 schema: {msg}")
+            print(f"check_schemas: {path.name} is not a valid draft 2020-12 schema: {msg}", file=sys.stderr)
+            sys.exit(2)
         validators[path.name] = Draft202012Validator(schema)
     return validators
 

@@ -1,1 +1,200 @@
+import Foundation
 import Testing
+
+@Suite("The ansinh command line", .serialized)
+struct CLITests {
+    static let subcommands: [[String]] = [
+        ["init"], ["demo"], ["fund"], ["fund", "open"], ["fund", "show"], ["member"], ["member", "enrol"], ["member", "leave"],
+        ["member", "history"], ["pledge", "make"], ["pledge", "cancel"], ["donate"], ["piggybank", "start"],
+        ["piggybank", "close"], ["piggybank", "summary"], ["deposit"], ["disburse"], ["external", "record"], ["reverse"],
+        ["import"], ["funds"], ["members"], ["cells"], ["report"], ["log"], ["status"], ["projections", "rebuild"],
+    ]
+
+    @Test("--help for the command and every subcommand")
+    func help() throws {
+        let root = try ansinh(["--help"])
+        #expect(root.status == 0)
+        for name in ["init", "demo", "fund", "donate", "disburse", "import", "funds", "report", "status", "Exit status"] {
+            #expect(root.stdout.contains(name), "\(name) missing from --help")
+        }
+        for command in Self.subcommands {
+            let run = try ansinh(command + ["--help"])
+            #expect(run.status == 0, "\(command)")
+            #expect(run.stdout.contains("USAGE: ansinh \(command.joined(separator: " "))"), "\(command): \(run.stdout.prefix(200))")
+            #expect(run.stdout.contains("OVERVIEW") || run.stdout.contains("SUBCOMMANDS"), "\(command)")
+        }
+    }
+
+    @Test("a missing store says how to create one; init refuses an existing store")
+    func missingStore() throws {
+        let folder = StoreFolder()
+        let run = try folder.run("funds")
+        #expect(run.status == 74)
+        #expect(run.stderr == "ansinh: no store at \(folder.path); create one with `ansinh init --ward NAME --province NAME` (and --store PATH for another place)\n")
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        let created = try StoreFolder.initialised()
+        let again = try ansinh(["init", "--ward", "X", "--province", "Y", "--store", created.path])
+        #expect(again.status == 73)
+        #expect(again.stderr.hasPrefix("ansinh: a store already exists at"))
+    }
+
+    @Test("the store comes from --store, else $ANSINH_STORE, else ./ansinh-data")
+    func storeResolution() throws {
+        let folder = StoreFolder()
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        let created = try ansinh(["init", "--ward", "Núi Sam", "--province", "An Giang"], in: folder.path)
+        #expect(created.status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/ansinh-data/data.mdb"))
+        let viaEnvironment = try ansinh(["status"], environment: ["ANSINH_STORE": folder.path + "/ansinh-data"])
+        #expect(viaEnvironment.status == 0)
+        #expect(viaEnvironment.stdout.contains("phường Núi Sam, An Giang"))
+    }
+
+    @Test("recording prints position, event id and balance; retries change nothing; refusals exit non-zero")
+    func recording() throws {
+        let store = try StoreFolder.initialised()
+        var run = try store.run("fund", "open", "vi-nguoi-ngheo", "--name", "Quỹ “Vì người nghèo”", "--date", "2024-01-01")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("Recorded FundOpened at position 1 (event "))
+        run = try store.run(
+            "donate", "--fund", "vi-nguoi-ngheo", "--donor", "Chùa Tây An", "--donor-kind", "religiousBody", "--amount", "57.248.000",
+            "--date", "2024-02-01")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Fund vi-nguoi-ngheo balance: 57.248.000 đ"))
+        let id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+        let disburse = [
+            "disburse", "d-1", "--fund", "vi-nguoi-ngheo", "--purpose", "healthInsurance", "--beneficiary", "Hộ bà Lê Thị Mai",
+            "--beneficiary-kind", "poorHousehold", "--amount", "50752000", "--quantity", "93", "--date", "2024-03-01", "--event-id", id,
+        ]
+        run = try ansinh(disburse + ["--store", store.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "Recorded DisbursementMade at position 3 (event \(id)).\nFund vi-nguoi-ngheo balance: 6.496.000 đ\n")
+        run = try ansinh(disburse + ["--store", store.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("Already recorded: DisbursementMade at position 3 (event \(id)); nothing written."))
+        run = try store.run(
+            "disburse", "d-2", "--fund", "vi-nguoi-ngheo", "--purpose", "housing", "--beneficiary", "Hộ ông Tư",
+            "--beneficiary-kind", "poorHousehold", "--amount", "50.000.000", "--date", "2024-03-02")
+        #expect(run.status == 65)
+        #expect(run.stderr == "ansinh: fund vi-nguoi-ngheo has 6.496.000 đ, less than the 50.000.000 đ asked: its balance would go below 0\n")
+        run = try store.run("fund", "open", "vi-nguoi-ngheo", "--name", "Again", "--date", "2024-01-01")
+        #expect(run.status == 73)
+        #expect(run.stderr == "ansinh: fund vi-nguoi-ngheo already exists\n")
+        run = try store.run("donate", "--fund", "vi-nguoi-ngheo", "--donor", "X", "--donor-kind", "alien", "--amount", "5")
+        #expect(run.status == 64)
+        run = try store.run("member", "enrol", "dv-1", "--name", "A", "--cell", "B", "--date", "2024-02-30")
+        #expect(run.status == 64)
+        run = try store.run("status", "--format", "json")
+        let status = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect(status["headPosition"] as? Int == 3)
+        #expect((status["eventsByType"] as! [String: Int])["DisbursementMade"] == 1)
+    }
+
+    @Test("import: all or nothing, the bad line named, re-import without effect, stdin, quiet when piped")
+    func importFiles() throws {
+        let store = try StoreFolder.initialised()
+        let good = """
+            {"type":"FundOpened","data":{"fundId":"q","name":"Quỹ Q","openedOn":"2024-01-01"},"eventId":"00000000-0000-4000-8000-000000000001"}
+            {"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"A, \\"B\\"","kind":"individual"},"amount":5000,"receivedOn":"2024-02-01"},"eventId":"00000000-0000-4000-8000-000000000002"}
+
+            """
+        let bad = good + #"{"type":"DisbursementMade","data":{"disbursementId":"d","fundId":"q","purpose":"gift","beneficiary":{"name":"H","kind":"poorHousehold"},"amount":0,"quantity":1,"disbursedOn":"2024-03-01"}}"# + "\n"
+        let file = store.path + "-import.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(bad.utf8).write(to: URL(fileURLWithPath: file))
+        var run = try store.run("import", file)
+        #expect(run.status == 65)
+        #expect(run.stderr == "ansinh: line 3: DisbursementMade.amount: must be > 0\n")
+        #expect(try store.run("status", "--format", "json").stdout.contains("\"headPosition\": 0"))
+        run = try store.run("import", "-", input: Data(good.utf8))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "Imported 2 events: 2 recorded; head position 2.\n")
+        #expect(run.stderr.isEmpty, "no progress bar when not on a terminal")
+        run = try store.run("import", "-", input: Data(good.utf8))
+        #expect(run.stdout == "Imported 2 events: 0 recorded, 2 already recorded.\n")
+        run = try store.run("import", store.path + "-missing.jsonl")
+        #expect(run.status == 65)
+    }
+
+    @Test("queries print tables, JSON and CSV that parse back")
+    func queryFormats() throws {
+        let store = try StoreFolder.initialised()
+        _ = try store.run("fund", "open", "q", "--name", "Quỹ \"Khuyến học, Khuyến tài\"", "--date", "2024-01-01", "--opening-balance", "211300000")
+        _ = try store.run("donate", "--fund", "q", "--donor", "Ông Nguyễn Văn Ấn", "--donor-kind", "individual", "--amount", "400000000", "--date", "2024-08-16")
+        var run = try store.run("funds", "--format", "json")
+        #expect(run.status == 0)
+        let funds = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [[String: Any]]
+        #expect(funds.count == 1)
+        #expect(funds[0]["fundId"] as? String == "q")
+        #expect(funds[0]["name"] as? String == "Quỹ \"Khuyến học, Khuyến tài\"")
+        #expect(funds[0]["received"] as? Int == 400_000_000)
+        #expect(funds[0]["disbursed"] as? Int == 0)
+        #expect(funds[0]["balance"] as? Int == 611_300_000)
+        run = try store.run("funds", "--format", "csv")
+        let lines = run.stdout.components(separatedBy: "\r\n")
+        #expect(lines[0] == "fundId,name,openingBalance,received,pledged,outstandingPledges,disbursed,balance")
+        #expect(lines[1] == #"q,"Quỹ ""Khuyến học, Khuyến tài""",211300000,400000000,0,0,0,611300000"#)
+        run = try store.run("funds", "--format", "csv", "--excel")
+        #expect(run.stdout.utf8.starts(with: [0xEF, 0xBB, 0xBF]))
+        #expect(try store.run("funds", "--excel").status == 64)
+        run = try store.run("funds")
+        let table = run.stdout.split(separator: "\n").map(String.init)
+        #expect(table.count == 3)
+        #expect(table[2].contains("611.300.000 đ"))
+        // Columns line up by what a terminal shows, diacritics and all.
+        let balanceColumn = table.map { displayColumns($0) }
+        #expect(Set(balanceColumn).count == 1, "\(table)")
+        run = try store.run("fund", "show", "q", "--format", "json")
+        let register = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any])["register"] as! [[String: Any]]
+        #expect(register.map { $0["balance"] as! Int } == [211_300_000, 611_300_000])
+        #expect(register.map { $0["recordedBy"] as! String } == ["lan", "lan"])
+        run = try store.run("log", "--type", "DonationReceived", "--format", "json")
+        let events = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [[String: Any]]
+        #expect(events.count == 1)
+        #expect((events[0]["data"] as! [String: Any])["amount"] as? Int == 400_000_000)
+        #expect(try store.run("fund", "show", "nope").status == 65)
+    }
+
+    @Test("the demo loads the ward's figures and prints the report and the piggy-bank summary; again, it changes nothing")
+    func demo() throws {
+        let store = StoreFolder()
+        var run = try ansinh(["demo", "--store", store.path], in: packageRoot.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        for figure in [
+            "624.845.000 đồng", "02 căn nhà với số tiền 100.000.000 đồng", "tặng quà 1.507 lượt với số tiền 416.845.000 đồng",
+            "cấp phát 93 thẻ BHYT với số tiền 50.752.000 đồng", "Số dư cuối kỳ: 57.248.000 đồng", "24.500.000 đồng",
+            "tặng quà 76 lượt", "nâng tổng quỹ 611.300.000 đồng", "133.251.000", "3.480.000", "78.430.000", "20.900.000",
+            "240.000.000", "Members enrolled:     120, saving: 117", "Collected:            26.043.000 đ",
+            "Expected at target:   22.949.000 đ",
+        ] {
+            #expect(run.stdout.contains(figure), "\(figure) missing from the demo")
+        }
+        let first = run.stdout
+        run = try ansinh(["demo", "--store", store.path], in: packageRoot.path)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Imported nui-sam-2024.jsonl: 0 recorded, 104 already there."))
+        #expect(run.stdout.components(separatedBy: "\n").dropFirst(2) == first.components(separatedBy: "\n").dropFirst(2))
+        run = try store.run("report", "--from", "2024-01-01", "--to", "2024-09-30", "--format", "json")
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let poor = (report["funds"] as! [[String: Any]]).first { $0["fundId"] as? String == "vi-nguoi-ngheo" }!
+        #expect(poor["closing"] as? Int == 57_248_000)
+        run = try store.run("piggybank", "summary", "--format", "json")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect(summary["expected"] as? Int == 22_949_000)
+        #expect((summary["belowTarget"] as! [Any]).count == 22)
+        run = try store.run("member", "history", "dv-017")
+        #expect(run.stdout.hasPrefix("Nguyễn Thị Ngọc Hường (dv-017)"))
+        run = try store.run("projections", "rebuild")
+        #expect(run.stdout == "Rebuilt the projections from 2286 events.\n")
+        #expect(try store.run("cells", "--format", "csv").stdout.hasPrefix("cell,membersNow,membersEver,deposits,deposited\r\n"))
+    }
+}
+
+/// Where each "đ" column ends on screen, for checking alignment.
+func displayColumns(_ line: String) -> Int {
+    var width = 0
+    for scalar in line.unicodeScalars where scalar.properties.generalCategory != .nonspacingMark {
+        width += 1
+    }
+    return width
+}
