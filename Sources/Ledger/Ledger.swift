@@ -35,8 +35,11 @@ public final class Ledger: Sendable {
     /// recorded again: its entry says `wasAlreadyStored` (safe retries).
     /// - Throws: ``CommandRejected`` naming the command and its ``RuleViolation``,
     ///   ``FieldError`` or `LogError`; `LMDBError` for a store problem.
+    /// - Parameter progress: called now and then with (commands recorded, commands in all).
     @discardableResult
-    public func record(_ commands: [LedgerCommand], actor: String) throws -> [RecordedEntry] {
+    public func record(
+        _ commands: [LedgerCommand], actor: String, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> [RecordedEntry] {
         var prepared: [(event: LedgerEvent, eventId: UUID)] = []
         prepared.reserveCapacity(commands.count)
         for (index, command) in commands.enumerated() {
@@ -55,6 +58,7 @@ public final class Ledger: Sendable {
             for (index, command) in prepared.enumerated() {
                 do {
                     entries.append(try execute(command.event, eventId: command.eventId, writer: writer, tables: tables))
+                    if index & 0x3ff == 0x3ff { progress?(index + 1, prepared.count) }
                 } catch let error as RuleViolation {
                     throw CommandRejected(index: index, eventType: command.event.type.rawValue, reason: error)
                 } catch let error as LogError {

@@ -124,11 +124,11 @@ extension Ledger {
         progress?(.checking, lineCount, lineCount)
         let entries: [RecordedEntry]
         do {
-            entries = try record(commands, actor: actor)
+            entries = try record(commands, actor: actor) { done, total in progress?(.recording, done, total) }
         } catch let rejected as CommandRejected {
             throw ImportError(line: lineNumbers[rejected.index], message: "\(rejected.eventType): \(rejected.reason)")
         }
-        progress?(.recording, lineCount, lineCount)
+        progress?(.recording, commands.count, commands.count)
         var summary = ImportSummary(eventLines: commands.count)
         for entry in entries {
             if entry.wasAlreadyStored { summary.alreadyStored += 1 } else { summary.recorded += 1 }

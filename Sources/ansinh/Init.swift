@@ -61,9 +61,20 @@ func importFile(_ file: String, into ledger: Ledger, actor: String) throws -> Im
         }
         data = contents
     }
-    let bar = ProgressBar("Importing")
-    defer { bar.finish() }
-    return try ledger.importLines([UInt8](data), actor: actor) { _, done, total in bar.update(done, of: total) }
+    let checking = ProgressBar("Checking ")
+    let recording = ProgressBar("Recording")
+    defer {
+        checking.finish()
+        recording.finish()
+    }
+    return try ledger.importLines([UInt8](data), actor: actor) { phase, done, total in
+        switch phase {
+        case .checking: checking.update(done, of: total)
+        case .recording:
+            checking.finish()
+            recording.update(done, of: total)
+        }
+    }
 }
 
 struct ProjectionsCommand: ParsableCommand {

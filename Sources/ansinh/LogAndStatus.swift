@@ -82,18 +82,25 @@ struct Status: ParsableCommand {
             let province = try ledger.log.setting("province") ?? ""
             var types = Listing([("type", "Type"), ("count", "Events")])
             for type in EventType.allCases { types.append([.text(type.rawValue), .integer(Int64(counts[type] ?? 0))]) }
+            let fields: [(String, JSONOut)] = [
+                ("ward", .string(ward)), ("province", .string(province)), ("store", .string(store.storePath)),
+                ("createdAt", .text(try ledger.log.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
+                ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
+                ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
+                ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),
+                ("projectionCheckpoint", .integer(Int64(checkpoint))),
+            ]
             switch output.format.value {
-            case .json, .csv:
-                output.print(
-                    JSONOut.object([
-                        ("ward", .string(ward)), ("province", .string(province)), ("store", .string(store.storePath)),
-                        ("createdAt", .text(try ledger.log.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
-                        ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
-                        ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
-                        ("eventsByType", .object(EventType.allCases.map { ($0.rawValue, .integer(Int64(counts[$0] ?? 0))) })),
-                        ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),
-                        ("projectionCheckpoint", .integer(Int64(checkpoint))),
-                    ]).serialized() + "\n")
+            case .csv:
+                var rows = Listing([("name", "Name"), ("value", "Value")])
+                for (name, value) in fields {
+                    rows.append([.text(name), .text(value.serialized().trimmingCharacters(in: CharacterSet(charactersIn: "\"")))])
+                }
+                for type in EventType.allCases { rows.append([.text("events." + type.rawValue), .text(String(counts[type] ?? 0))]) }
+                output.print(rows.csv)
+            case .json:
+                let byType: JSONOut = .object(EventType.allCases.map { ($0.rawValue, .integer(Int64(counts[$0] ?? 0))) })
+                output.print(JSONOut.object(fields + [("eventsByType", byType)]).serialized() + "\n")
             case .table:
                 var text = "Ward:        phường \(ward), \(province)\n"
                 text += "Store:       \(store.storePath) (format \(EventLog.formatVersion))\n"

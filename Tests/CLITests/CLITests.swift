@@ -198,3 +198,28 @@ func displayColumns(_ line: String) -> Int {
     }
     return width
 }
+
+@Suite("Progress on a terminal")
+struct TerminalTests {
+    @Test("import and rebuild draw a progress bar on a terminal", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/script")))
+    func progressOnTerminal() throws {
+        let store = try StoreFolder.initialised()
+        let file = packageRoot.appendingPathComponent("tools/demo/piggybank-2024.jsonl").path
+        // `script` runs the command on a pseudo-terminal.
+        let command = "'\(ansinhExecutable.path)' import '\(file)' --store '\(store.path)' --actor demo"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("Checking "), "\(text.prefix(300))")
+        #expect(text.contains("Recording"), "\(text.prefix(300))")
+        #expect(text.contains("100% (2182/2182)"), "\(text.prefix(300))")
+        #expect(text.contains("Imported 2182 events: 2182 recorded"))
+    }
+}

@@ -161,3 +161,36 @@ struct RuleTests {
         #expect(store.head == 3)
     }
 }
+
+@Suite("Rules: the rarer refusals")
+struct RarerRuleTests {
+    @Test("un-cancelling a pledge that was itself reversed no longer applies")
+    func reversalNoLongerApplies() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"))
+        let pledge = try store.record(
+            .pledgeMade(PledgeMade(pledgeId: "p", fundId: "q", donor: Donor(name: "A", kind: .individual), amount: VND(5_000), pledgedOn: day("2024-02-01"))))[0].eventId
+        let cancellation = try store.record(.pledgeCancelled(PledgeCancelled(pledgeId: "p", cancelledOn: day("2024-02-02"))))[0].eventId
+        try store.record(reverse(pledge))
+        store.expectRefused(reverse(cancellation), .reversalNoLongerApplies(eventId: cancellation, reason: "pledge p was reversed"))
+    }
+
+    @Test("a sum that would overflow 64 bits is refused, not wrapped")
+    func overflow() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q", opening: LedgerLimits.amountMax))
+        // Each donation is at the per-amount limit; the 9 223rd would pass Int64.max.
+        let donations = (0..<9_300).map { _ in LedgerCommand(donate("q", LedgerLimits.amountMax)) }
+        do {
+            try store.ledger.record(donations, actor: "lan")
+            Issue.record("the overflow was not refused")
+        } catch let rejected as CommandRejected {
+            #expect(rejected.index == Int(Int64.max / LedgerLimits.amountMax) - 1)
+            guard case .amountOverflow = rejected.reason as? RuleViolation else {
+                Issue.record("unexpected \(rejected.reason)")
+                return
+            }
+        }
+        #expect(store.head == 1)
+    }
+}
