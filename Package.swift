@@ -9,6 +9,7 @@ import PackageDescription
 //               streams, idempotent appends, inline projections. No welfare words.
 //   Ledger    — the welfare domain: the event catalogue, the rules every command
 //               passes, and the projections clerks and auditors read. No `mdb_*`.
+//   LedgerTools — printable forms of the ledger, audits by replay, signed exports.
 //   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
@@ -38,10 +39,17 @@ let package = Package(
             ]
         ),
         .target(name: "Ledger", dependencies: ["EventLog", "LMDB"]),
+        // Printable forms (tables, JSON, CSV, the Vietnamese report), audits and exports.
+        .target(
+            name: "LedgerTools",
+            dependencies: ["Ledger", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         .executableTarget(
             name: "ansinh",
-            dependencies: ["Ledger", "EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Ledger", "EventLog", "LedgerTools", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // A small program the tests start as a separate process: it appends in a
         // loop and reports every acknowledged position (crash and concurrency tests).

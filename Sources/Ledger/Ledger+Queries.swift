@@ -1,146 +1,132 @@
 import EventLog
 import Foundation
 
-extension Ledger {
+extension LedgerSnapshot {
     /// Every fund's balance sheet, by fund id.
     public func funds() throws -> [FundBalance] {
-        try read { tables, _ in
-            var funds: [FundBalance] = []
-            try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in funds.append(fund) }
-            return funds
-        }
+        var funds: [FundBalance] = []
+        try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in funds.append(fund) }
+        return funds
     }
 
     public func fund(_ fundId: String) throws -> FundBalance? {
-        try read { tables, _ in try tables.fund(fundId) }
+        try tables.fund(fundId)
     }
 
     /// Every member, by member id.
     public func members() throws -> [MemberRecord] {
-        try read { tables, _ in
-            var members: [MemberRecord] = []
-            try tables.scan(MemberRecord.self, tables.databases.members) { _, member in members.append(member) }
-            return members
-        }
+        var members: [MemberRecord] = []
+        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in members.append(member) }
+        return members
     }
 
     public func member(_ memberId: String) throws -> MemberRecord? {
-        try read { tables, _ in try tables.member(memberId) }
+        try tables.member(memberId)
     }
 
     public func pledges() throws -> [PledgeRecord] {
-        try read { tables, _ in
-            var pledges: [PledgeRecord] = []
-            try tables.scan(PledgeRecord.self, tables.databases.pledges) { _, pledge in pledges.append(pledge) }
-            return pledges
-        }
+        var pledges: [PledgeRecord] = []
+        try tables.scan(PledgeRecord.self, tables.databases.pledges) { _, pledge in pledges.append(pledge) }
+        return pledges
     }
 
     public func models() throws -> [ModelRecord] {
-        try read { tables, _ in
-            var models: [ModelRecord] = []
-            try tables.scan(ModelRecord.self, tables.databases.models) { _, model in models.append(model) }
-            return models
-        }
+        var models: [ModelRecord] = []
+        try tables.scan(ModelRecord.self, tables.databases.models) { _, model in models.append(model) }
+        return models
     }
 
     /// A member's contribution history: every deposit in date order with its running
     /// total, and what they add up to. `nil` for an unknown member.
     public func memberHistory(_ memberId: String) throws -> MemberHistory? {
-        try read { tables, _ in
-            guard let member = try tables.member(memberId) else { return nil }
-            var rows: [(position: UInt64, record: DepositRecord)] = []
-            try tables.scan(DepositRecord.self, tables.databases.deposits, prefix: LedgerKey.prefix(memberId)) { key, record in
-                let position = UInt64(bigEndian: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...]).loadUnaligned(as: UInt64.self))
-                rows.append((position, record))
-            }
-            rows.sort { ($0.record.depositedOn, $0.position) < ($1.record.depositedOn, $1.position) }
-            var history = MemberHistory(member: member)
-            var targets: [String: VND] = [:]
-            var perModel: [String: VND] = [:]
-            var days = Set<LocalDate>()
-            for row in rows {
-                var entry = MemberHistory.Deposit(
-                    position: row.position, modelId: row.record.modelId, depositedOn: row.record.depositedOn,
-                    amount: row.record.amount, reversed: row.record.reversed, runningTotal: history.total)
-                if !row.record.reversed {
-                    history.total = try history.total.adding(row.record.amount)
-                    entry.runningTotal = history.total
-                    perModel[row.record.modelId] = try (perModel[row.record.modelId] ?? .zero).adding(row.record.amount)
-                    days.insert(row.record.depositedOn)
-                    history.lastDepositOn = max(history.lastDepositOn ?? row.record.depositedOn, row.record.depositedOn)
-                }
-                history.deposits.append(entry)
-            }
-            for modelId in perModel.keys where targets[modelId] == nil {
-                targets[modelId] = try tables.model(modelId)?.dailyTarget
-            }
-            history.depositDays = days.count
-            history.daysCovered = perModel.reduce(0) { sum, item in
-                guard let target = targets[item.key], target.dong > 0 else { return sum }
-                return sum + item.value.dong / target.dong
-            }
-            return history
+        guard let member = try tables.member(memberId) else { return nil }
+        var rows: [(position: UInt64, record: DepositRecord)] = []
+        try tables.scan(DepositRecord.self, tables.databases.deposits, prefix: LedgerKey.prefix(memberId)) { key, record in
+            let position = UInt64(bigEndian: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...]).loadUnaligned(as: UInt64.self))
+            rows.append((position, record))
         }
+        rows.sort { ($0.record.depositedOn, $0.position) < ($1.record.depositedOn, $1.position) }
+        var history = MemberHistory(member: member)
+        var targets: [String: VND] = [:]
+        var perModel: [String: VND] = [:]
+        var days = Set<LocalDate>()
+        for row in rows {
+            var entry = MemberHistory.Deposit(
+                position: row.position, modelId: row.record.modelId, depositedOn: row.record.depositedOn,
+                amount: row.record.amount, reversed: row.record.reversed, runningTotal: history.total)
+            if !row.record.reversed {
+                history.total = try history.total.adding(row.record.amount)
+                entry.runningTotal = history.total
+                perModel[row.record.modelId] = try (perModel[row.record.modelId] ?? .zero).adding(row.record.amount)
+                days.insert(row.record.depositedOn)
+                history.lastDepositOn = max(history.lastDepositOn ?? row.record.depositedOn, row.record.depositedOn)
+            }
+            history.deposits.append(entry)
+        }
+        for modelId in perModel.keys where targets[modelId] == nil {
+            targets[modelId] = try tables.model(modelId)?.dailyTarget
+        }
+        history.depositDays = days.count
+        history.daysCovered = perModel.reduce(0) { sum, item in
+            guard let target = targets[item.key], target.dong > 0 else { return sum }
+            return sum + item.value.dong / target.dong
+        }
+        return history
     }
 
     /// The end-of-period summary of a piggy-bank model, counting expected savings up to
     /// `asOf` (the model's end when not given, and never past it).
     public func piggyBankSummary(_ modelId: String, asOf: LocalDate? = nil) throws -> PiggyBankSummary? {
-        try read { tables, _ in
-            guard let model = try tables.model(modelId) else { return nil }
-            let through = min(model.endsOn, asOf ?? model.endsOn)
-            var summary = PiggyBankSummary(model: model, countedThrough: through)
-            summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
-            var cells: [String: PiggyBankSummary.Cell] = [:]
-            try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
-                let days = member.enrolledDays(from: model.startsOn, through: through)
-                let totals = try tables.modelMember(modelId, member.memberId) ?? ModelMemberTotals()
-                guard days > 0 || totals.total.count > 0 else { return }
-                let expected = try model.dailyTarget.multiplied(by: days)
-                let deposited = totals.total.amount
-                var cell = cells[member.cell] ?? PiggyBankSummary.Cell(cell: member.cell)
-                summary.membersEnrolled += 1
-                cell.members += 1
-                if totals.total.count > 0 {
-                    summary.membersParticipating += 1
-                    cell.participating += 1
-                }
-                summary.expected = try summary.expected.adding(expected)
-                cell.expected = try cell.expected.adding(expected)
-                cell.collected = try cell.collected.adding(deposited)
-                if deposited < expected {
-                    let shortfall = try expected.subtracting(deposited)
-                    summary.belowTarget.append(
-                        .init(member: member, enrolledDays: days, expected: expected, deposited: deposited, shortfall: shortfall))
-                    cell.shortfall = try cell.shortfall.adding(shortfall)
-                    cell.belowTarget += 1
-                }
-                cells[member.cell] = cell
+        guard let model = try tables.model(modelId) else { return nil }
+        let through = min(model.endsOn, asOf ?? model.endsOn)
+        var summary = PiggyBankSummary(model: model, countedThrough: through)
+        summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        var cells: [String: PiggyBankSummary.Cell] = [:]
+        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
+            let days = member.enrolledDays(from: model.startsOn, through: through)
+            let totals = try tables.modelMember(modelId, member.memberId) ?? ModelMemberTotals()
+            guard days > 0 || totals.total.count > 0 else { return }
+            let expected = try model.dailyTarget.multiplied(by: days)
+            let deposited = totals.total.amount
+            var cell = cells[member.cell] ?? PiggyBankSummary.Cell(cell: member.cell)
+            summary.membersEnrolled += 1
+            cell.members += 1
+            if totals.total.count > 0 {
+                summary.membersParticipating += 1
+                cell.participating += 1
             }
-            summary.collected = model.collected.amount
-            summary.depositCount = model.collected.count
-            summary.belowTarget.sort { ($1.shortfall, $0.member.memberId) < ($0.shortfall, $1.member.memberId) }
-            summary.cells = cells.values.sorted { $0.cell < $1.cell }
-            return summary
+            summary.expected = try summary.expected.adding(expected)
+            cell.expected = try cell.expected.adding(expected)
+            cell.collected = try cell.collected.adding(deposited)
+            if deposited < expected {
+                let shortfall = try expected.subtracting(deposited)
+                summary.belowTarget.append(
+                    .init(member: member, enrolledDays: days, expected: expected, deposited: deposited, shortfall: shortfall))
+                cell.shortfall = try cell.shortfall.adding(shortfall)
+                cell.belowTarget += 1
+            }
+            cells[member.cell] = cell
         }
+        summary.collected = model.collected.amount
+        summary.depositCount = model.collected.count
+        summary.belowTarget.sort { ($1.shortfall, $0.member.memberId) < ($0.shortfall, $1.member.memberId) }
+        summary.cells = cells.values.sorted { $0.cell < $1.cell }
+        return summary
     }
 
     /// The period report: per fund opening, received, paid out per purpose and closing
     /// over `[from, to]`, and the external support recorded in it.
     public func periodReport(from: LocalDate, to: LocalDate) throws -> PeriodReport {
-        try read { tables, _ in
-            var report = PeriodReport(from: from, to: to)
-            try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in
-                guard fund.openedOn <= to else { return }
-                report.funds.append(try fundPeriod(fund, from: from, to: to, tables: tables))
-            }
-            try tables.scan(ExternalSupportRecord.self, tables.databases.externalSupport, prefix: []) { _, record in
-                guard !record.reversed, record.support.recordedOn >= from, record.support.recordedOn <= to else { return }
-                report.externalSupport.append(record.support)
-            }
-            return report
+        var report = PeriodReport(from: from, to: to)
+        try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in
+            guard fund.openedOn <= to else { return }
+            report.funds.append(try fundPeriod(fund, from: from, to: to, tables: tables))
         }
+        try tables.scan(ExternalSupportRecord.self, tables.databases.externalSupport, prefix: []) { _, record in
+            guard !record.reversed, record.support.recordedOn >= from, record.support.recordedOn <= to else { return }
+            report.externalSupport.append(record.support)
+        }
+        return report
     }
 
     private func fundPeriod(_ fund: FundBalance, from: LocalDate, to: LocalDate, tables: LedgerTables) throws -> FundPeriod {

@@ -2,25 +2,23 @@ import EventLog
 import Foundation
 import LMDB
 
-extension Ledger {
+extension LedgerSnapshot {
     /// A fund's register: every entry that moved its money, in the order recorded,
     /// with the running balance and who recorded it. `nil` for an unknown fund.
     public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
-        try read { tables, log in
-            guard try tables.fund(fundId) != nil else { return nil }
-            var entries: [RegisterEntry] = []
-            var balance = VND.zero
-            try log.forEachEvent(inStream: "fund-" + fundId) { stored in
-                var entry = RegisterEntry(
-                    position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
-                    recordedBy: stored.recordedBy)
-                try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
-                balance = try balance.adding(entry.amount)
-                entry.runningBalance = balance
-                entries.append(entry)
-            }
-            return entries
+        guard try tables.fund(fundId) != nil else { return nil }
+        var entries: [RegisterEntry] = []
+        var balance = VND.zero
+        try log.forEachEvent(inStream: "fund-" + fundId) { stored in
+            var entry = RegisterEntry(
+                position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
+                recordedBy: stored.recordedBy)
+            try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
+            balance = try balance.adding(entry.amount)
+            entry.runningBalance = balance
+            entries.append(entry)
         }
+        return entries
     }
 
     private func describe(
@@ -59,41 +57,37 @@ extension Ledger {
 
     /// Every cell (chi bộ): its members now and in all, and what they deposited.
     public func cells() throws -> [CellSummary] {
-        try read { tables, _ in
-            var cells: [String: CellSummary] = [:]
-            var cellOf: [String: String] = [:]
-            try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
-                cellOf[member.memberId] = member.cell
-                cells[member.cell, default: CellSummary(cell: member.cell)].membersEver += 1
-                if member.leftOn == nil { cells[member.cell]!.membersNow += 1 }
-            }
-            try tables.scan(ModelMemberTotals.self, tables.databases.modelMembers) { key, totals in
-                guard let separator = key.firstIndex(of: 0) else { return }
-                let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: key[(separator + 1)...]), as: UTF8.self)
-                guard let cell = cellOf[memberId] else { return }
-                cells[cell]!.deposits.count += totals.total.count
-                cells[cell]!.deposits.amount = try cells[cell]!.deposits.amount.adding(totals.total.amount)
-            }
-            return cells.values.sorted { $0.cell < $1.cell }
+        var cells: [String: CellSummary] = [:]
+        var cellOf: [String: String] = [:]
+        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
+            cellOf[member.memberId] = member.cell
+            cells[member.cell, default: CellSummary(cell: member.cell)].membersEver += 1
+            if member.leftOn == nil { cells[member.cell]!.membersNow += 1 }
         }
+        try tables.scan(ModelMemberTotals.self, tables.databases.modelMembers) { key, totals in
+            guard let separator = key.firstIndex(of: 0) else { return }
+            let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: key[(separator + 1)...]), as: UTF8.self)
+            guard let cell = cellOf[memberId] else { return }
+            cells[cell]!.deposits.count += totals.total.count
+            cells[cell]!.deposits.amount = try cells[cell]!.deposits.amount.adding(totals.total.amount)
+        }
+        return cells.values.sorted { $0.cell < $1.cell }
     }
 
     /// How many events of each type the log holds.
     public func eventCounts() throws -> [EventType: UInt64] {
-        try read { tables, _ in
-            var counts: [EventType: UInt64] = [:]
-            for type in EventType.allCases {
-                if let count = try tables.transaction.get(tables.databases.typeCounts, type.rawValue)?.loadNativeUInt64() {
-                    counts[type] = count
-                }
+        var counts: [EventType: UInt64] = [:]
+        for type in EventType.allCases {
+            if let count = try tables.transaction.get(tables.databases.typeCounts, type.rawValue)?.loadNativeUInt64() {
+                counts[type] = count
             }
-            return counts
         }
+        return counts
     }
 
     /// The ledger projection's checkpoint: the last position it has folded.
     public func projectionCheckpoint() throws -> UInt64 {
-        try log.read { try $0.checkpoint(named: projection.name) }
+        try log.checkpoint(named: LedgerProjection.checkpointName)
     }
 }
 

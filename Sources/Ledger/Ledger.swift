@@ -114,11 +114,16 @@ public final class Ledger: Sendable {
         try log.rebuildProjections(progress: progress)
     }
 
-    /// Runs `body` with read access to the projections and the log in one snapshot.
-    func read<Result>(_ body: (LedgerTables, LogReader) throws -> Result) throws -> Result {
+    /// Runs `body` with read access to the projections and the log in one snapshot:
+    /// everything it reads is consistent with one head, while writers go on.
+    public func snapshot<Result>(_ body: (LedgerSnapshot) throws -> Result) throws -> Result {
         try log.read { reader in
-            try body(LedgerTables(transaction: reader.transaction, databases: projection.databases), reader)
+            try body(LedgerSnapshot(tables: LedgerTables(transaction: reader.transaction, databases: projection.databases), log: reader))
         }
+    }
+
+    func read<Result>(_ body: (LedgerTables, LogReader) throws -> Result) throws -> Result {
+        try snapshot { try body($0.tables, $0.log) }
     }
 
     /// Every projection database, byte for byte in key order, with its name: for
@@ -164,4 +169,31 @@ public struct RecordedEntry: Hashable, Sendable {
     /// The fund whose money moved, and its balance after the batch's commands so far.
     public var fundId: String?
     public var fundBalance: VND?
+}
+
+/// The projections and the log as of one moment; see ``Ledger/snapshot(_:)``.
+public struct LedgerSnapshot {
+    let tables: LedgerTables
+    /// The log, read in the same snapshot.
+    public let log: LogReader
+}
+
+extension Ledger {
+    public func funds() throws -> [FundBalance] { try snapshot { try $0.funds() } }
+    public func fund(_ fundId: String) throws -> FundBalance? { try snapshot { try $0.fund(fundId) } }
+    public func members() throws -> [MemberRecord] { try snapshot { try $0.members() } }
+    public func member(_ memberId: String) throws -> MemberRecord? { try snapshot { try $0.member(memberId) } }
+    public func pledges() throws -> [PledgeRecord] { try snapshot { try $0.pledges() } }
+    public func models() throws -> [ModelRecord] { try snapshot { try $0.models() } }
+    public func memberHistory(_ memberId: String) throws -> MemberHistory? { try snapshot { try $0.memberHistory(memberId) } }
+    public func piggyBankSummary(_ modelId: String, asOf: LocalDate? = nil) throws -> PiggyBankSummary? {
+        try snapshot { try $0.piggyBankSummary(modelId, asOf: asOf) }
+    }
+    public func periodReport(from: LocalDate, to: LocalDate) throws -> PeriodReport {
+        try snapshot { try $0.periodReport(from: from, to: to) }
+    }
+    public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? { try snapshot { try $0.fundRegister(fundId) } }
+    public func cells() throws -> [CellSummary] { try snapshot { try $0.cells() } }
+    public func eventCounts() throws -> [EventType: UInt64] { try snapshot { try $0.eventCounts() } }
+    public func projectionCheckpoint() throws -> UInt64 { try snapshot { try $0.projectionCheckpoint() } }
 }

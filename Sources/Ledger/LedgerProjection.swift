@@ -8,7 +8,8 @@ import LMDB
 ///
 /// A pure fold: the same log always gives the same bytes.
 struct LedgerProjection: InlineProjection {
-    let name = "ledger"
+    static let checkpointName = "ledger"
+    var name: String { Self.checkpointName }
     let databases: LedgerDatabases
 
     init(_ setup: ProjectionSetup) throws {

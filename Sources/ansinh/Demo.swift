@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Ledger
+import LedgerTools
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Ledger
+import LedgerTools
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a store for a ward.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Ledger
+import LedgerTools
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The events themselves, oldest first, with filters.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Ledger
+import LedgerTools
 
 /// Options every recording command takes.
 struct RecordOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Ledger
+import LedgerTools
 
 /// Where the store is and who is recording: shared by every command.
 struct StoreOptions: ParsableArguments {

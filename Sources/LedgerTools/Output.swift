@@ -3,12 +3,12 @@ import Foundation
 import Ledger
 
 /// How a query prints: a table for people, JSON or CSV for tools.
-enum OutputFormat: String, CaseIterable, Sendable {
+public enum OutputFormat: String, CaseIterable, Sendable {
     case table, json, csv
 }
 
 /// A JSON value whose object members keep the order they were given.
-indirect enum JSONOut {
+public indirect enum JSONOut {
     case object([(String, JSONOut)])
     case array([JSONOut])
     case string(String)
@@ -16,12 +16,12 @@ indirect enum JSONOut {
     case bool(Bool)
     case null
 
-    static func money(_ amount: VND) -> JSONOut { .integer(amount.dong) }
-    static func date(_ date: LocalDate?) -> JSONOut { date.map { .string($0.description) } ?? .null }
-    static func text(_ text: String?) -> JSONOut { text.map { .string($0) } ?? .null }
+    public static func money(_ amount: VND) -> JSONOut { .integer(amount.dong) }
+    public static func date(_ date: LocalDate?) -> JSONOut { date.map { .string($0.description) } ?? .null }
+    public static func text(_ text: String?) -> JSONOut { text.map { .string($0) } ?? .null }
 
     /// Indented two spaces, one member a line, UTF-8 as it is.
-    func serialized(indent: Int = 0) -> String {
+    public func serialized(indent: Int = 0) -> String {
         let pad = String(repeating: "  ", count: indent + 1)
         let closing = String(repeating: "  ", count: indent)
         switch self {
@@ -47,13 +47,13 @@ indirect enum JSONOut {
 }
 
 /// One value of a listing.
-enum Cell {
+public enum Cell {
     case text(String?)
     case integer(Int64?)
     case money(VND?)
     case date(LocalDate?)
 
-    var json: JSONOut {
+    public var json: JSONOut {
         switch self {
         case .text(let text): return .text(text)
         case .integer(let number): return number.map { .integer($0) } ?? .null
@@ -63,7 +63,7 @@ enum Cell {
     }
 
     /// As a table shows it.
-    var display: String {
+    public var display: String {
         switch self {
         case .text(let text): return text ?? ""
         case .integer(let number): return number.map { VND($0).grouped } ?? ""
@@ -73,7 +73,7 @@ enum Cell {
     }
 
     /// As CSV carries it: plain integers, ISO dates.
-    var plain: String {
+    public var plain: String {
         switch self {
         case .text(let text): return text ?? ""
         case .integer(let number): return number.map(String.init) ?? ""
@@ -82,7 +82,7 @@ enum Cell {
         }
     }
 
-    var isNumeric: Bool {
+    public var isNumeric: Bool {
         switch self {
         case .integer, .money: return true
         case .text, .date: return false
@@ -91,34 +91,34 @@ enum Cell {
 }
 
 /// Rows under named columns: printed as an aligned table, JSON objects or CSV.
-struct Listing {
+public struct Listing {
     /// `key` names the JSON member and CSV column; `title` heads the table column.
-    var columns: [(key: String, title: String)]
-    var rows: [[Cell]] = []
+    public var columns: [(key: String, title: String)]
+    public var rows: [[Cell]] = []
 
-    init(_ columns: [(key: String, title: String)]) {
+    public init(_ columns: [(key: String, title: String)]) {
         self.columns = columns
     }
 
-    mutating func append(_ row: [Cell]) {
+    public mutating func append(_ row: [Cell]) {
         precondition(row.count == columns.count, "a row of \(row.count) cells under \(columns.count) columns")
         rows.append(row)
     }
 
-    var json: JSONOut {
+    public var json: JSONOut {
         .array(rows.map { row in .object(zip(columns, row).map { ($0.key, $1.json) }) })
     }
 
     /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma,
     /// a quote or a line break.
-    var csv: String {
+    public var csv: String {
         var lines = [columns.map { csvField($0.key) }.joined(separator: ",")]
         for row in rows { lines.append(row.map { csvField($0.plain) }.joined(separator: ",")) }
         return lines.map { $0 + "\r\n" }.joined()
     }
 
     /// Columns padded by display width: text left, figures right.
-    var table: String {
+    public var table: String {
         let texts = rows.map { $0.map(\.display) }
         var widths = columns.map { displayWidth($0.title) }
         for row in texts {
@@ -136,7 +136,7 @@ struct Listing {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func rendered(_ format: OutputFormat) -> String {
+    public func rendered(_ format: OutputFormat) -> String {
         switch format {
         case .table: return table
         case .json: return json.serialized() + "\n"
@@ -145,14 +145,14 @@ struct Listing {
     }
 }
 
-func csvField(_ text: String) -> String {
+public func csvField(_ text: String) -> String {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 /// Columns a terminal gives `text`: combining marks take none, wide East Asian
 /// characters and emoji two, everything else one.
-func displayWidth(_ text: String) -> Int {
+public func displayWidth(_ text: String) -> Int {
     var width = 0
     for scalar in text.unicodeScalars {
         switch scalar.properties.generalCategory {
@@ -174,7 +174,7 @@ func displayWidth(_ text: String) -> Int {
 }
 
 extension String {
-    func trimmingTrailingSpaces() -> String {
+    public func trimmingTrailingSpaces() -> String {
         var text = self
         while text.last == " " { text.removeLast() }
         return text
@@ -182,6 +182,6 @@ extension String {
 }
 
 /// Writes to standard output.
-func emit(_ text: String) {
+public func emit(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }

@@ -3,7 +3,7 @@ import Foundation
 import Ledger
 
 /// The period report in Vietnamese, worded as the ward writes its own report.
-func vietnameseReport(_ report: PeriodReport, ward: String) -> String {
+public func vietnameseReport(_ report: PeriodReport, ward: String) -> String {
     var text = "BÁO CÁO CÔNG TÁC CHĂM LO AN SINH XÃ HỘI"
     text += ward.isEmpty ? "\n" : " PHƯỜNG \(ward.uppercased())\n"
     text += "Từ ngày \(report.from.vietnamese) đến ngày \(report.to.vietnamese)\n\n"
@@ -70,10 +70,10 @@ private func purposePhrase(_ purpose: Purpose, _ totals: PurposeTotals) -> Strin
 }
 
 /// `624.845.000 đồng`, as the article writes sums.
-func dong(_ amount: VND) -> String { "\(amount.grouped) đồng" }
+public func dong(_ amount: VND) -> String { "\(amount.grouped) đồng" }
 
 /// `02`, `93`, `1.507`: counts under ten with a leading zero, as the article writes them.
-func count(_ number: Int64) -> String {
+public func count(_ number: Int64) -> String {
     (0..<10).contains(number) ? "0\(number)" : VND(number).grouped
 }
 
@@ -86,7 +86,7 @@ extension String {
 }
 
 /// The piggy-bank summary as a few lines for people.
-func piggyBankText(_ summary: PiggyBankSummary) -> String {
+public func piggyBankText(_ summary: PiggyBankSummary) -> String {
     let model = summary.model
     let percent = "\(summary.attainmentBasisPoints / 100),\(String(format: "%02d", summary.attainmentBasisPoints % 100)) %"
     var text = "\(model.name) (\(model.modelId))\n"
