@@ -49,6 +49,7 @@ let package = Package(
             name: "ansinh",
             dependencies: [
                 "Ledger", "EventLog", "LedgerTools", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // A small program the tests start as a separate process: it appends in a

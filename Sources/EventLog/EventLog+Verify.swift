@@ -58,7 +58,15 @@ extension EventLog {
     /// and stream indexes point back at it. Stops at the first failure.
     /// - Parameter progress: called now and then with (events checked, events in all).
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
-        try read { reader in
+        try read { try $0.verify(progress: progress) }
+    }
+}
+
+extension LogReader {
+    /// ``EventLog/verify(progress:)`` in this reader's snapshot.
+    public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
+        let reader = self
+        do {
             let stored = try? reader.head()
             var report = VerificationReport(head: stored ?? .empty, eventsChecked: 0, failure: nil)
             let total = report.head.position

@@ -182,6 +182,14 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Writes a consistent copy of the store's data file to the open file `descriptor`
+    /// while writers go on (`mdb_env_copyfd2`); with `compacting`, free pages are left out.
+    public func copy(toFileDescriptor descriptor: Int32, compacting: Bool) throws {
+        try resizeLock.withShared {
+            try check(mdb_env_copyfd2(handle, descriptor, compacting ? UInt32(MDB_CP_COMPACT) : 0))
+        }
+    }
+
     /// Clears reader slots left by processes that died, returning how many.
     @discardableResult
     public func clearStaleReaders() throws -> Int {

@@ -128,21 +128,48 @@ public final class Ledger: Sendable {
 
     /// Every projection database, byte for byte in key order, with its name: for
     /// comparing stored projections with a fresh fold.
-    public func projectionDump() throws -> [(name: String, entries: [(key: [UInt8], value: [UInt8])])] {
-        try read { tables, _ in
-            try projection.databases.all.map { database in
-                let entries = try tables.transaction.withCursor(database) { cursor in
-                    var entries: [(key: [UInt8], value: [UInt8])] = []
-                    var entry = try cursor.first()
-                    while let current = entry {
-                        entries.append((Array(current.key), Array(current.value)))
-                        entry = try cursor.next()
-                    }
-                    return entries
+    public func projectionDump() throws -> [ProjectionTable] {
+        try snapshot { try $0.projectionDump() }
+    }
+}
+
+/// One projection database's entries, in key order.
+public struct ProjectionTable: Hashable, Sendable {
+    public var name: String
+    public var entries: [Entry]
+
+    public struct Entry: Hashable, Sendable {
+        public var key: [UInt8]
+        public var value: [UInt8]
+    }
+}
+
+extension LedgerSnapshot {
+    public func projectionDump() throws -> [ProjectionTable] {
+        try tables.databases.all.map { database in
+            let entries = try tables.transaction.withCursor(database) { cursor in
+                var entries: [ProjectionTable.Entry] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    entries.append(ProjectionTable.Entry(key: Array(current.key), value: Array(current.value)))
+                    entry = try cursor.next()
                 }
-                return (database.name ?? "", entries)
+                return entries
             }
+            return ProjectionTable(name: database.name ?? "", entries: entries)
         }
+    }
+
+    /// The stored record under `key` in the projection table `name`, decoded, for
+    /// describing a difference to people.
+    public func describeEntry(table name: String, key: [UInt8]) -> String {
+        let text = key.split(separator: 0, omittingEmptySubsequences: false).map { part -> String in
+            if let string = String(validating: part, as: UTF8.self), string.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) {
+                return string
+            }
+            return part.map { String(format: "%02x", $0) }.joined()
+        }
+        return text.joined(separator: " / ")
     }
 }
 

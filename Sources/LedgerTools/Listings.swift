@@ -51,7 +51,7 @@ public enum Listings {
         ])
         for entry in register {
             listing.append([
-                .integer(Int64(entry.position)), .date(entry.date), .text(entry.type), .text(entry.counterpart),
+                .ordinal(Int64(entry.position)), .date(entry.date), .text(entry.type), .text(entry.counterpart),
                 .text(entry.purpose?.rawValue), .integer(entry.quantity), .money(entry.amount), .money(entry.runningBalance),
                 .text(entry.recordedBy), .text(entry.reference), .text(entry.eventId.uuidString.lowercased()),
             ])
@@ -92,7 +92,7 @@ public enum Listings {
         ])
         for deposit in history.deposits {
             listing.append([
-                .integer(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId), .money(deposit.amount),
+                .ordinal(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId), .money(deposit.amount),
                 .money(deposit.runningTotal), .text(deposit.reversed ? "reversed" : nil),
             ])
         }
@@ -118,7 +118,7 @@ public enum Listings {
         for history in histories {
             for deposit in history.deposits {
                 listing.append([
-                    .text(history.member.memberId), .integer(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId),
+                    .text(history.member.memberId), .ordinal(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId),
                     .money(deposit.amount), .money(deposit.runningTotal), .text(deposit.reversed ? "reversed" : nil),
                 ])
             }

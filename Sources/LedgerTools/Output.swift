@@ -49,14 +49,17 @@ public indirect enum JSONOut {
 /// One value of a listing.
 public enum Cell {
     case text(String?)
+    /// A count, shown with dot groups (`1.507`).
     case integer(Int64?)
+    /// A position or a number that names something, shown plain (`2287`).
+    case ordinal(Int64?)
     case money(VND?)
     case date(LocalDate?)
 
     public var json: JSONOut {
         switch self {
         case .text(let text): return .text(text)
-        case .integer(let number): return number.map { .integer($0) } ?? .null
+        case .integer(let number), .ordinal(let number): return number.map { .integer($0) } ?? .null
         case .money(let amount): return amount.map { .money($0) } ?? .null
         case .date(let date): return .date(date)
         }
@@ -67,6 +70,7 @@ public enum Cell {
         switch self {
         case .text(let text): return text ?? ""
         case .integer(let number): return number.map { VND($0).grouped } ?? ""
+        case .ordinal(let number): return number.map(String.init) ?? ""
         case .money(let amount): return amount?.description ?? ""
         case .date(let date): return date?.description ?? ""
         }
@@ -76,7 +80,7 @@ public enum Cell {
     public var plain: String {
         switch self {
         case .text(let text): return text ?? ""
-        case .integer(let number): return number.map(String.init) ?? ""
+        case .integer(let number), .ordinal(let number): return number.map(String.init) ?? ""
         case .money(let amount): return amount.map { String($0.dong) } ?? ""
         case .date(let date): return date?.description ?? ""
         }
@@ -84,7 +88,7 @@ public enum Cell {
 
     public var isNumeric: Bool {
         switch self {
-        case .integer, .money: return true
+        case .integer, .ordinal, .money: return true
         case .text, .date: return false
         }
     }

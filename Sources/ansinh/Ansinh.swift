@@ -16,7 +16,8 @@ struct Ansinh: ParsableCommand {
             Exit status: 0 success; 64 bad options or arguments; 65 input refused (a field,
             an import line, or a rule of the ledger such as a balance going below 0);
             73 conflict (the id already exists, or an event id is used for another event);
-            74 store problem (missing, damaged, newer format, unreadable, disk full).
+            74 store problem (missing, damaged, newer format, unreadable, disk full);
+            1 `audit verify` found a problem.
             """,
         subcommands: [
             Init.self, Demo.self,
@@ -24,7 +25,7 @@ struct Ansinh: ParsableCommand {
             Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self,
             Import.self,
             Funds.self, Members.self, Cells.self, Report.self, Log.self, Status.self,
-            ProjectionsCommand.self,
+            ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
         ]
     )
 }

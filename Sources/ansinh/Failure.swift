@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import LMDB
 import Ledger
+import LedgerTools
 
 /// Exit statuses, documented in `ansinh --help` and the README.
 enum ExitStatus {
@@ -16,6 +17,8 @@ enum ExitStatus {
     static let storeProblem: Int32 = 74
     /// Bad options or arguments (from the argument parser).
     static let usage: Int32 = 64
+    /// `audit verify` found the history or the projections wrong.
+    static let auditFailed: Int32 = 1
 }
 
 /// A failure the command line reports itself, in one line.
@@ -83,6 +86,10 @@ func describe(_ error: any Error) -> (String, Int32) {
             return ("the store's files are damaged or not an ansinh store (\(error))", ExitStatus.storeProblem)
         default: return ("store error: \(error)", ExitStatus.storeProblem)
         }
+    case let error as AuditProblem:
+        return ("\(error)", ExitStatus.auditFailed)
+    case let error as ExportError:
+        return (error.description, ExitStatus.refused)
     case let error as ProjectionFault:
         return (error.description, ExitStatus.storeProblem)
     case let error as MoneyOverflow:

@@ -45,7 +45,7 @@ struct Log: ParsableCommand {
                         lines.append(String(decoding: bytes.dropLast(), as: UTF8.self))
                     } else {
                         listing.append([
-                            .integer(Int64(event.position)), .text(event.recordedAt.iso8601), .text(event.recordedBy), .text(event.type),
+                            .ordinal(Int64(event.position)), .text(event.recordedAt.iso8601), .text(event.recordedBy), .text(event.type),
                             .text(event.stream), .text(event.eventId.uuidString.lowercased()),
                         ])
                     }

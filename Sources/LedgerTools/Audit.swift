@@ -1,0 +1,208 @@
+import EventLog
+import Foundation
+import Ledger
+
+/// The first thing an audit found wrong.
+public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The hash chain or a record's bytes.
+    case chain(VerificationFailure)
+    /// A stored event that does not meet the catalogue.
+    case invalidEvent(position: UInt64, FieldError)
+    /// A stored event the rules would have refused at the point it was appended.
+    case ruleBroken(position: UInt64, type: String, reason: String)
+    /// A stored event filed under another stream than the rules put it in.
+    case wrongStream(position: UInt64, stored: String, expected: String)
+    /// The stored projections differ from a fresh replay of the log.
+    case projectionDrift(table: String, entity: String, detail: String)
+    /// The stored projections have not folded the whole log.
+    case projectionsBehind(checkpoint: UInt64, head: UInt64)
+
+    public var description: String {
+        switch self {
+        case .chain(let failure): return "\(failure)"
+        case .invalidEvent(let position, let error): return "position \(position): \(error)"
+        case .ruleBroken(let position, let type, let reason): return "position \(position): \(type) breaks a rule: \(reason)"
+        case .wrongStream(let position, let stored, let expected):
+            return "position \(position): stored in stream \(stored), but belongs in \(expected)"
+        case .projectionDrift(let table, let entity, let detail):
+            return "projection drift in \(table), entry \(entity): \(detail)"
+        case .projectionsBehind(let checkpoint, let head):
+            return "the projections stop at position \(checkpoint), the log goes to \(head)"
+        }
+    }
+
+    /// The position named, where there is one.
+    public var position: UInt64? {
+        switch self {
+        case .chain(let failure): return failure.position
+        case .invalidEvent(let position, _), .ruleBroken(let position, _, _), .wrongStream(let position, _, _): return position
+        case .projectionDrift, .projectionsBehind: return nil
+        }
+    }
+}
+
+/// What an audit checked and found.
+public struct AuditReport: Sendable {
+    public var head: LogHead
+    public var eventsChecked: UInt64
+    public var problem: AuditProblem?
+    public var isValid: Bool { problem == nil }
+}
+
+/// The stage of an audit or a replay, for progress reports.
+public enum AuditPhase: Sendable {
+    case chain
+    case replay
+    case compare
+}
+
+/// Audits a ledger from its log alone, and rebuilds it as it stood at any point.
+public enum Auditor {
+    /// Batch of events replayed per write transaction of the scratch store.
+    static let replayBatchEventCountMax = 8_192
+
+    /// Checks the hash chain, then replays every event into a fresh store in
+    /// `scratchFolder` (which must not exist; removed afterwards) — checking it
+    /// against the catalogue and the rules as they stood when it was appended — and
+    /// compares the projections so built with the stored ones, byte for byte.
+    public static func audit(
+        _ ledger: Ledger, scratchFolder: String, progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
+    ) throws -> AuditReport {
+        guard !FileManager.default.fileExists(atPath: scratchFolder) else { throw ExportError.exists(scratchFolder) }
+        defer { try? FileManager.default.removeItem(atPath: scratchFolder) }
+        // One snapshot for everything: the chain, the replay and the comparison see the
+        // same head while clerks go on writing.
+        return try ledger.snapshot { snapshot in
+            let verification = try snapshot.log.verify { progress?(.chain, $0, $1) }
+            var report = AuditReport(head: verification.head, eventsChecked: verification.eventsChecked, problem: nil)
+            if let failure = verification.failure {
+                report.problem = .chain(failure)
+                return report
+            }
+            let head = verification.head
+            let scratch = try scratchLedger(at: scratchFolder)
+            if let problem = try replay(snapshot, through: head.position, into: scratch, progress: progress) {
+                report.problem = problem
+                return report
+            }
+            let checkpoint = try snapshot.projectionCheckpoint()
+            guard checkpoint == head.position else {
+                report.problem = .projectionsBehind(checkpoint: checkpoint, head: head.position)
+                return report
+            }
+            progress?(.compare, 0, 1)
+            report.problem = compare(stored: try snapshot.projectionDump(), fresh: try scratch.projectionDump(), snapshot: snapshot)
+            progress?(.compare, 1, 1)
+            return report
+        }
+    }
+
+    /// Rebuilds the ledger as it stood after `position`, from its log alone, into a new
+    /// store at `folder`, and returns it for querying. The caller removes the folder.
+    public static func replay(
+        _ ledger: Ledger, through position: UInt64, into folder: String,
+        progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
+    ) throws -> Ledger {
+        let scratch = try scratchLedger(at: folder)
+        try ledger.snapshot { snapshot in
+            if let problem = try replay(snapshot, through: position, into: scratch, progress: progress) { throw problem }
+        }
+        for name in ["ward", "province"] {
+            if let value = try ledger.log.setting(name) { try scratch.log.setSetting(name, to: value) }
+        }
+        return scratch
+    }
+
+    /// The last position recorded on or before `date` (the ward's calendar), found by
+    /// bisection: `recordedAt` never goes backwards.
+    public static func lastPosition(recordedOnOrBefore date: LocalDate, in ledger: Ledger) throws -> UInt64 {
+        try ledger.log.read { reader in
+            var low: UInt64 = 0
+            var high = try reader.head().position
+            while low < high {
+                let middle = low + (high - low + 1) / 2
+                guard let event = try reader.event(at: middle) else { break }
+                if LocalDate(at: event.recordedAt) <= date { low = middle } else { high = middle - 1 }
+            }
+            return low
+        }
+    }
+
+    private static func scratchLedger(at folder: String) throws -> Ledger {
+        guard !FileManager.default.fileExists(atPath: folder) else { throw ExportError.exists(folder) }
+        var options = EventLog.Options()
+        options.environment.durability = .bulkLoadNoSync  // a scratch store: nothing to keep after a crash
+        return try Ledger(path: folder, options: options)
+    }
+
+    /// Re-records the events up to `position` into `scratch` through the rules.
+    private static func replay(
+        _ snapshot: LedgerSnapshot, through position: UInt64, into scratch: Ledger,
+        progress: ((AuditPhase, UInt64, UInt64) -> Void)?
+    ) throws -> AuditProblem? {
+        var commands: [LedgerCommand] = []
+        var stored: [(position: UInt64, stream: String)] = []
+        var problem: AuditProblem?
+        func flush() throws {
+            guard !commands.isEmpty else { return }
+            defer {
+                commands.removeAll(keepingCapacity: true)
+                stored.removeAll(keepingCapacity: true)
+            }
+            let entries: [RecordedEntry]
+            do {
+                entries = try scratch.record(commands, actor: "audit")
+            } catch let rejected as CommandRejected {
+                problem = .ruleBroken(position: stored[rejected.index].position, type: rejected.eventType, reason: "\(rejected.reason)")
+                return
+            }
+            for (entry, original) in zip(entries, stored) where entry.stream != original.stream || entry.position != original.position {
+                problem = .wrongStream(position: original.position, stored: original.stream, expected: entry.stream)
+                return
+            }
+            progress?(.replay, stored.last!.position, position)
+        }
+        try snapshot.log.forEachEvent(from: 1, limit: Int(clamping: position)) { event in
+            guard problem == nil else { return }
+            do {
+                commands.append(LedgerCommand(try LedgerEvent.decode(event), eventId: event.eventId))
+            } catch let error as FieldError {
+                problem = .invalidEvent(position: event.position, error)
+                return
+            }
+            stored.append((event.position, event.stream))
+            if commands.count >= replayBatchEventCountMax { try flush() }
+        }
+        if problem == nil { try flush() }
+        return problem
+    }
+
+    private static func compare(stored: [ProjectionTable], fresh: [ProjectionTable], snapshot: LedgerSnapshot) -> AuditProblem? {
+        for (old, new) in zip(stored, fresh) {
+            var index = 0
+            while index < max(old.entries.count, new.entries.count) {
+                let left = index < old.entries.count ? old.entries[index] : nil
+                let right = index < new.entries.count ? new.entries[index] : nil
+                if left != right {
+                    let key = left.map(\.key) ?? right!.key
+                    let other = (left != nil && right != nil && left!.key != right!.key) ? right!.key : nil
+                    let entity = snapshot.describeEntry(table: old.name, key: min(key, other ?? key, by: { $0.lexicographicallyPrecedes($1) }))
+                    let detail: String
+                    switch (left, right) {
+                    case (nil, _): detail = "missing from the stored projection"
+                    case (_, nil): detail = "stored, but a replay of the log has no such entry"
+                    case (let left?, let right?) where left.key != right.key: detail = "stored and replayed entries differ in key"
+                    default: detail = "stored value differs from a replay of the log"
+                    }
+                    return .projectionDrift(table: old.name, entity: entity, detail: detail)
+                }
+                index += 1
+            }
+        }
+        return nil
+    }
+}
+
+private func min(_ first: [UInt8], _ second: [UInt8], by precedes: ([UInt8], [UInt8]) -> Bool) -> [UInt8] {
+    precedes(second, first) ? second : first
+}

@@ -1,0 +1,212 @@
+import Crypto
+import EventLog
+import Foundation
+import Ledger
+
+/// What `manifest.json` of an export says: where the snapshot stands in the chain,
+/// and the size and SHA-256 of every file.
+public struct ExportManifest: Codable, Hashable, Sendable {
+    public struct File: Codable, Hashable, Sendable {
+        public var name: String
+        public var bytes: Int
+        public var sha256: String
+    }
+
+    public var product = "ansinh"
+    /// The layout of an export; bumped when files change shape.
+    public var exportVersion = 1
+    public var storeFormatVersion: UInt32
+    public var ward: String
+    public var province: String
+    public var store: String
+    public var createdAt: String
+    /// The first position in events.jsonl (1 for a full export).
+    public var fromPosition: UInt64
+    /// The hash the first event continues from (64 zeros for a full export).
+    public var previousHash: String
+    public var headPosition: UInt64
+    public var headHash: String
+    public var eventCount: UInt64
+    /// The Ed25519 public key (hex) whose signature is in manifest.sig, if signed.
+    public var signingKey: String?
+    public var files: [File]
+}
+
+/// Writes consistent snapshots of a ledger for publication and archive.
+public enum Exporter {
+    /// Exports one read snapshot of `ledger` into the new folder `folder`: events.jsonl,
+    /// every projection as JSON and CSV, and manifest.json (signed into manifest.sig
+    /// when `signingKey` is given). Files are written into a hidden sibling folder and
+    /// renamed into place only when complete, so a crash never leaves a folder that
+    /// looks like an export.
+    ///
+    /// - Parameter sincePosition: export only the events after this position (an
+    ///   incremental export continuing the chain from that event's hash).
+    /// - Throws: when `folder` exists, or on any file or store error.
+    @discardableResult
+    public static func export(
+        _ ledger: Ledger, to folder: String, sincePosition: UInt64 = 0, signingKey: Curve25519.Signing.PrivateKey? = nil,
+        progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil
+    ) throws -> ExportManifest {
+        let fileManager = FileManager.default
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        guard !fileManager.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
+        let partial = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
+        do {
+            let ward = try ledger.log.setting("ward") ?? ""
+            let province = try ledger.log.setting("province") ?? ""
+            var manifest = try ledger.snapshot { snapshot in
+                try write(snapshot, into: partial, sincePosition: sincePosition, progress: progress)
+            }
+            manifest.ward = ward
+            manifest.province = province
+            manifest.store = URL(fileURLWithPath: ledger.log.path).standardizedFileURL.path
+            manifest.signingKey = signingKey.map { hex(Array($0.publicKey.rawRepresentation)) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let manifestBytes = try encoder.encode(manifest) + Data("\n".utf8)
+            try writeDurably(manifestBytes, to: partial.appendingPathComponent("manifest.json"))
+            if let signingKey {
+                let signature = try signingKey.signature(for: manifestBytes)
+                try writeDurably(Data((hex(Array(signature)) + "\n").utf8), to: partial.appendingPathComponent("manifest.sig"))
+            }
+            try fileManager.moveItem(at: partial, to: target)
+            syncFolder(target.deletingLastPathComponent().path)
+            return manifest
+        } catch {
+            try? fileManager.removeItem(at: partial)
+            throw error
+        }
+    }
+
+    private static func write(
+        _ snapshot: LedgerSnapshot, into folder: URL, sincePosition: UInt64, progress: ((UInt64, UInt64) -> Void)?
+    ) throws -> ExportManifest {
+        let head = try snapshot.log.head()
+        guard sincePosition <= head.position else { throw ExportError.sinceBeyondHead(sincePosition, head.position) }
+        let previousHash = sincePosition == 0 ? ChainHash.genesis : try snapshot.log.event(at: sincePosition)!.hash
+        var files: [ExportManifest.File] = []
+        func add(_ name: String, _ data: Data) throws {
+            try writeDurably(data, to: folder.appendingPathComponent(name))
+            files.append(.init(name: name, bytes: data.count, sha256: hex(Array(SHA256.hash(data: data)))))
+        }
+
+        // The events, streamed to the file in chunks.
+        let eventsURL = folder.appendingPathComponent("events.jsonl")
+        _ = FileManager.default.createFile(atPath: eventsURL.path, contents: nil, attributes: [.posixPermissions: 0o644])
+        let handle = try FileHandle(forWritingTo: eventsURL)
+        var hasher = SHA256()
+        var bytes = 0
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        var count: UInt64 = 0
+        let total = head.position - sincePosition
+        func flush() throws {
+            hasher.update(data: buffer)
+            bytes += buffer.count
+            try handle.write(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        try snapshot.log.forEachEvent(from: sincePosition + 1) { event in
+            try event.appendJSONLine(to: &buffer)
+            count += 1
+            if buffer.count >= 1 << 20 {
+                try flush()
+                progress?(count, total)
+            }
+        }
+        try flush()
+        try handle.synchronize()
+        try handle.close()
+        files.append(.init(name: "events.jsonl", bytes: bytes, sha256: hex(Array(hasher.finalize()))))
+        progress?(count, total)
+
+        // The projections, as JSON and CSV.
+        let funds = try snapshot.funds()
+        try add("funds.json", json(.array(try funds.map(Listings.fund))))
+        try add("funds.csv", Data(try Listings.funds(funds).csv.utf8))
+        let members = try snapshot.members()
+        try add("members.json", json(Listings.members(members).json))
+        try add("members.csv", Data(Listings.members(members).csv.utf8))
+        let histories = try members.compactMap { try snapshot.memberHistory($0.memberId) }
+        try add("member-histories.json", json(.array(histories.map { Listings.history(json: $0) })))
+        try add("member-deposits.csv", Data(Listings.deposits(histories).csv.utf8))
+        let pledges = try snapshot.pledges()
+        try add("pledges.json", json(Listings.pledges(pledges).json))
+        try add("pledges.csv", Data(Listings.pledges(pledges).csv.utf8))
+        let cells = try snapshot.cells()
+        try add("cells.json", json(Listings.cells(cells).json))
+        try add("cells.csv", Data(Listings.cells(cells).csv.utf8))
+        for model in try snapshot.models() {
+            guard let summary = try snapshot.piggyBankSummary(model.modelId) else { continue }
+            try add("piggybank-\(model.modelId).json", json(Listings.summary(json: summary)))
+            try add("piggybank-\(model.modelId)-cells.csv", Data(Listings.summaryCells(summary).csv.utf8))
+            try add("piggybank-\(model.modelId)-below-target.csv", Data(Listings.belowTarget(summary).csv.utf8))
+        }
+        for year in reportYears(funds: funds, head: head) {
+            let report = try snapshot.periodReport(
+                from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)
+            try add("report-\(year).json", json(try Listings.report(json: report)))
+            try add("report-\(year).csv", Data(try Listings.reportFunds(report).csv.utf8))
+            try add("report-\(year)-external-support.csv", Data(Listings.externalSupport(report).csv.utf8))
+        }
+        return ExportManifest(
+            storeFormatVersion: EventLog.formatVersion, ward: "", province: "", store: "",
+            createdAt: Timestamp.now().iso8601, fromPosition: sincePosition + 1, previousHash: previousHash.hex,
+            headPosition: head.position, headHash: head.hash.hex, eventCount: count, signingKey: nil,
+            files: files.sorted { $0.name < $1.name })
+    }
+
+    /// The calendar years the funds have been open, through the year of the last entry.
+    private static func reportYears(funds: [FundBalance], head: LogHead) -> [Int] {
+        guard let first = funds.map(\.openedOn).min() else { return [] }
+        let last = max(LocalDate(at: head.recordedAt).components.year, funds.map(\.openedOn.components.year).max() ?? 0)
+        return Array(first.components.year...max(first.components.year, last))
+    }
+
+    private static func json(_ value: JSONOut) -> Data { Data((value.serialized() + "\n").utf8) }
+}
+
+/// Why an export was not written.
+public enum ExportError: Error, CustomStringConvertible {
+    case exists(String)
+    case sinceBeyondHead(UInt64, UInt64)
+
+    public var description: String {
+        switch self {
+        case .exists(let path): return "\(path) already exists; an export goes into a new folder"
+        case .sinceBeyondHead(let since, let head): return "position \(since) is past the log's head \(head)"
+        }
+    }
+}
+
+/// Lowercase hexadecimal.
+public func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    var text = ""
+    text.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return text
+}
+
+/// Writes `data` and flushes it to disk before returning.
+func writeDurably(_ data: Data, to url: URL) throws {
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o644])
+    let handle = try FileHandle(forWritingTo: url)
+    defer { try? handle.close() }
+    try handle.write(contentsOf: data)
+    try handle.synchronize()
+}
+
+/// Flushes a folder's entries (a rename) to disk.
+func syncFolder(_ path: String) {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return }
+    fsync(descriptor)
+    close(descriptor)
+}

@@ -1,0 +1,281 @@
+import ArgumentParser
+import Crypto
+import EventLog
+import Foundation
+import Ledger
+import LedgerTools
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check the history, and see the ledger as it stood at any point.",
+        subcommands: [Verify.self, Replay.self, Trail.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain, every event against the catalogue and the rules, and the projections against a replay.",
+            discussion: "Exit status 0 when everything holds; 1, naming the first bad position or entry, when it does not.")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try store.openLedger(readOnly: true)
+                let bars: [AuditPhase: ProgressBar] = [.chain: ProgressBar("Chain   "), .replay: ProgressBar("Replay  ")]
+                let report = try Auditor.audit(ledger, scratchFolder: scratchPath()) { phase, done, total in
+                    if phase != .chain { bars[.chain]?.finish() }
+                    bars[phase]?.update(Int(done), of: Int(total))
+                }
+                bars.values.forEach { $0.finish() }
+                if let problem = report.problem {
+                    throw Failure(message: "audit failed: \(problem)", status: ExitStatus.auditFailed)
+                }
+                emit(
+                    "Audit passed: \(report.eventsChecked) events; the chain holds to head position \(report.head.position), "
+                        + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; "
+                        + "the projections equal a replay of the log.\n")
+            }
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The funds, piggy-bank summaries and period report as they stood at a date or position, from the log alone.")
+        @Option(help: "As the ledger stood at the end of this day (Asia/Ho_Chi_Minh), by when events were recorded.")
+        var asOf: LocalDate?
+        @Option(help: "As the ledger stood after this position.") var untilPosition: UInt64?
+        @Option(help: "The period report's first day (default: 1 January of the last day's year).") var from: LocalDate?
+        @Option(help: "The period report's last day (default: --as-of, or the day of the last event).") var to: LocalDate?
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: FormatOptions
+
+        func validate() throws {
+            guard (asOf == nil) != (untilPosition == nil) else { throw ValidationError("give exactly one of --as-of and --until-position") }
+        }
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try store.openLedger(readOnly: true)
+                let position = try untilPosition ?? Auditor.lastPosition(recordedOnOrBefore: asOf!, in: ledger)
+                let head = try ledger.log.head().position
+                guard position <= head else {
+                    throw Failure(message: "position \(position) is past the head \(head)", status: ExitStatus.refused)
+                }
+                let folder = scratchPath()
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let bar = ProgressBar("Replay  ")
+                let past = try Auditor.replay(ledger, through: position, into: folder) { _, done, total in bar.update(Int(done), of: Int(total)) }
+                bar.finish()
+                let lastDay = try asOf ?? past.log.read { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
+                let to = self.to ?? lastDay
+                let from = self.from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
+                let funds = try past.funds()
+                let report = try past.periodReport(from: from, to: to)
+                let summaries = try past.models().compactMap { try past.piggyBankSummary($0.modelId, asOf: asOf) }
+                switch output.format.value {
+                case .json:
+                    output.print(
+                        JSONOut.object([
+                            ("position", .integer(Int64(position))), ("asOf", .date(asOf)),
+                            ("funds", .array(try funds.map(Listings.fund))),
+                            ("piggyBanks", .array(summaries.map { Listings.summary(json: $0) })),
+                            ("report", try Listings.report(json: report)),
+                        ]).serialized() + "\n")
+                case .csv:
+                    output.print(try Listings.funds(funds).csv)
+                case .table:
+                    var text = "As the ledger stood after position \(position)" + (asOf.map { " (end of \($0))" } ?? "") + "\n\n"
+                    text += try Listings.funds(funds).table
+                    for summary in summaries { text += "\n" + piggyBankText(summary) }
+                    text += "\nPeriod \(from) to \(to)\n" + (try Listings.reportFunds(report)).droppingEmptyColumns().table
+                    output.print(text)
+                }
+            }
+        }
+    }
+
+    struct Trail: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Who recorded what, and when.")
+        @Option(help: "Only entries recorded by this person.") var recordedBy: String?
+        @Option(help: "Only entries that moved this fund's money.") var fund: String?
+        @Option(help: "Only entries recorded on or after this day (Asia/Ho_Chi_Minh).") var since: LocalDate?
+        @Option(help: "Only entries recorded on or before this day (Asia/Ho_Chi_Minh).") var until: LocalDate?
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            try reportingFailures {
+                let ledger = try store.openLedger(readOnly: true)
+                var listing = Listing([
+                    ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Entry"),
+                    ("stream", "Stream"), ("date", "Dated"), ("amount", "Amount"), ("eventId", "Event id"),
+                ])
+                try ledger.log.read { reader in
+                    let visit: (RecordedEventView) throws -> Void = { stored in
+                        if let recordedBy, !stored.recordedByBytes.elementsEqual(recordedBy.precomposedStringWithCanonicalMapping.utf8) { return }
+                        let day = LocalDate(at: stored.recordedAt)
+                        if let since, day < since { return }
+                        if let until, day > until { return }
+                        let event = try LedgerEvent.decode(stored)
+                        listing.append([
+                            .ordinal(Int64(stored.position)), .text(stored.recordedAt.iso8601), .text(stored.recordedBy), .text(stored.type),
+                            .text(stored.stream), .date(event.businessDate), .money(event.amount), .text(stored.eventId.uuidString.lowercased()),
+                        ])
+                    }
+                    if let fund {
+                        try reader.forEachEvent(inStream: "fund-" + fund, visit)
+                    } else {
+                        try reader.forEachEvent(visit)
+                    }
+                }
+                output.print(listing)
+            }
+        }
+    }
+}
+
+extension LedgerEvent {
+    /// The money the event names, if any.
+    var amount: VND? {
+        switch self {
+        case .fundOpened(let event): return event.openingBalance
+        case .pledgeMade(let event): return event.amount
+        case .donationReceived(let event): return event.amount
+        case .piggyBankDeposited(let event): return event.amount
+        case .disbursementMade(let event): return event.amount
+        case .externalSupportRecorded(let event): return event.value
+        default: return nil
+        }
+    }
+}
+
+/// A new folder name under the system's temporary folder, for a scratch store.
+func scratchPath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent snapshot: events.jsonl, every projection as JSON and CSV, and a manifest (signed when the ward has a key).",
+        discussion: """
+            The snapshot is one read of the store, taken while clerks go on writing. It is written
+            into a hidden folder beside --out and renamed into place when complete. Check it with
+            tools/verify-export.py, which needs only Python.
+            """)
+    @Option(help: ArgumentHelp("The new folder to write.", valueName: "folder")) var out: String
+    @Option(help: "Only the events after this position (an incremental export).") var sincePosition: UInt64?
+    @Flag(help: "Only the events after the last export made from this store.") var incremental = false
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        if incremental && sincePosition != nil { throw ValidationError("give --incremental or --since-position, not both") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let ledger = try store.openLedger()
+            let since = try sincePosition ?? (incremental ? UInt64(ledger.log.setting("export.lastPosition") ?? "0") ?? 0 : 0)
+            let key = try SigningKey.load(store: store.storePath)
+            let bar = ProgressBar("Exporting")
+            let manifest: ExportManifest
+            do {
+                manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
+                    bar.update(Int(done), of: Int(total))
+                }
+            } catch let error as ExportError {
+                throw Failure(message: error.description, status: ExitStatus.refused)
+            }
+            bar.finish()
+            try ledger.log.setSetting("export.lastPosition", to: String(manifest.headPosition))
+            emit(
+                "Exported positions \(manifest.fromPosition) to \(manifest.headPosition) into \(out)"
+                    + "\nHead hash: \(manifest.headHash)" + (key == nil ? "\nNot signed: create the ward's key with `ansinh keys init`." : "\nSigned with key \(manifest.signingKey!)")
+                    + "\n")
+        }
+    }
+}
+
+/// The ward's Ed25519 key pair, kept in the store's folder: `signing.key` (owner-only,
+/// never exported) and `signing.pub`.
+enum SigningKey {
+    static func privatePath(_ store: String) -> String { store + "/signing.key" }
+    static func publicPath(_ store: String) -> String { store + "/signing.pub" }
+
+    static func load(store: String) throws -> Curve25519.Signing.PrivateKey? {
+        guard let text = try? String(contentsOfFile: privatePath(store), encoding: .utf8) else { return nil }
+        guard let bytes = bytes(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+        else { throw Failure(message: "\(privatePath(store)) is not a signing key", status: ExitStatus.storeProblem) }
+        return key
+    }
+
+    static func bytes(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16) }
+            .reduce(into: [UInt8]?([])) { result, byte in
+                guard let byte, result != nil else { result = nil; return }
+                result!.append(byte)
+            }
+    }
+}
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "The ward's signing key for exports.", subcommands: [InitKeys.self])
+
+    struct InitKeys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init", abstract: "Make the ward's Ed25519 key pair; publish the public key it prints.")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingFailures {
+                _ = try store.openLedger()
+                let path = SigningKey.privatePath(store.storePath)
+                guard !FileManager.default.fileExists(atPath: path) else {
+                    throw Failure(message: "the ward already has a signing key (\(path))", status: ExitStatus.conflict)
+                }
+                let key = Curve25519.Signing.PrivateKey()
+                let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                guard descriptor >= 0 else { throw Failure(message: "cannot create \(path)", status: ExitStatus.storeProblem) }
+                let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+                try handle.write(contentsOf: Data((hex(Array(key.rawRepresentation)) + "\n").utf8))
+                try handle.synchronize()
+                let publicKey = hex(Array(key.publicKey.rawRepresentation))
+                try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: SigningKey.publicPath(store.storePath)))
+                emit("Created the ward's signing key. Public key (publish it):\n\(publicKey)\n")
+            }
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a compacted copy of the store's data file while clerks go on writing.",
+        discussion: "To restore: make a folder and put the file in it as data.mdb; `ansinh audit verify --store FOLDER` checks it.")
+    @Option(help: ArgumentHelp("The file to write.", valueName: "file")) var out: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingFailures {
+            let ledger = try store.openLedger()
+            guard !FileManager.default.fileExists(atPath: out) else {
+                throw Failure(message: "\(out) already exists", status: ExitStatus.refused)
+            }
+            let partial = out + ".partial-\(UUID().uuidString.prefix(8))"
+            let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard descriptor >= 0 else { throw Failure(message: "cannot create \(partial)", status: ExitStatus.storeProblem) }
+            do {
+                try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
+                guard fsync(descriptor) == 0 else { throw Failure(message: "cannot flush \(partial)", status: ExitStatus.storeProblem) }
+                close(descriptor)
+                try FileManager.default.moveItem(atPath: partial, toPath: out)
+            } catch {
+                close(descriptor)
+                try? FileManager.default.removeItem(atPath: partial)
+                throw error
+            }
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+            emit("Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes).\n")
+        }
+    }
+}
