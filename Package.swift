@@ -58,6 +58,12 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventLog", "LMDB"]),
+        .testTarget(
+            name: "LedgerToolsTests",
+            dependencies: [
+                "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["ansinh"]),
     ]
 )

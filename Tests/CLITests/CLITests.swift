@@ -223,3 +223,124 @@ struct TerminalTests {
         #expect(text.contains("Imported 2182 events: 2182 recorded"))
     }
 }
+
+@Suite("Audit, export, keys, backup and the nightly job from the command line", .serialized)
+struct AuditCLITests {
+    static func demoStore() throws -> StoreFolder {
+        let store = StoreFolder()
+        let run = try ansinh(["demo", "--store", store.path], in: packageRoot.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        return store
+    }
+
+    @Test("audit verify passes on an honest store and fails, exit 1, on a damaged one")
+    func auditVerify() throws {
+        let store = try Self.demoStore()
+        var run = try store.run("audit", "verify")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("Audit passed: 2286 events"))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: store.path + "/data.mdb")))
+        for start in bytes.ranges(of: Array("Miếu Bà Chúa Xứ".utf8)).map(\.lowerBound) { bytes[start + 1] ^= 0x01 }
+        try Data(bytes).write(to: URL(fileURLWithPath: store.path + "/data.mdb"))
+        run = try store.run("audit", "verify")
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("ansinh: audit failed: position "), "\(run.stderr)")
+        #expect(run.stderr.contains("bytes changed"))
+    }
+
+    @Test("keys, a signed export checked by Python, a backup that opens and passes the audit")
+    func exportAndBackup() throws {
+        let store = try Self.demoStore()
+        var run = try store.run("keys", "init")
+        #expect(run.status == 0)
+        let publicKey = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let mode = try FileManager.default.attributesOfItem(atPath: store.path + "/signing.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try store.run("keys", "init").status == 73)
+        let out = store.path + "-export"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        run = try store.run("export", "--out", out)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Signed with key \(publicKey)"))
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", packageRoot.appendingPathComponent("tools/verify-export.py").path, out, "--public-key", publicKey]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+        #expect(try store.run("export", "--out", out).status == 65, "an existing folder is refused")
+        let backup = store.path + "-backup.mdb"
+        let restored = store.path + "-restored"
+        defer {
+            try? FileManager.default.removeItem(atPath: backup)
+            try? FileManager.default.removeItem(atPath: restored)
+        }
+        run = try store.run("backup", "--out", backup)
+        #expect(run.status == 0, "\(run.stderr)")
+        try FileManager.default.createDirectory(atPath: restored, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: backup, toPath: restored + "/data.mdb")
+        run = try ansinh(["audit", "verify", "--store", restored])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try ansinh(["funds", "--store", restored, "--format", "csv"])
+        #expect(run.stdout == (try store.run("funds", "--format", "csv")).stdout)
+    }
+
+    @Test("audit replay and audit trail")
+    func replayAndTrail() throws {
+        let store = try Self.demoStore()
+        var run = try store.run("audit", "replay", "--until-position", "104", "--format", "json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let past = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let funds = past["funds"] as! [[String: Any]]
+        #expect(funds.map { $0["fundId"] as! String } == ["den-on-dap-nghia", "khuyen-hoc", "vi-nguoi-ngheo"], "no piggy-bank fund yet")
+        #expect(try store.run("audit", "replay").status == 64)
+        run = try store.run("audit", "trail", "--fund", "khuyen-hoc", "--format", "csv")
+        #expect(run.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 6)
+        run = try store.run("audit", "trail", "--recorded-by", "nobody")
+        #expect(run.stdout.split(separator: "\n").count == 2, "only the header")
+    }
+
+    @Test("the nightly job exports, checks, backs up and keeps the last N")
+    func nightlyJob() throws {
+        let store = try Self.demoStore()
+        let archive = store.path + "-archive"
+        defer { try? FileManager.default.removeItem(atPath: archive) }
+        for old in ["2020-01-01", "2020-01-02"] {
+            try FileManager.default.createDirectory(atPath: archive + "/" + old, withIntermediateDirectories: true)
+        }
+        let job = Process()
+        job.executableURL = URL(fileURLWithPath: "/bin/bash")
+        job.arguments = [packageRoot.appendingPathComponent("tools/nightly-export.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = ansinhExecutable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["ANSINH_STORE"] = store.path
+        environment["ANSINH_ARCHIVE"] = archive
+        environment["ANSINH_KEEP"] = "2"
+        job.environment = environment
+        let errors = Pipe()
+        job.standardError = errors
+        try job.run()
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        job.waitUntilExit()
+        #expect(job.terminationStatus == 0, "\(log)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
+        #expect(kept.count == 2, "\(kept)")
+        #expect(kept.first == "2020-01-02")
+        let today = kept.last!
+        #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/export/manifest.json"))
+        #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/data.mdb"))
+        #expect(log.contains("ansinh-nightly: done:"))
+        // A second run the same day refuses to overwrite, with a clear last line.
+        let again = Process()
+        again.executableURL = job.executableURL
+        again.arguments = job.arguments
+        again.environment = environment
+        let againErrors = Pipe()
+        again.standardError = againErrors
+        try again.run()
+        let againLog = String(decoding: againErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        again.waitUntilExit()
+        #expect(again.terminationStatus != 0)
+        #expect(againLog.contains("FAILED: "), "\(againLog)")
+    }
+}

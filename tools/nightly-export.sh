@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The nightly job: a signed export and a compacted backup of an ansinh store, in a
+# dated folder, checked with tools/verify-export.py; only the last KEEP are kept.
+#
+#   ANSINH_STORE=/var/lib/ansinh/nui-sam ANSINH_ARCHIVE=/var/backups/ansinh \
+#       tools/nightly-export.sh
+#
+# Settings (environment):
+#   ANSINH_STORE    the store (required)
+#   ANSINH_ARCHIVE  where the dated folders go (required)
+#   ANSINH          the ansinh program (default: ansinh on the PATH)
+#   ANSINH_KEEP     how many dated folders to keep (default: 30)
+# Every line it logs starts with a UTC time; on failure the last line says what
+# failed, and the exit status is not 0. A failed night leaves no folder that looks
+# complete: the export is renamed into place only when whole, and the dated folder
+# is renamed from .partial only when everything in it checked out.
+set -euo pipefail
+
+log() { printf '%s ansinh-nightly: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+
+: "${ANSINH_STORE:?set ANSINH_STORE to the store}"
+: "${ANSINH_ARCHIVE:?set ANSINH_ARCHIVE to the archive folder}"
+ansinh=${ANSINH:-ansinh}
+keep=${ANSINH_KEEP:-30}
+here=$(cd "$(dirname "$0")" && pwd)
+command -v "$ansinh" >/dev/null 2>&1 || fail "cannot run $ansinh"
+[[ "$keep" =~ ^[1-9][0-9]*$ ]] || fail "ANSINH_KEEP must be a whole number ≥ 1, not $keep"
+
+day=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
+final="$ANSINH_ARCHIVE/$day"
+work="$ANSINH_ARCHIVE/.$day.partial"
+[ -e "$final" ] && fail "$final already exists"
+rm -rf "$work"
+mkdir -p "$work" || fail "cannot create $work"
+
+log "exporting $ANSINH_STORE"
+"$ansinh" export --store "$ANSINH_STORE" --out "$work/export" >"$work/export.log" 2>&1 \
+    || fail "export: $(tail -n 1 "$work/export.log")"
+log "checking the export"
+python3 "$here/verify-export.py" "$work/export" >"$work/verify.log" 2>&1 \
+    || fail "export check: $(tail -n 1 "$work/verify.log")"
+log "backing up"
+"$ansinh" backup --store "$ANSINH_STORE" --out "$work/data.mdb" >"$work/backup.log" 2>&1 \
+    || fail "backup: $(tail -n 1 "$work/backup.log")"
+log "auditing the backup"
+mkdir -p "$work/restore-check"
+cp "$work/data.mdb" "$work/restore-check/data.mdb"
+"$ansinh" audit verify --store "$work/restore-check" >"$work/audit.log" 2>&1 \
+    || fail "audit of the backup: $(tail -n 1 "$work/audit.log")"
+rm -rf "$work/restore-check"
+mv "$work" "$final" || fail "cannot rename $work to $final"
+log "done: $final ($(head -n 1 "$final/verify.log"))"
+
+# Keep the last $keep dated folders.
+mapfile -t folders < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort)
+excess=$(( ${#folders[@]} - keep ))
+for (( index = 0; index < excess; index++ )); do
+    log "removing ${folders[$index]} (keeping the last $keep)"
+    rm -rf "${folders[$index]}"
+done
