@@ -14,12 +14,28 @@ public protocol InlineProjection: Sendable {
     func apply(_ event: RecordedEventView, in context: ProjectionContext) throws
     /// Empties the projection's databases, before a rebuild.
     func removeAll(in transaction: WriteTransaction) throws
+    /// Called once before the transaction commits, after the last ``apply(_:in:)``: the
+    /// place to write back what the projection kept in ``ProjectionContext/state``.
+    func willCommit(in context: ProjectionContext) throws
+}
+
+extension InlineProjection {
+    public func willCommit(in context: ProjectionContext) throws {}
+}
+
+/// What a projection keeps for the length of one write transaction (a write-back
+/// cache, say): made empty when the transaction begins, dropped when it ends.
+public final class ProjectionState {
+    public var value: AnyObject?
+    public init() {}
 }
 
 /// What an inline projection works in: the write transaction and a reader of the log in it.
 public struct ProjectionContext {
     public let transaction: WriteTransaction
     public let log: LogReader
+    /// This projection's state for this transaction.
+    public let state: ProjectionState
 }
 
 /// Lets projections open their databases while the log opens.
@@ -42,20 +58,21 @@ extension EventLog {
     public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         try environment.write { transaction in
             let reader = LogReader(transaction: transaction, databases: databases)
-            let context = ProjectionContext(transaction: transaction, log: reader)
+            let contexts = projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
             let head = try reader.head()
             for projection in projections {
                 try projection.removeAll(in: transaction)
             }
             var applied: UInt64 = 0
             try reader.forEachEvent(from: 1) { event in
-                for projection in projections {
+                for (projection, context) in zip(projections, contexts) {
                     try projection.apply(event, in: context)
                 }
                 applied += 1
                 if applied & 0xffff == 0 { progress?(applied, head.position) }
             }
-            for projection in projections {
+            for (projection, context) in zip(projections, contexts) {
+                try projection.willCommit(in: context)
                 try transaction.put(databases.checkpoints, key: projection.name, value: head.position)
             }
             progress?(applied, head.position)

@@ -19,6 +19,7 @@ public final class LogWriter {
     private let actor: [UInt8]
     private var record: [UInt8] = []
     private let positionBeforeTransaction: UInt64
+    private let contexts: [ProjectionContext]
 
     init(log: EventLog, transaction: WriteTransaction, actor: String) throws {
         self.log = log
@@ -31,6 +32,8 @@ public final class LogWriter {
         }
         head = try reader.head()
         positionBeforeTransaction = head.position
+        let reader = self.reader
+        contexts = log.projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
         record.reserveCapacity(512)
         try catchUpProjections()
     }
@@ -146,8 +149,7 @@ public final class LogWriter {
         if !log.projections.isEmpty {
             try record.withUnsafeBytes { bytes in
                 let view = try RecordedEventView(record: bytes)
-                let context = ProjectionContext(transaction: transaction, log: reader)
-                for projection in log.projections {
+                for (projection, context) in zip(log.projections, contexts) {
                     try projection.apply(view, in: context)
                 }
             }
@@ -159,10 +161,9 @@ public final class LogWriter {
     /// Brings every inline projection whose checkpoint lags the head up to it, so that
     /// inline application never skips an event (a projection added later, say).
     private func catchUpProjections() throws {
-        for projection in log.projections {
+        for (projection, context) in zip(log.projections, contexts) {
             let checkpoint = try reader.checkpoint(named: projection.name)
             guard checkpoint < head.position else { continue }
-            let context = ProjectionContext(transaction: transaction, log: reader)
             try reader.forEachEvent(from: checkpoint + 1) { event in
                 try projection.apply(event, in: context)
             }
@@ -170,8 +171,17 @@ public final class LogWriter {
         }
     }
 
-    /// Stores each inline projection's checkpoint at the new head.
+    /// The state the projection named `name` keeps for this transaction, so that
+    /// code checking commands in the transaction reads what the projection wrote.
+    public func projectionState(named name: String) -> ProjectionState? {
+        zip(log.projections, contexts).first { $0.0.name == name }?.1.state
+    }
+
+    /// Lets each projection write back its state, then stores each checkpoint at the new head.
     func finish() throws {
+        for (projection, context) in zip(log.projections, contexts) {
+            try projection.willCommit(in: context)
+        }
         guard head.position != positionBeforeTransaction else { return }
         for projection in log.projections {
             try transaction.put(log.databases.checkpoints, key: projection.name, value: head.position)

@@ -78,8 +78,8 @@ extension LedgerSnapshot {
     public func eventCounts() throws -> [EventType: UInt64] {
         var counts: [EventType: UInt64] = [:]
         for type in EventType.allCases {
-            if let count = try tables.transaction.get(tables.databases.typeCounts, type.rawValue)?.loadNativeUInt64() {
-                counts[type] = count
+            if let count = try tables.load(Int64.self, tables.databases.typeCounts, type.rawValue) {
+                counts[type] = UInt64(count)
             }
         }
         return counts

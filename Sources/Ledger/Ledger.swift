@@ -52,7 +52,8 @@ public final class Ledger: Sendable {
             prepared.append((event, command.eventId ?? UUID()))
         }
         return try log.write(actor: actor) { writer in
-            let tables = LedgerTables(transaction: writer.transaction, databases: projection.databases)
+            let state = writer.projectionState(named: projection.name)!
+            let tables = LedgerTables(transaction: writer.transaction, databases: projection.databases, cache: projection.cache(state))
             var entries: [RecordedEntry] = []
             entries.reserveCapacity(prepared.count)
             for (index, command) in prepared.enumerated() {

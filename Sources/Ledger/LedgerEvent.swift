@@ -117,6 +117,12 @@ public enum LedgerEvent: Hashable, Sendable {
     /// normalising every name and text to NFC.
     /// - Throws: ``FieldError`` naming the type, the field and the fault.
     public static func decode(typeName: String, schemaVersion: UInt32? = nil, data: Payload) throws(FieldError) -> LedgerEvent {
+        try decode(typeName: typeName, schemaVersion: schemaVersion, data: data, checking: true)
+    }
+
+    /// With `checking` false, the fields are decoded but not checked or normalised again:
+    /// for stored events, which were when they were appended.
+    static func decode(typeName: String, schemaVersion: UInt32?, data: Payload, checking: Bool) throws(FieldError) -> LedgerEvent {
         guard let type = EventType(rawValue: typeName) else {
             let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
             throw FieldError(eventType: typeName, field: "", message: "is not an event type (known: \(known))")
@@ -133,19 +139,20 @@ public enum LedgerEvent: Hashable, Sendable {
             throw checker.fieldError(from: error)
         }
         var event = try decodeCurrent(type: type, data: upcast, checker: checker)
-        try event.normalise(checker)
+        if checking { try event.normalise(checker) }
         return event
     }
 
-    /// Decodes a stored event (already checked when it was appended).
-    public static func decode(_ stored: RecordedEventView) throws(FieldError) -> LedgerEvent {
+    /// Decodes a stored event; `checking` also checks its fields against the catalogue
+    /// (an audit does), where folding trusts what was checked when it was appended.
+    public static func decode(_ stored: RecordedEventView, checking: Bool = false) throws(FieldError) -> LedgerEvent {
         let data: Payload
         do {
             data = try Payload(canonicalBytes: stored.data)
         } catch {
             throw FieldError(eventType: stored.type, field: "", message: "stored data is damaged: \(error)")
         }
-        return try decode(typeName: stored.type, schemaVersion: stored.schemaVersion, data: data)
+        return try decode(typeName: stored.type, schemaVersion: stored.schemaVersion, data: data, checking: checking)
     }
 
     private static func decodeCurrent(type: EventType, data: Payload, checker: FieldChecker) throws(FieldError)

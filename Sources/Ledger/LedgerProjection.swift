@@ -20,11 +20,23 @@ struct LedgerProjection: InlineProjection {
         for database in databases.all { try transaction.removeAll(database) }
     }
 
+    /// The write-back cache of this transaction, shared with the rules' checks.
+    func cache(_ state: ProjectionState) -> LedgerCache {
+        if let cache = state.value as? LedgerCache { return cache }
+        let cache = LedgerCache(databases)
+        state.value = cache
+        return cache
+    }
+
+    func willCommit(in context: ProjectionContext) throws {
+        try (context.state.value as? LedgerCache)?.flush(into: context.transaction)
+    }
+
     func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
-        let tables = LedgerTables(transaction: context.transaction, databases: databases)
+        let tables = LedgerTables(transaction: context.transaction, databases: databases, cache: cache(context.state))
         let event = try LedgerEvent.decode(stored)
-        let typeCount = try context.transaction.get(databases.typeCounts, event.type.rawValue)?.loadNativeUInt64() ?? 0
-        try context.transaction.put(databases.typeCounts, key: event.type.rawValue, value: typeCount + 1)
+        let typeCount = try tables.load(Int64.self, databases.typeCounts, event.type.rawValue) ?? 0
+        try tables.store(typeCount + 1, databases.typeCounts, event.type.rawValue)
         switch event {
         case .fundOpened(let opened):
             try tables.store(FundBalance(opened: opened), databases.funds, opened.fundId)

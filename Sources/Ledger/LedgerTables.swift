@@ -79,20 +79,45 @@ enum LedgerKey {
 }
 
 /// Typed reads (and, in a write transaction, writes) of the ledger's databases.
+///
+/// In a write transaction the records of the few entities many events touch (funds,
+/// members, pledges, models, a member's totals in a model, a fund's day) go through
+/// a write-back ``LedgerCache``: each is decoded once and encoded once per
+/// transaction, however many events fold into it.
 struct LedgerTables {
     let transaction: Transaction
     let databases: LedgerDatabases
+    let cache: LedgerCache?
 
-    func load<Record: Decodable>(_ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible) throws
+    init(transaction: Transaction, databases: LedgerDatabases, cache: LedgerCache? = nil) {
+        self.transaction = transaction
+        self.databases = databases
+        self.cache = cache
+    }
+
+    func load<Record: Codable>(_ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible) throws
         -> Record?
     {
+        if let cache, cache.isCached(database) {
+            let bytes = key.withRawBytes { Array($0) }
+            let cacheKey = LedgerCache.Key(database: database, key: bytes)
+            if let entry = cache.entries[cacheKey] { return entry.value as? Record }
+            let record = try transaction.get(database, bytes).map { try decodeRecord(type, $0) }
+            cache.entries[cacheKey] = LedgerCache.Entry(value: record, dirty: false)
+            return record
+        }
         guard let bytes = try transaction.get(database, key) else { return nil }
         return try decodeRecord(type, bytes)
     }
 
-    func store(_ record: some Encodable, _ database: Database, _ key: some RawBytesConvertible) throws {
+    func store<Record: Codable>(_ record: Record, _ database: Database, _ key: some RawBytesConvertible) throws {
         guard let writable = transaction as? WriteTransaction else {
             preconditionFailure("a projection write outside a write transaction")
+        }
+        if let cache, cache.isCached(database) {
+            let bytes = key.withRawBytes { Array($0) }
+            cache.entries[LedgerCache.Key(database: database, key: bytes)] = LedgerCache.Entry(value: record, dirty: true)
+            return
         }
         try writable.put(database, key: key, value: try PayloadEncoder().encode(record).canonicalBytes())
     }
@@ -131,6 +156,47 @@ struct LedgerTables {
                 entry = try cursor.next()
             }
         }
+    }
+}
+
+/// Records of one write transaction, written back when it commits.
+final class LedgerCache {
+    struct Key: Hashable {
+        let database: Database
+        let key: [UInt8]
+    }
+
+    struct Entry {
+        /// `nil` for a key known to be absent.
+        var value: (any Encodable)?
+        var dirty: Bool
+    }
+
+    private let cached: Set<Database>
+    var entries: [Key: Entry] = [:]
+
+    init(_ databases: LedgerDatabases) {
+        cached = [
+            databases.funds, databases.members, databases.pledges, databases.models, databases.modelMembers,
+            databases.fundDays, databases.typeCounts,
+        ]
+    }
+
+    func isCached(_ database: Database) -> Bool { cached.contains(database) }
+
+    /// Writes every changed record, in key order.
+    func flush(into transaction: WriteTransaction) throws {
+        let dirty = entries.filter(\.value.dirty).sorted { left, right in
+            let leftName = left.key.database.name ?? ""
+            let rightName = right.key.database.name ?? ""
+            if leftName != rightName { return leftName < rightName }
+            return left.key.key.lexicographicallyPrecedes(right.key.key)
+        }
+        for (key, entry) in dirty {
+            guard let value = entry.value else { continue }
+            try transaction.put(key.database, key: key.key, value: try PayloadEncoder().encode(value).canonicalBytes())
+        }
+        entries.removeAll()
     }
 }
 

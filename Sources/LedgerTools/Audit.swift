@@ -165,7 +165,7 @@ public enum Auditor {
         try snapshot.log.forEachEvent(from: 1, limit: Int(clamping: position)) { event in
             guard problem == nil else { return }
             do {
-                commands.append(LedgerCommand(try LedgerEvent.decode(event), eventId: event.eventId))
+                commands.append(LedgerCommand(try LedgerEvent.decode(event, checking: true), eventId: event.eventId))
             } catch let error as FieldError {
                 problem = .invalidEvent(position: event.position, error)
                 return

@@ -1,0 +1,160 @@
+// ansinh's benchmarks, each figure side by side with its baseline in the same run.
+//
+//   swift run -c release --package-path tools/bench ansinh-bench [--sizes 100000,1000000] [--out FILE]
+//
+// Prints a Markdown report (BENCHMARKS.md is one such report).
+import EventLog
+import Foundation
+import LMDB
+import Ledger
+import LedgerTools
+
+let arguments = CommandLine.arguments
+if arguments.count >= 4, arguments[1] == "child" {
+    try runChild(arguments[2], store: arguments[3], out: arguments.count > 4 ? arguments[4] : nil)
+    exit(0)
+}
+func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+let sizes = (option("--sizes") ?? "100000,1000000").split(separator: ",").compactMap { Int($0) }
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+var report = Report()
+report.machine()
+for size in sizes {
+    try benchmark(size: size, scratch: scratch + "/\(size)", into: &report)
+    try? FileManager.default.removeItem(atPath: scratch + "/\(size)")
+}
+let text = report.markdown(command: "swift run -c release --package-path tools/bench ansinh-bench --sizes " + sizes.map(String.init).joined(separator: ","))
+if let out = option("--out") {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+}
+print(text)
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("[bench] \(message)\n".utf8))
+}
+
+func benchmark(size requestedSize: Int, scratch: String, into report: inout Report) throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    log("\(requestedSize): generating the history")
+    let workload = Workload(eventCount: requestedSize)
+    let size = workload.commands.count
+    let batch = ImportLimits.lineCountMax
+    let files = stride(from: 0, to: workload.commands.count, by: batch).map {
+        workload.jsonLines($0..<min($0 + batch, workload.commands.count))
+    }
+    let megabytes = Double(files.reduce(0) { $0 + $1.count }) / 1e6
+    let storePath = scratch + "/store"
+    var section = Section(size: size)
+    precondition(size >= requestedSize)
+
+    log("\(size): bulk import (\(String(format: "%.0f", megabytes)) MB of JSON Lines)")
+    let ledger = try Ledger(path: storePath)
+    let importSeconds = try seconds { for file in files { _ = try ledger.importLines(file, actor: "bench") } }
+    let records = try RawLMDB.records(storePath: storePath)
+    let rawAppend = try RawLMDB.append(records, batch: batch, path: scratch + "/raw")
+    let sqlite = try SQLiteBaseline(path: scratch + "/sqlite.db")
+    let sqliteAppend = try sqlite.append(records, batch: batch)
+    section.add("Bulk import, durable (events/s)", ansinh: Double(size) / importSeconds, raw: Double(size) / rawAppend,
+                sqlite: Double(size) / sqliteAppend, target: "≥ 0.35× raw and ≥ 250 000/s")
+
+    log("\(size): rebuild and scans")
+    let rebuildSeconds = try seconds { try ledger.rebuildProjections() }
+    let rawScan = try RawLMDB.scan(storePath: storePath)
+    let decodeScan = try seconds {
+        try ledger.log.read { reader in
+            try reader.forEachEvent { event in try Payload.validate(canonicalBytes: event.data) }
+        }
+    }
+    let sqliteScan = try sqlite.scanDecoding()
+    section.add("Projection rebuild (events/s)", ansinh: Double(size) / rebuildSeconds, raw: Double(rawScan.count) / rawScan.seconds,
+                sqlite: nil, target: "≥ 0.33× raw scan")
+    section.add("Scan decoding every event (events/s)", ansinh: Double(size) / decodeScan, raw: Double(rawScan.count) / rawScan.seconds,
+                sqlite: Double(sqliteScan.count) / sqliteScan.seconds, target: "ahead of SQLite")
+
+    log("\(size): verification")
+    let chainSeconds = try seconds {
+        let valid = try ledger.log.verify().isValid
+        precondition(valid)
+    }
+    section.add("Chain verification (events/s)", ansinh: Double(size) / chainSeconds, raw: Double(rawScan.count) / rawScan.seconds, sqlite: nil, target: "")
+    let auditSeconds = try seconds {
+        let valid = try Auditor.audit(ledger, scratchFolder: scratch + "/audit").isValid
+        precondition(valid)
+    }
+    section.add("audit verify: chain, rules, replay, compare (events/s)", ansinh: Double(size) / auditSeconds, raw: nil, sqlite: nil, target: "≥ 1 000 000/s")
+
+    log("\(size): export")
+    var exportBytes = 0
+    let exportSeconds = try seconds {
+        let manifest = try Exporter.export(ledger, to: scratch + "/export")
+        exportBytes = manifest.files.reduce(0) { $0 + $1.bytes }
+    }
+    section.add("Export (events/s)", ansinh: Double(size) / exportSeconds, raw: nil, sqlite: nil, target: "")
+    section.notes.append(String(format: "Export wrote %.1f MB at %.1f MB/s.", Double(exportBytes) / 1e6, Double(exportBytes) / 1e6 / exportSeconds))
+
+    log("\(size): queries")
+    var random = SplitMix(seed: 7)
+    let members = try ledger.members()
+    let model = try ledger.models().last!.modelId
+    let fundsLatency = try (0..<200).map { _ in try seconds { _ = try ledger.funds() } }
+    let historyLatency = try (0..<200).map { _ in
+        try seconds { _ = try ledger.memberHistory(members[random.next(below: members.count)].memberId) }
+    }
+    let summaryLatency = try (0..<50).map { _ in try seconds { _ = try ledger.piggyBankSummary(model) } }
+    let gets = try RawLMDB.pointGets(storePath: storePath, positions: (0..<200).map { _ in UInt64(1 + random.next(below: size)) })
+    section.latencies.append(("Fund balances", fundsLatency))
+    section.latencies.append(("Member history", historyLatency))
+    section.latencies.append(("Piggy-bank summary", summaryLatency))
+    section.latencies.append(("Raw LMDB point get (baseline)", gets))
+
+    log("\(size): single durable commands")
+    let deposit = { (index: Int) in
+        LedgerCommand(.piggyBankDeposited(PiggyBankDeposited(
+            modelId: model, memberId: members[index % members.count].memberId, amount: VND(1_000),
+            depositedOn: try! ledger.models().last!.startsOn)))
+    }
+    let single = try (0..<200).map { index in try seconds { try ledger.record([deposit(index)], actor: "bench") } }
+    let rawSingle = try RawLMDB.singleCommits(records[records.count / 2], count: 200, path: scratch + "/raw-single")
+    let sqliteSingle = try sqlite.singleCommits(records[records.count / 2], count: 200, firstPosition: Int64(size) + 1)
+    section.latencies.append(("Durable single command (ansinh)", single))
+    section.latencies.append(("Durable one-record commit (raw LMDB)", rawSingle))
+    section.latencies.append(("Durable one-row transaction (SQLite)", sqliteSingle))
+
+    let storeBytes = (try FileManager.default.attributesOfItem(atPath: storePath + "/data.mdb")[.size] as? Int) ?? 0
+    section.notes.append(String(format: "Store: %.1f MB, %.0f bytes an event (events, indexes and projections).",
+                                Double(storeBytes) / 1e6, Double(storeBytes) / Double(size)))
+    section.notes.append(String(format: "Import input: %.1f MB of JSON Lines in %d file(s) of at most %d lines.", megabytes, files.count, batch))
+
+    log("\(size): peak memory")
+    section.memory.append(("rebuild", try childPeakKilobytes("rebuild", store: storePath)))
+    section.memory.append(("export", try childPeakKilobytes("export", store: storePath, out: scratch + "/export-child")))
+    report.sections.append(section)
+}
+
+/// Runs this program as a child doing one operation, and returns its peak resident memory.
+func childPeakKilobytes(_ operation: String, store: String, out: String? = nil) throws -> Int {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    process.arguments = ["child", operation, store] + (out.map { [$0] } ?? [])
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchError("child \(operation) failed") }
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    return usage.ru_maxrss
+}
+
+func runChild(_ operation: String, store: String, out: String?) throws {
+    let ledger = try Ledger(path: store)
+    switch operation {
+    case "rebuild": try ledger.rebuildProjections()
+    case "export": try Exporter.export(ledger, to: out!)
+    default: throw BenchError("unknown child operation \(operation)")
+    }
+}
