@@ -47,21 +47,6 @@ public final class Cursor {
         try key.withRawBytes { try move(MDB_SET_KEY, key: $0) }
     }
 
-    /// Stores `value` under `key` through the cursor (writes only).
-    public func put(key: some RawBytesConvertible, value: some RawBytesConvertible, flags: PutFlags = []) throws {
-        precondition(transaction is WriteTransaction, "put through a cursor of a read transaction")
-        transaction.assertUsable()
-        try key.withRawBytes { keyBytes in
-            try value.withRawBytes { valueBytes in
-                var keyValue = MDB_val(
-                    mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var data = MDB_val(
-                    mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                try check(mdb_cursor_put(handle, &keyValue, &data, flags.rawValue))
-            }
-        }
-    }
-
     @inline(__always)
     private func move(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
         transaction.assertUsable()

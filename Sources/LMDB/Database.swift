@@ -9,6 +9,10 @@ public struct Database: Hashable, Sendable {
     /// The name it was opened with; `nil` for the unnamed main database.
     public let name: String?
 
+    /// Handles are unique within an environment: equality and hashing use the handle alone.
+    public static func == (left: Database, right: Database) -> Bool { left.handle == right.handle }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle) }
+
     /// How a database orders and keeps its keys.
     public struct Flags: OptionSet, Sendable {
         public let rawValue: UInt32

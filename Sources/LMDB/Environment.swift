@@ -33,8 +33,10 @@ public final class Environment: @unchecked Sendable {
 
     /// How an environment is opened. Sizes have their unit last.
     public struct Options: Sendable {
-        /// The map size to start with; it doubles whenever a write fills it.
-        public var mapSizeBytesInitial: Int = 64 << 20
+        /// The map size to start with; it doubles whenever a write fills it. Large, because
+        /// growing waits for every open read snapshot of the process: on 64-bit systems the
+        /// map is only address space, and the file grows with the data alone.
+        public var mapSizeBytesInitial: Int = 16 << 30
         /// The map never grows past this; a write that would is refused with ``LMDBError/mapFull``.
         public var mapSizeBytesMax: Int = 1 << 40
         public var databaseCountMax: UInt32 = 32
@@ -116,7 +118,9 @@ public final class Environment: @unchecked Sendable {
     ///
     /// Only one write transaction runs at a time across every process using the store;
     /// others wait. If the map fills, the transaction is aborted, the map grows and
-    /// `body` runs again from the start.
+    /// `body` runs again from the start. Growing waits until the process has no read
+    /// snapshot open, so a write made inside a ``read(_:)`` of the same environment
+    /// must not need the map to grow (it would wait for itself).
     /// - Throws: whatever `body` throws, or ``LMDBError``.
     public func write<Result>(_ body: (WriteTransaction) throws -> Result) throws -> Result {
         precondition(!options.readOnly, "write transaction on an environment opened read-only")

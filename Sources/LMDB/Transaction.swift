@@ -109,23 +109,6 @@ public final class WriteTransaction: Transaction {
         }
     }
 
-    /// Reserves `countBytes` under `key` and lets `fill` write the value in place,
-    /// straight into the map (`MDB_RESERVE`).
-    @inline(__always)
-    public func reserve(
-        _ database: Database, key: some RawBytesConvertible, countBytes: Int, flags: PutFlags = [],
-        fill: (UnsafeMutableRawBufferPointer) throws -> Void
-    ) throws {
-        assertUsable()
-        try key.withRawBytes { keyBytes in
-            var keyValue = MDB_val(
-                mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-            var data = MDB_val(mv_size: countBytes, mv_data: nil)
-            try check(mdb_put(handle, database.handle, &keyValue, &data, flags.rawValue | UInt32(MDB_RESERVE)))
-            try fill(UnsafeMutableRawBufferPointer(start: data.mv_data, count: countBytes))
-        }
-    }
-
     /// Deletes `key`; returns whether it was there.
     @discardableResult
     public func delete(_ database: Database, key: some RawBytesConvertible) throws -> Bool {

@@ -28,11 +28,17 @@ public enum LedgerLimits {
     /// 10^15 đ: far above any ward's money, far below where sums could overflow.
     public static let amountMax: Int64 = 1_000_000_000_000_000
     public static let countMax: Int64 = 1_000_000_000
+    /// A piggy-bank model's daily target: 1.000 đ in the ward's model, a million at most.
+    public static let dailyTargetMax: Int64 = 1_000_000
 }
 
 /// Checks and normalises the fields of one event, naming the field on failure.
 public struct FieldChecker: Sendable {
     public let eventType: String
+
+    public init(eventType: String) {
+        self.eventType = eventType
+    }
 
     public func fail(_ field: String, _ message: String) -> FieldError {
         FieldError(eventType: eventType, field: field, message: message)
@@ -82,12 +88,12 @@ public struct FieldChecker: Sendable {
         value = present
     }
 
-    /// An amount of money: at least `minimum` (1 unless said), at most 10^15 đ.
-    public func amount(_ value: VND, _ field: String, minimum: Int64 = 1) throws(FieldError) {
+    /// An amount of money: at least `minimum` (1 unless said), at most `maximum` (10^15 đ unless said).
+    public func amount(_ value: VND, _ field: String, minimum: Int64 = 1, maximum: Int64 = LedgerLimits.amountMax)
+        throws(FieldError)
+    {
         guard value.dong >= minimum else { throw fail(field, minimum == 1 ? "must be > 0" : "must be ≥ \(minimum)") }
-        guard value.dong <= LedgerLimits.amountMax else {
-            throw fail(field, "must be at most \(VND(LedgerLimits.amountMax))")
-        }
+        guard value.dong <= maximum else { throw fail(field, "must be at most \(VND(maximum))") }
     }
 
     /// A count of people or things: 1 to 10^9.

@@ -84,17 +84,23 @@ extension LedgerSnapshot {
         var cells: [String: PiggyBankSummary.Cell] = [:]
         try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
             let days = member.enrolledDays(from: model.startsOn, through: through)
-            let totals = try tables.modelMember(modelId, member.memberId) ?? ModelMemberTotals()
-            guard days > 0 || totals.total.count > 0 else { return }
+            var totals = try tables.modelMember(modelId, member.memberId)?.total ?? MoneyTotals()
+            if through < model.endsOn, totals.count > 0 {
+                // Part of the period: only the deposits dated up to `through` count.
+                totals = try deposits(of: member.memberId, into: modelId, through: through)
+            }
+            guard days > 0 || totals.count > 0 else { return }
             let expected = try model.dailyTarget.multiplied(by: days)
-            let deposited = totals.total.amount
+            let deposited = totals.amount
             var cell = cells[member.cell] ?? PiggyBankSummary.Cell(cell: member.cell)
             summary.membersEnrolled += 1
             cell.members += 1
-            if totals.total.count > 0 {
+            if totals.count > 0 {
                 summary.membersParticipating += 1
                 cell.participating += 1
             }
+            summary.collected = try summary.collected.adding(deposited)
+            summary.depositCount += totals.count
             summary.expected = try summary.expected.adding(expected)
             cell.expected = try cell.expected.adding(expected)
             cell.collected = try cell.collected.adding(deposited)
@@ -107,11 +113,19 @@ extension LedgerSnapshot {
             }
             cells[member.cell] = cell
         }
-        summary.collected = model.collected.amount
-        summary.depositCount = model.collected.count
         summary.belowTarget.sort { ($1.shortfall, $0.member.memberId) < ($0.shortfall, $1.member.memberId) }
         summary.cells = cells.values.sorted { $0.cell < $1.cell }
         return summary
+    }
+
+    /// A member's live deposits into a model dated up to `through`.
+    private func deposits(of memberId: String, into modelId: String, through: LocalDate) throws -> MoneyTotals {
+        var totals = MoneyTotals()
+        try tables.scan(DepositRecord.self, tables.databases.deposits, prefix: LedgerKey.prefix(memberId)) { _, deposit in
+            guard deposit.modelId == modelId, !deposit.reversed, deposit.depositedOn <= through else { return }
+            try totals.add(count: 1, amount: deposit.amount)
+        }
+        return totals
     }
 
     /// The period report: per fund opening, received, paid out per purpose and closing
@@ -135,8 +149,7 @@ extension LedgerSnapshot {
         try tables.scan(FundDay.self, tables.databases.fundDays, prefix: prefix) { key, day in
             let date = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: key[prefix.count...]))
             guard date <= to else { return }
-            var disbursed = VND.zero
-            for totals in day.disbursedByPurpose.values { disbursed = try disbursed.adding(totals.amount) }
+            let disbursed = try day.disbursedByPurpose.values.total().amount
             if date < from {
                 let net = try day.broughtForward.adding(day.donations.amount).adding(day.deposits.amount).subtracting(disbursed)
                 period.opening = try period.opening.adding(net)
@@ -216,7 +229,11 @@ public struct PiggyBankSummary: Hashable, Sendable {
 
     /// Collected ÷ expected, in hundredths of a percent (10 000 = 100 %).
     public var attainmentBasisPoints: Int64 {
-        expected.dong > 0 ? collected.dong * 10_000 / expected.dong : 0
+        guard expected.dong > 0, collected.dong >= 0 else { return 0 }
+        guard collected.dong / expected.dong < Int64.max / 10_000 else { return Int64.max }
+        let product = collected.dong.multipliedFullWidth(by: 10_000)
+        let (quotient, _) = expected.dong.dividingFullWidth((high: product.high, low: product.low))
+        return quotient
     }
 }
 
@@ -235,15 +252,7 @@ public struct FundPeriod: Hashable, Sendable {
     }
 
     public var disbursed: PurposeTotals {
-        get throws(MoneyOverflow) {
-            var total = PurposeTotals()
-            for totals in disbursedByPurpose.values {
-                total.count += totals.count
-                total.quantity += totals.quantity
-                total.amount = try total.amount.adding(totals.amount)
-            }
-            return total
-        }
+        get throws(MoneyOverflow) { try disbursedByPurpose.values.total() }
     }
 
     public func disbursed(for purpose: Purpose) -> PurposeTotals { disbursedByPurpose[purpose.rawValue] ?? PurposeTotals() }

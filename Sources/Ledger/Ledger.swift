@@ -79,14 +79,21 @@ public final class Ledger: Sendable {
         let newEvent = NewEvent(
             eventId: eventId, type: event.type.rawValue, schemaVersion: event.type.currentSchemaVersion,
             data: event.payload())
-        let target: (stream: String, expected: ExpectedVersion)
-        if let stream = try writer.reader.event(id: eventId)?.stream {
-            // A retry of a stored event: the log writes nothing if it is the same event,
-            // and refuses a different one; the rules were passed when it was first stored.
-            target = (stream, .any)
-        } else {
-            target = try Rules(tables: tables, log: writer.reader).check(event)
+        if let stored = try writer.reader.event(id: eventId) {
+            // A retry of a stored event: nothing is written if it is the same event (read
+            // through its upcasters, so one stored at an older version still matches);
+            // the id used for a different event is refused.
+            let position = stored.position
+            let stream = stored.stream
+            guard try LedgerEvent.decode(stored) == event else {
+                throw LogError.eventIdReused(eventId: eventId, position: position)
+            }
+            let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)
+            return RecordedEntry(
+                position: position, eventId: eventId, type: event.type, stream: stream, wasAlreadyStored: true,
+                fundId: fundId, fundBalance: try fundId.flatMap { try tables.fund($0)?.balance })
         }
+        let target = try Rules(tables: tables, log: writer.reader).check(event)
         let result = try writer.append([newEvent], to: target.stream, expecting: target.expected)
         let appended = result.events[0]
         let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)
@@ -123,9 +130,6 @@ public final class Ledger: Sendable {
         }
     }
 
-    func read<Result>(_ body: (LedgerTables, LogReader) throws -> Result) throws -> Result {
-        try snapshot { try body($0.tables, $0.log) }
-    }
 
     /// Every projection database, byte for byte in key order, with its name: for
     /// comparing stored projections with a fresh fold.

@@ -32,11 +32,6 @@ public enum EventType: String, CaseIterable, Sendable {
         default: return true
         }
     }
-
-    /// Whether the event moves money in or out of a fund.
-    public var movesMoney: Bool {
-        self == .donationReceived || self == .piggyBankDeposited || self == .disbursementMade
-    }
 }
 
 /// One event of the catalogue, with its data.
@@ -223,7 +218,7 @@ public enum LedgerEvent: Hashable, Sendable {
             try check.name(&event.name, "name")
             try check.id(event.fundId, "fundId")
             try check.notBefore(event.endsOn, "endsOn", event.startsOn, "startsOn")
-            try check.amount(event.dailyTarget, "dailyTarget")
+            try check.amount(event.dailyTarget, "dailyTarget", maximum: LedgerLimits.dailyTargetMax)
             self = .piggyBankModelStarted(event)
         case .piggyBankDeposited(let event):
             try check.id(event.modelId, "modelId")

@@ -6,10 +6,23 @@ import Foundation
 public struct ImportError: Error, Hashable, Sendable, CustomStringConvertible {
     public let line: Int
     public let message: String
+    /// What refused the line, when it was a rule or the log (a ``RuleViolation``, a
+    /// `LogError`): for telling a conflict from bad input.
+    public let reason: (any Error & Sendable)?
 
-    public init(line: Int, message: String) {
+    public init(line: Int, message: String, reason: (any Error & Sendable)? = nil) {
         self.line = line
         self.message = message
+        self.reason = reason
+    }
+
+    public static func == (left: ImportError, right: ImportError) -> Bool {
+        left.line == right.line && left.message == right.message
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(line)
+        hasher.combine(message)
     }
 
     public var description: String { "line \(line): \(message)" }
@@ -126,7 +139,8 @@ extension Ledger {
         do {
             entries = try record(commands, actor: actor) { done, total in progress?(.recording, done, total) }
         } catch let rejected as CommandRejected {
-            throw ImportError(line: lineNumbers[rejected.index], message: "\(rejected.eventType): \(rejected.reason)")
+            throw ImportError(
+                line: lineNumbers[rejected.index], message: "\(rejected.eventType): \(rejected.reason)", reason: rejected.reason)
         }
         progress?(.recording, commands.count, commands.count)
         var summary = ImportSummary(eventLines: commands.count)

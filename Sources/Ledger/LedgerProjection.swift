@@ -117,15 +117,14 @@ struct LedgerProjection: InlineProjection {
         try updateDay(tables, model.fundId, date) { try $0.deposits.add(count: sign, amount: amount) }
         try update(tables, ModelRecord.self, databases.models, deposit.modelId) {
             try $0.collected.add(count: sign, amount: amount)
+            $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
+        }
+        try update(tables, MemberRecord.self, databases.members, deposit.memberId) {
+            $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
         }
         let key = LedgerKey.composite(deposit.modelId, deposit.memberId)
         var totals = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()
         try totals.total.add(count: sign, amount: amount)
-        if sign > 0 {
-            totals.lastDepositOn = max(totals.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
-        } else {
-            totals.lastDepositOn = try lastDeposit(tables, modelId: deposit.modelId, memberId: deposit.memberId)
-        }
         try tables.store(totals, databases.modelMembers, key)
     }
 
@@ -202,16 +201,6 @@ struct LedgerProjection: InlineProjection {
         case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed:
             throw ProjectionFault(reason: "\(original.type.rawValue) at position \(originalPosition) cannot be reversed")
         }
-    }
-
-    /// The latest date of a member's live deposits into a model.
-    private func lastDeposit(_ tables: LedgerTables, modelId: String, memberId: String) throws -> LocalDate? {
-        var latest: LocalDate?
-        try tables.scan(DepositRecord.self, databases.deposits, prefix: LedgerKey.prefix(memberId)) { _, deposit in
-            guard deposit.modelId == modelId, !deposit.reversed else { return }
-            latest = max(latest ?? deposit.depositedOn, deposit.depositedOn)
-        }
-        return latest
     }
 
     // MARK: - Helpers

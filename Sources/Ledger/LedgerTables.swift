@@ -131,10 +131,6 @@ struct LedgerTables {
         try load(ModelMemberTotals.self, databases.modelMembers, LedgerKey.composite(modelId, memberId))
     }
 
-    func fundDay(_ fundId: String, _ date: LocalDate) throws -> FundDay? {
-        try load(FundDay.self, databases.fundDays, LedgerKey.fundDay(fundId, date))
-    }
-
     func disbursementPosition(_ disbursementId: String) throws -> UInt64? {
         try transaction.get(databases.disbursements, disbursementId)?.loadNativeUInt64()
     }
@@ -144,11 +140,13 @@ struct LedgerTables {
         try transaction.get(databases.reversals, LedgerKey.eventId(eventId))?.loadNativeUInt64()
     }
 
-    /// Every record of `database` whose key starts with `prefix`, in key order.
+    /// Every record of `database` whose key starts with `prefix`, in key order. It reads
+    /// the database itself, so not a table the write-back cache holds.
     func scan<Record: Decodable>(
         _ type: Record.Type, _ database: Database, prefix: [UInt8] = [],
         _ body: (UnsafeRawBufferPointer, Record) throws -> Void
     ) throws {
+        precondition(cache.map { !$0.isCached(database) } ?? true, "a scan of a cached table in a write transaction")
         try transaction.withCursor(database) { cursor in
             var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.starts(with: prefix) {

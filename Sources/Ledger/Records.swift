@@ -71,15 +71,7 @@ public struct FundBalance: Codable, Hashable, Sendable {
     }
 
     public var disbursed: PurposeTotals {
-        get throws(MoneyOverflow) {
-            var total = PurposeTotals()
-            for totals in disbursedByPurpose.values {
-                total.count += totals.count
-                total.quantity += totals.quantity
-                total.amount = try total.amount.adding(totals.amount)
-            }
-            return total
-        }
+        get throws(MoneyOverflow) { try disbursedByPurpose.values.total() }
     }
 
     public func disbursed(for purpose: Purpose) -> PurposeTotals { disbursedByPurpose[purpose.rawValue] ?? PurposeTotals() }
@@ -93,6 +85,9 @@ public struct MemberRecord: Codable, Hashable, Sendable {
     public var enrolledOn: LocalDate
     public var leftOn: LocalDate?
     public var leftReason: String?
+    /// The latest date of a deposit recorded for the member (reversed ones included):
+    /// a leaving date must come after it.
+    public var lastDepositOn: LocalDate?
 
     /// Enrolled and not yet left on `date`.
     public func isEnrolled(on date: LocalDate) -> Bool {
@@ -137,12 +132,14 @@ public struct ModelRecord: Codable, Hashable, Sendable {
     public var closedOn: LocalDate?
     public var decisionRef: String?
     public var collected = MoneyTotals()
+    /// The latest date of a deposit recorded into the model (reversed ones included):
+    /// a closing date cannot come before it.
+    public var lastDepositOn: LocalDate?
 }
 
 /// One member's deposits into one model.
 public struct ModelMemberTotals: Codable, Hashable, Sendable {
     public var total = MoneyTotals()
-    public var lastDepositOn: LocalDate?
 }
 
 /// One deposit in a member's history.
@@ -169,4 +166,17 @@ public struct ExternalSupportRecord: Codable, Hashable, Sendable {
     public var support: ExternalSupportRecorded
     public var eventId: String
     public var reversed = false
+}
+
+extension Sequence where Element == PurposeTotals {
+    /// Counts, quantities and amounts added up (the amount checked).
+    public func total() throws(MoneyOverflow) -> PurposeTotals {
+        var total = PurposeTotals()
+        for totals in self {
+            total.count += totals.count
+            total.quantity += totals.quantity
+            total.amount = try total.amount.adding(totals.amount)
+        }
+        return total
+    }
 }

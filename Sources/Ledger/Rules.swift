@@ -23,6 +23,11 @@ struct Rules {
             let member = try existingMember(left.memberId)
             if let leftOn = member.leftOn { throw RuleViolation.memberAlreadyLeft(member: left.memberId, leftOn: leftOn) }
             try notBefore(left.leftOn, member.enrolledOn, "leaving date", "the member was enrolled then")
+            if let lastDeposit = member.lastDepositOn, left.leftOn <= lastDeposit {
+                throw RuleViolation.dateBefore(
+                    what: "leaving date", date: left.leftOn, earliest: lastDeposit.advanced(by: 1),
+                    reason: "the member has a deposit dated \(lastDeposit)")
+            }
             return ("member-" + left.memberId, .streamExists)
         case .pledgeMade(let pledge):
             guard try tables.pledge(pledge.pledgeId) == nil else {
@@ -55,6 +60,9 @@ struct Rules {
         case .piggyBankModelClosed(let closed):
             let model = try openModel(closed.modelId)
             try notBefore(closed.closedOn, model.startsOn, "closing date", "the model started then")
+            if let lastDeposit = model.lastDepositOn {
+                try notBefore(closed.closedOn, lastDeposit, "closing date", "the model has a deposit dated \(lastDeposit)")
+            }
             return ("model-" + closed.modelId, .streamExists)
         case .disbursementMade(let disbursement):
             guard try tables.disbursementPosition(disbursement.disbursementId) == nil else {

@@ -200,7 +200,11 @@ enum SigningKey {
     static func publicPath(_ store: String) -> String { store + "/signing.pub" }
 
     static func load(store: String) throws -> Curve25519.Signing.PrivateKey? {
-        guard let text = try? String(contentsOfFile: privatePath(store), encoding: .utf8) else { return nil }
+        let path = privatePath(store)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Failure(message: "cannot read the ward's signing key \(path); nothing was exported", status: ExitStatus.storeProblem)
+        }
         guard let bytes = bytes(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)),
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
         else { throw Failure(message: "\(privatePath(store)) is not a signing key", status: ExitStatus.storeProblem) }

@@ -51,9 +51,12 @@ func describe(_ error: any Error) -> (String, Int32) {
         let (message, status) = describe(rejected.reason)
         return (message, status)
     case let error as ImportError:
-        return (error.description, ExitStatus.refused)
+        // A line refused for a conflict (an id that exists) keeps the conflict's status.
+        let status = error.reason.map { describe($0).1 } ?? ExitStatus.refused
+        return (error.description, status)
     case let error as FieldError:
-        return (error.description, ExitStatus.refused)
+        // Input is checked inside a command or an import line; a bare one comes from stored data.
+        return ("stored data is damaged: \(error); run `ansinh audit verify`", ExitStatus.storeProblem)
     case let violation as RuleViolation:
         switch violation {
         case .fundAlreadyExists, .memberAlreadyExists, .pledgeAlreadyExists, .modelAlreadyExists,
@@ -93,7 +96,8 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let error as ProjectionFault:
         return (error.description, ExitStatus.storeProblem)
     case let error as MoneyOverflow:
-        return (error.description, ExitStatus.refused)
+        // Commands report overflow as a rule; here it comes from summing stored figures.
+        return (error.description, ExitStatus.storeProblem)
     case let error as CocoaError:
         return (error.localizedDescription, ExitStatus.storeProblem)
     default:

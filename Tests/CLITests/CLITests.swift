@@ -114,6 +114,10 @@ struct CLITests {
         #expect(run.stdout == "Imported 2 events: 0 recorded, 2 already recorded.\n")
         run = try store.run("import", store.path + "-missing.jsonl")
         #expect(run.status == 65)
+        // A line that opens a fund that exists is a conflict, not bad input.
+        run = try store.run("import", "-", input: Data(#"{"type":"FundOpened","data":{"fundId":"q","name":"Again","openedOn":"2024-01-01"}}"#.utf8))
+        #expect(run.status == 73)
+        #expect(run.stderr == "ansinh: line 1: FundOpened: fund q already exists\n")
     }
 
     @Test("queries print tables, JSON and CSV that parse back")

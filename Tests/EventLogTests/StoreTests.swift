@@ -73,7 +73,7 @@ struct StoreTests {
         #expect(try log.verify().isValid)
     }
 
-    @Test("bulk-load mode appends without flushing and keeps everything after sync")
+    @Test("bulk-load mode appends, and a store reopened after sync holds every event")
     func bulkLoadMode() throws {
         let folder = TemporaryFolder()
         do {

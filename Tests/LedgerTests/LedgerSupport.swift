@@ -22,11 +22,19 @@ final class TemporaryLedger {
         try ledger.record(events.map { LedgerCommand($0) }, actor: actor)
     }
 
-    var head: UInt64 { (try? ledger.log.head().position) ?? 0 }
+    var head: UInt64 {
+        get throws { try ledger.log.head().position }
+    }
 
     /// Expects `event` to be refused with `violation`, and nothing written.
     func expectRefused(_ event: LedgerEvent, _ violation: RuleViolation, sourceLocation: SourceLocation = #_sourceLocation) {
-        let before = head
+        let before: UInt64
+        do {
+            before = try head
+        } catch {
+            Issue.record("cannot read the head: \(error)", sourceLocation: sourceLocation)
+            return
+        }
         do {
             try record(event)
             Issue.record("expected \(violation), but it was recorded", sourceLocation: sourceLocation)
@@ -35,7 +43,7 @@ final class TemporaryLedger {
         } catch {
             Issue.record("expected \(violation), got \(error)", sourceLocation: sourceLocation)
         }
-        #expect(head == before, "nothing may be written", sourceLocation: sourceLocation)
+        #expect((try? head) == before, "nothing may be written", sourceLocation: sourceLocation)
     }
 }
 

@@ -91,6 +91,10 @@ struct LedgerProjectionTests {
         #expect(summary.fundBalance == VND(34_000))
         let midway = try #require(try store.ledger.piggyBankSummary("m", asOf: day("2024-11-10")))
         #expect(midway.expected == VND(20_000))
+        #expect(midway.collected == .zero, "no deposit is dated on or before 10 November")
+        #expect(midway.membersParticipating == 0)
+        let late = try #require(try store.ledger.piggyBankSummary("m", asOf: day("2024-11-26")))
+        #expect(late.collected == VND(4_000), "b's deposit of the 25th, not a's of the 30th")
     }
 
     @Test("rebuilding from position 1 gives byte-identical projections")

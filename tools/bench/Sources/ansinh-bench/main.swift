@@ -137,24 +137,33 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     report.sections.append(section)
 }
 
-/// Runs this program as a child doing one operation, and returns its peak resident memory.
+/// Runs this program as a child doing one operation, and returns its peak resident
+/// memory, as the child reads it from /proc/self/status (VmHWM) when done.
 func childPeakKilobytes(_ operation: String, store: String, out: String? = nil) throws -> Int {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     process.arguments = ["child", operation, store] + (out.map { [$0] } ?? [])
+    let pipe = Pipe()
+    process.standardOutput = pipe
     try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchError("child \(operation) failed") }
-    var usage = rusage()
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-    return usage.ru_maxrss
+    guard process.terminationStatus == 0, let kilobytes = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw BenchError("child \(operation) failed: \(output)")
+    }
+    return kilobytes
 }
 
 func runChild(_ operation: String, store: String, out: String?) throws {
-    let ledger = try Ledger(path: store)
-    switch operation {
-    case "rebuild": try ledger.rebuildProjections()
-    case "export": try Exporter.export(ledger, to: out!)
-    default: throw BenchError("unknown child operation \(operation)")
+    do {
+        let ledger = try Ledger(path: store)
+        switch operation {
+        case "rebuild": try ledger.rebuildProjections()
+        case "export": try Exporter.export(ledger, to: out!)
+        default: throw BenchError("unknown child operation \(operation)")
+        }
     }
+    let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    print(line.split(separator: " ").dropFirst().first ?? "0")
 }
