@@ -141,6 +141,11 @@ public enum LedgerEvent: Hashable, Sendable {
     /// Decodes a stored event; `checking` also checks its fields against the catalogue
     /// (an audit does), where folding trusts what was checked when it was appended.
     public static func decode(_ stored: RecordedEventView, checking: Bool = false) throws(FieldError) -> LedgerEvent {
+        if !checking, stored.schemaVersion == 1, stored.isType("PiggyBankDeposited"),
+            let deposit = PiggyBankDeposited(canonicalBytes: stored.data)
+        {
+            return .piggyBankDeposited(deposit)  // the most common event, read without building its data
+        }
         let data: Payload
         do {
             data = try Payload(canonicalBytes: stored.data)
@@ -288,5 +293,34 @@ public enum Upcasters {
 
     private enum UpcastKey: String, CodingKey {
         case donorName
+    }
+}
+
+extension PiggyBankDeposited {
+    /// Reads the stored data straight from its canonical bytes, or `nil` when they hold
+    /// anything unexpected (the general decoder then reports it).
+    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
+        var reader = CBORReader(bytes)
+        guard let count = try? reader.readMapHeader(), count == 4 else { return nil }
+        var modelId: String?
+        var memberId: String?
+        var amount: Int64?
+        var depositedOn: LocalDate?
+        for _ in 0..<count {
+            guard let key = try? reader.readTextBytes() else { return nil }
+            if key.elementsEqual("amount".utf8) {
+                amount = try? reader.readInteger()
+            } else if key.elementsEqual("modelId".utf8) {
+                modelId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+            } else if key.elementsEqual("memberId".utf8) {
+                memberId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+            } else if key.elementsEqual("depositedOn".utf8) {
+                depositedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
+            } else {
+                return nil
+            }
+        }
+        guard reader.isAtEnd, let modelId, let memberId, let amount, let depositedOn else { return nil }
+        self.init(modelId: modelId, memberId: memberId, amount: VND(amount), depositedOn: depositedOn)
     }
 }

@@ -72,7 +72,8 @@ struct LedgerProjection: InlineProjection {
             try tables.store(model, databases.models, started.modelId)
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
-            try tables.store(row, databases.deposits, LedgerKey.deposit(deposit.memberId, stored.position))
+            try context.transaction.put(
+                databases.deposits, key: LedgerKey.deposit(deposit.memberId, stored.position), value: row.canonicalBytes())
             try deposited(tables, deposit, sign: 1, on: deposit.depositedOn)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {

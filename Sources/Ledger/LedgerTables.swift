@@ -162,6 +162,12 @@ final class LedgerCache {
     struct Key: Hashable {
         let database: Database
         let key: [UInt8]
+
+        /// The key's bytes in one call, not byte by byte.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(database)
+            key.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     struct Entry {

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 
 /// How many disbursements, how many units (cards, gifts, houses) and how much money.
@@ -148,6 +149,22 @@ public struct DepositRecord: Codable, Hashable, Sendable {
     public var depositedOn: LocalDate
     public var amount: VND
     public var reversed = false
+
+    /// The record's canonical CBOR, written directly: the same bytes as encoding it
+    /// through `PayloadEncoder`, without the detour (one is written per deposit).
+    func canonicalBytes() -> [UInt8] {
+        var bytes: [UInt8] = [0xa4]  // a map of four members, keys in canonical order
+        bytes.reserveCapacity(64)
+        CBOR.appendText("amount", to: &bytes)
+        CBOR.appendInteger(amount.dong, to: &bytes)
+        CBOR.appendText("modelId", to: &bytes)
+        CBOR.appendText(modelId, to: &bytes)
+        CBOR.appendText("reversed", to: &bytes)
+        bytes.append(reversed ? 0xf5 : 0xf4)
+        CBOR.appendText("depositedOn", to: &bytes)
+        CBOR.appendText(depositedOn.description, to: &bytes)
+        return bytes
+    }
 }
 
 /// What moved in one fund on one day: the period report's building block.

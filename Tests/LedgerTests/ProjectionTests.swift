@@ -1,6 +1,6 @@
 import EventLog
 import Foundation
-import Ledger
+@testable import Ledger
 import Testing
 
 @Suite("Ledger projections")
@@ -144,5 +144,34 @@ extension LedgerEvent {
         guard case .donationReceived(var donation) = self else { return self }
         donation.donor.kind = kind
         return .donationReceived(donation)
+    }
+}
+
+@Suite("Fast paths agree with the general ones")
+struct FastPathTests {
+    @Test("a deposit's stored data reads the same through the fast path and the general decoder")
+    func depositDecoding() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("q"), enrol("dv-1"), enrol("Dv_2.x"), startModel("ong-heo-2024", fund: "q"))
+        try store.record(deposit("ong-heo-2024", "dv-1", 7_000, on: "2024-06-01"), deposit("ong-heo-2024", "Dv_2.x", 1, on: "2024-11-30"))
+        try store.ledger.log.read { reader throws in
+            try reader.forEachEvent(from: 5) { stored throws in
+                let fast = try LedgerEvent.decode(stored)
+                let general = try LedgerEvent.decode(stored, checking: true)
+                #expect(fast == general)
+                guard case .piggyBankDeposited = fast else { Issue.record("not a deposit"); return }
+            }
+        }
+    }
+
+    @Test("a deposit row written directly has the bytes the general encoder writes")
+    func depositRecordBytes() throws {
+        for (modelId, amount, date, reversed) in [
+            ("ong-heo-2024", Int64(7_000), "2024-06-01", false), ("m", Int64(1), "1999-12-31", true),
+            ("mô-hình", Int64(1_000_000_000_000_000), "2024-02-29", false),
+        ] {
+            let record = DepositRecord(modelId: modelId, depositedOn: day(date), amount: VND(amount), reversed: reversed)
+            #expect(record.canonicalBytes() == (try PayloadEncoder().encode(record).canonicalBytes()))
+        }
     }
 }

@@ -158,6 +158,9 @@ func runChild(_ operation: String, store: String, out: String?) throws {
     do {
         let ledger = try Ledger(path: store)
         switch operation {
+        case "generate":
+            let workload = Workload(eventCount: Int(out ?? "100000") ?? 100_000)
+            _ = try ledger.importLines(workload.jsonLines(0..<workload.commands.count), actor: "bench")
         case "rebuild": try ledger.rebuildProjections()
         case "export": try Exporter.export(ledger, to: out!)
         default: throw BenchError("unknown child operation \(operation)")
