@@ -120,8 +120,10 @@ struct LedgerProjection: InlineProjection {
             try $0.collected.add(count: sign, amount: amount)
             $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
         }
-        try update(tables, MemberRecord.self, databases.members, deposit.memberId) {
-            $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
+        guard var member = try tables.member(deposit.memberId) else { throw missing("member", deposit.memberId) }
+        if member.lastDepositOn.map({ $0 < deposit.depositedOn }) ?? true {
+            member.lastDepositOn = deposit.depositedOn
+            try tables.store(member, databases.members, deposit.memberId)
         }
         let key = LedgerKey.composite(deposit.modelId, deposit.memberId)
         var totals = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()

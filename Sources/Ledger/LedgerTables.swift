@@ -176,7 +176,8 @@ final class LedgerCache {
         var dirty: Bool
     }
 
-    private let cached: Set<Database>
+    /// Seven handles: a linear look-up beats hashing.
+    private let cached: [Database]
     var entries: [Key: Entry] = [:]
 
     init(_ databases: LedgerDatabases) {
