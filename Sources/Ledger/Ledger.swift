@@ -78,7 +78,7 @@ public final class Ledger: Sendable {
     {
         let newEvent = NewEvent(
             eventId: eventId, type: event.type.rawValue, schemaVersion: event.type.currentSchemaVersion,
-            data: event.payload())
+            canonicalData: event.canonicalData())
         if let stored = try writer.reader.event(id: eventId) {
             // A retry of a stored event: nothing is written if it is the same event (read
             // through its upcasters, so one stored at an older version still matches);

@@ -84,6 +84,23 @@ public enum LedgerEvent: Hashable, Sendable {
         }
     }
 
+    /// The data as stored: the canonical bytes of ``payload()``, written directly for
+    /// deposits (the most common event) and through the general encoder otherwise.
+    public func canonicalData() -> [UInt8] {
+        guard case .piggyBankDeposited(let deposit) = self else { return payload().canonicalBytes() }
+        var bytes: [UInt8] = [0xa4]  // a map of four members, keys in canonical order
+        bytes.reserveCapacity(64)
+        CBOR.appendText("amount", to: &bytes)
+        CBOR.appendInteger(deposit.amount.dong, to: &bytes)
+        CBOR.appendText("modelId", to: &bytes)
+        CBOR.appendText(deposit.modelId, to: &bytes)
+        CBOR.appendText("memberId", to: &bytes)
+        CBOR.appendText(deposit.memberId, to: &bytes)
+        CBOR.appendText("depositedOn", to: &bytes)
+        CBOR.appendText(deposit.depositedOn.description, to: &bytes)
+        return bytes
+    }
+
     /// The data as stored: a ``Payload`` of the current schema version.
     public func payload() -> Payload {
         let encoder = PayloadEncoder()

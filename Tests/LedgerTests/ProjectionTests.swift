@@ -164,6 +164,15 @@ struct FastPathTests {
         }
     }
 
+    @Test("a deposit's data written directly has the bytes the general encoder writes")
+    func depositEventBytes() {
+        for event in [deposit("ong-heo-2024", "dv-1", 7_000, on: "2024-06-01"), deposit("m", "Dv_2.x", 1_000_000_000_000_000, on: "1999-12-31")] {
+            #expect(event.canonicalData() == event.payload().canonicalBytes())
+        }
+        let other = donate("q", 5)
+        #expect(other.canonicalData() == other.payload().canonicalBytes())
+    }
+
     @Test("a deposit row written directly has the bytes the general encoder writes")
     func depositRecordBytes() throws {
         for (modelId, amount, date, reversed) in [
