@@ -130,9 +130,21 @@ public enum Exporter {
         let members = try snapshot.members()
         try add("members.json", json(Listings.members(members).json))
         try add("members.csv", Data(Listings.members(members).csv.utf8))
-        let histories = try members.compactMap { try snapshot.memberHistory($0.memberId) }
-        try add("member-histories.json", json(.array(histories.map { Listings.history(json: $0) })))
-        try add("member-deposits.csv", Data(Listings.deposits(histories).csv.utf8))
+        // Member histories are written member by member, so memory stays that of one member.
+        let historiesJSON = try StreamedFile(folder.appendingPathComponent("member-histories.json"))
+        let depositsCSV = try StreamedFile(folder.appendingPathComponent("member-deposits.csv"))
+        try historiesJSON.write("[")
+        try depositsCSV.write(Listings.deposits([]).csvHeader)
+        var first = true
+        for member in members {
+            guard let history = try snapshot.memberHistory(member.memberId) else { continue }
+            try historiesJSON.write((first ? "\n  " : ",\n  ") + Listings.history(json: history).serialized(indent: 1))
+            try depositsCSV.write(Listings.deposits([history]).csvRows)
+            first = false
+        }
+        try historiesJSON.write(first ? "]\n" : "\n]\n")
+        files.append(try historiesJSON.finish(name: "member-histories.json"))
+        files.append(try depositsCSV.finish(name: "member-deposits.csv"))
         let pledges = try snapshot.pledges()
         try add("pledges.json", json(Listings.pledges(pledges).json))
         try add("pledges.csv", Data(Listings.pledges(pledges).csv.utf8))
@@ -167,6 +179,31 @@ public enum Exporter {
     }
 
     private static func json(_ value: JSONOut) -> Data { Data((value.serialized() + "\n").utf8) }
+}
+
+/// A file written in pieces, hashed as it goes, flushed to disk when finished.
+final class StreamedFile {
+    private let handle: FileHandle
+    private var hasher = SHA256()
+    private var bytes = 0
+
+    init(_ url: URL) throws {
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o644])
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    func write(_ text: String) throws {
+        let data = Data(text.utf8)
+        hasher.update(data: data)
+        bytes += data.count
+        try handle.write(contentsOf: data)
+    }
+
+    func finish(name: String) throws -> ExportManifest.File {
+        try handle.synchronize()
+        try handle.close()
+        return ExportManifest.File(name: name, bytes: bytes, sha256: hex(Array(hasher.finalize())))
+    }
 }
 
 /// Why an export was not written.

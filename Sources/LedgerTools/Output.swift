@@ -115,10 +115,14 @@ public struct Listing {
 
     /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma,
     /// a quote or a line break.
-    public var csv: String {
-        var lines = [columns.map { csvField($0.key) }.joined(separator: ",")]
-        for row in rows { lines.append(row.map { csvField($0.plain) }.joined(separator: ",")) }
-        return lines.map { $0 + "\r\n" }.joined()
+    public var csv: String { csvHeader + csvRows }
+
+    /// The CSV header row alone.
+    public var csvHeader: String { columns.map { csvField($0.key) }.joined(separator: ",") + "\r\n" }
+
+    /// The CSV rows without the header, for writing a long table in pieces.
+    public var csvRows: String {
+        rows.map { $0.map { csvField($0.plain) }.joined(separator: ",") + "\r\n" }.joined()
     }
 
     /// Columns padded by display width: text left, figures right.

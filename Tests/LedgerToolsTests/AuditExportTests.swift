@@ -144,6 +144,12 @@ struct ExportTests {
             #expect(files.contains(name), "\(name) missing")
         }
         #expect(!files.contains { $0.hasPrefix(".") })
+        let histories = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + "/member-histories.json"))) as! [[String: Any]]
+        #expect(histories.count == 120)
+        #expect(histories.reduce(0) { $0 + ($1["deposits"] as! [Any]).count } == 2_056)
+        let depositRows = try String(contentsOfFile: out.path + "/member-deposits.csv", encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(depositRows.first == "memberId,position,depositedOn,modelId,amount,runningTotal,reversed")
+        #expect(depositRows.filter { !$0.isEmpty }.count == 2_057)
         let (status, output) = try verifyExport(out.path)
         #expect(status == 0, "\(output)")
 
