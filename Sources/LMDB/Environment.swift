@@ -101,17 +101,7 @@ public final class Environment: @unchecked Sendable {
     /// The snapshot sees every transaction committed before it began and nothing after;
     /// it never blocks writers, in this process or any other.
     public func read<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
-        while true {
-            do {
-                return try resizeLock.withShared {
-                    let transaction = try Transaction(environment: self, parent: nil, readOnly: true)
-                    defer { transaction.abort() }
-                    return try body(transaction)
-                }
-            } catch LMDBError.mapResized {
-                try adoptMapSizeOfOtherProcess()
-            }
-        }
+        try readOnlyTransaction(committing: false, body)
     }
 
     /// Runs `body` in a write transaction: commits when it returns, aborts when it throws.
@@ -152,13 +142,19 @@ public final class Environment: @unchecked Sendable {
         if !options.readOnly {
             return try write { try body($0) }
         }
+        return try readOnlyTransaction(committing: true, body)
+    }
+
+    /// A read-only transaction around `body`, begun again if another process grew the
+    /// map; committed (to keep database handles it opened) or else aborted.
+    private func readOnlyTransaction<Result>(committing: Bool, _ body: (Transaction) throws -> Result) throws -> Result {
         while true {
             do {
                 return try resizeLock.withShared {
                     let transaction = try Transaction(environment: self, parent: nil, readOnly: true)
                     do {
                         let result = try body(transaction)
-                        try transaction.commit()
+                        if committing { try transaction.commit() } else { transaction.abort() }
                         return result
                     } catch {
                         transaction.abort()
