@@ -150,6 +150,28 @@ public struct DepositRecord: Codable, Hashable, Sendable {
     public var amount: VND
     public var reversed = false
 
+    public init(modelId: String, depositedOn: LocalDate, amount: VND, reversed: Bool = false) {
+        self.modelId = modelId
+        self.depositedOn = depositedOn
+        self.amount = amount
+        self.reversed = reversed
+    }
+
+    /// Reads the record straight from its canonical CBOR, or `nil` when the bytes hold
+    /// anything else (the general decoder then reports it).
+    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
+        var reader = CBORReader(bytes)
+        guard (try? reader.readMapHeader()) == 4,
+            (try? reader.readTextBytes())?.elementsEqual("amount".utf8) == true, let amount = try? reader.readInteger(),
+            (try? reader.readTextBytes())?.elementsEqual("modelId".utf8) == true,
+            let modelId = try? reader.readTextBytes(),
+            (try? reader.readTextBytes())?.elementsEqual("reversed".utf8) == true, let reversed = try? reader.readBool(),
+            (try? reader.readTextBytes())?.elementsEqual("depositedOn".utf8) == true,
+            let date = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:)), reader.isAtEnd
+        else { return nil }
+        self.init(modelId: String(decoding: modelId, as: UTF8.self), depositedOn: date, amount: VND(amount), reversed: reversed)
+    }
+
     /// The record's canonical CBOR, written directly: the same bytes as encoding it
     /// through `PayloadEncoder`, without the detour (one is written per deposit).
     func canonicalBytes() -> [UInt8] {
