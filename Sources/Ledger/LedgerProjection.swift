@@ -73,7 +73,7 @@ struct LedgerProjection: InlineProjection {
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
             try context.transaction.put(
-                databases.deposits, key: LedgerKey.deposit(deposit.memberId, stored.position), value: row.canonicalBytes())
+                databases.deposits, key: LedgerKey.deposit(deposit.memberId, stored.position), value: row.storedBytes())
             try deposited(tables, deposit, sign: 1, on: deposit.depositedOn)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {

@@ -16,7 +16,7 @@ struct LedgerDatabases: Sendable {
     let models: Database
     /// modelId ‖ 0 ‖ memberId → ``ModelMemberTotals``
     let modelMembers: Database
-    /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord``
+    /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord`` in its fixed stored layout
     let deposits: Database
     /// fundId ‖ 0 ‖ day (order-preserving big-endian) → ``FundDay``
     let fundDays: Database
@@ -119,6 +119,10 @@ struct LedgerTables {
             cache.entries[LedgerCache.Key(database: database, key: bytes)] = LedgerCache.Entry(value: record, dirty: true)
             return
         }
+        if let deposit = record as? DepositRecord {
+            try writable.put(database, key: key, value: deposit.storedBytes())
+            return
+        }
         try writable.put(database, key: key, value: try PayloadEncoder().encode(record).canonicalBytes())
     }
 
@@ -206,7 +210,11 @@ final class LedgerCache {
 }
 
 func decodeRecord<Record: Decodable>(_ type: Record.Type, _ bytes: UnsafeRawBufferPointer) throws -> Record {
-    // Deposit rows are the most numerous records: read them without the general decoder.
-    if type == DepositRecord.self, let deposit = DepositRecord(canonicalBytes: bytes) as? Record { return deposit }
+    if type == DepositRecord.self {
+        guard let deposit = DepositRecord(storedBytes: bytes) as? Record else {
+            throw ProjectionFault(reason: "a deposit row of \(bytes.count) bytes is damaged")
+        }
+        return deposit
+    }
     return try PayloadDecoder().decode(type, from: try Payload(canonicalBytes: bytes))
 }

@@ -157,35 +157,26 @@ public struct DepositRecord: Codable, Hashable, Sendable {
         self.reversed = reversed
     }
 
-    /// Reads the record straight from its canonical CBOR, or `nil` when the bytes hold
-    /// anything else (the general decoder then reports it).
-    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
-        var reader = CBORReader(bytes)
-        guard (try? reader.readMapHeader()) == 4,
-            (try? reader.readTextBytes())?.elementsEqual("amount".utf8) == true, let amount = try? reader.readInteger(),
-            (try? reader.readTextBytes())?.elementsEqual("modelId".utf8) == true,
-            let modelId = try? reader.readTextBytes(),
-            (try? reader.readTextBytes())?.elementsEqual("reversed".utf8) == true, let reversed = try? reader.readBool(),
-            (try? reader.readTextBytes())?.elementsEqual("depositedOn".utf8) == true,
-            let date = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:)), reader.isAtEnd
-        else { return nil }
-        self.init(modelId: String(decoding: modelId, as: UTF8.self), depositedOn: date, amount: VND(amount), reversed: reversed)
+    /// The stored form, a fixed layout read without parsing (there is one row per
+    /// deposit, and a member's history reads all of theirs): amount (i64), day number
+    /// (i32), reversed (u8), all big-endian, then the model id in UTF-8.
+    func storedBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(13 + modelId.utf8.count)
+        withUnsafeBytes(of: amount.dong.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: depositedOn.dayNumber.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(reversed ? 1 : 0)
+        bytes.append(contentsOf: modelId.utf8)
+        return bytes
     }
 
-    /// The record's canonical CBOR, written directly: the same bytes as encoding it
-    /// through `PayloadEncoder`, without the detour (one is written per deposit).
-    func canonicalBytes() -> [UInt8] {
-        var bytes: [UInt8] = [0xa4]  // a map of four members, keys in canonical order
-        bytes.reserveCapacity(64)
-        CBOR.appendText("amount", to: &bytes)
-        CBOR.appendInteger(amount.dong, to: &bytes)
-        CBOR.appendText("modelId", to: &bytes)
-        CBOR.appendText(modelId, to: &bytes)
-        CBOR.appendText("reversed", to: &bytes)
-        bytes.append(reversed ? 0xf5 : 0xf4)
-        CBOR.appendText("depositedOn", to: &bytes)
-        CBOR.appendText(depositedOn.description, to: &bytes)
-        return bytes
+    /// Reads ``storedBytes()``; `nil` when the bytes cannot be one.
+    init?(storedBytes bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 13, bytes[12] <= 1 else { return nil }
+        let amount = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
+        let day = Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int32.self))
+        guard let modelId = String(validating: UnsafeRawBufferPointer(rebasing: bytes[13...]), as: UTF8.self) else { return nil }
+        self.init(modelId: modelId, depositedOn: LocalDate(dayNumber: day), amount: VND(amount), reversed: bytes[12] == 1)
     }
 }
 
