@@ -45,11 +45,15 @@ extension LedgerSnapshot {
             let position = UInt64(bigEndian: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...]).loadUnaligned(as: UInt64.self))
             rows.append((position, record))
         }
-        rows.sort { ($0.record.depositedOn, $0.position) < ($1.record.depositedOn, $1.position) }
+        // Rows come in recording order, mostly already in date order.
+        rows.sort { left, right in
+            left.record.depositedOn != right.record.depositedOn
+                ? left.record.depositedOn < right.record.depositedOn : left.position < right.position
+        }
         var history = MemberHistory(member: member)
-        var targets: [String: VND] = [:]
-        var perModel: [String: VND] = [:]
-        var days = Set<LocalDate>()
+        history.deposits.reserveCapacity(rows.count)
+        var perModel: [(modelId: String, total: VND)] = []  // a member saves in a few models
+        var lastCountedDay: LocalDate?
         for row in rows {
             var entry = MemberHistory.Deposit(
                 position: row.position, modelId: row.record.modelId, depositedOn: row.record.depositedOn,
@@ -57,19 +61,22 @@ extension LedgerSnapshot {
             if !row.record.reversed {
                 history.total = try history.total.adding(row.record.amount)
                 entry.runningTotal = history.total
-                perModel[row.record.modelId] = try (perModel[row.record.modelId] ?? .zero).adding(row.record.amount)
-                days.insert(row.record.depositedOn)
-                history.lastDepositOn = max(history.lastDepositOn ?? row.record.depositedOn, row.record.depositedOn)
+                if let index = perModel.firstIndex(where: { $0.modelId == row.record.modelId }) {
+                    perModel[index].total = try perModel[index].total.adding(row.record.amount)
+                } else {
+                    perModel.append((row.record.modelId, row.record.amount))
+                }
+                if lastCountedDay != row.record.depositedOn {  // rows are in date order
+                    history.depositDays += 1
+                    lastCountedDay = row.record.depositedOn
+                }
+                history.lastDepositOn = row.record.depositedOn
             }
             history.deposits.append(entry)
         }
-        for modelId in perModel.keys where targets[modelId] == nil {
-            targets[modelId] = try tables.model(modelId)?.dailyTarget
-        }
-        history.depositDays = days.count
-        history.daysCovered = perModel.reduce(0) { sum, item in
-            guard let target = targets[item.key], target.dong > 0 else { return sum }
-            return sum + item.value.dong / target.dong
+        for (modelId, total) in perModel {
+            guard let target = try tables.model(modelId)?.dailyTarget, target.dong > 0 else { continue }
+            history.daysCovered += total.dong / target.dong
         }
         return history
     }
