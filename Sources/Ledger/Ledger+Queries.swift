@@ -40,11 +40,7 @@ extension LedgerSnapshot {
     /// total, and what they add up to. `nil` for an unknown member.
     public func memberHistory(_ memberId: String) throws -> MemberHistory? {
         guard let member = try tables.member(memberId) else { return nil }
-        var rows: [(position: UInt64, record: DepositRecord)] = []
-        try tables.scan(DepositRecord.self, tables.databases.deposits, prefix: LedgerKey.prefix(memberId)) { key, record in
-            let position = UInt64(bigEndian: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...]).loadUnaligned(as: UInt64.self))
-            rows.append((position, record))
-        }
+        var rows = try tables.deposits(of: memberId)
         // Rows come in recording order, mostly already in date order.
         rows.sort { left, right in
             left.record.depositedOn != right.record.depositedOn
@@ -128,8 +124,8 @@ extension LedgerSnapshot {
     /// A member's live deposits into a model dated up to `through`.
     private func deposits(of memberId: String, into modelId: String, through: LocalDate) throws -> MoneyTotals {
         var totals = MoneyTotals()
-        try tables.scan(DepositRecord.self, tables.databases.deposits, prefix: LedgerKey.prefix(memberId)) { _, deposit in
-            guard deposit.modelId == modelId, !deposit.reversed, deposit.depositedOn <= through else { return }
+        for (_, deposit) in try tables.deposits(of: memberId)
+        where deposit.modelId == modelId && !deposit.reversed && deposit.depositedOn <= through {
             try totals.add(count: 1, amount: deposit.amount)
         }
         return totals

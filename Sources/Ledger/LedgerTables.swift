@@ -144,6 +144,23 @@ struct LedgerTables {
         try transaction.get(databases.reversals, LedgerKey.eventId(eventId))?.loadNativeUInt64()
     }
 
+    /// A member's deposit rows with their positions, in recording order.
+    func deposits(of memberId: String) throws -> [(position: UInt64, record: DepositRecord)] {
+        let prefix = LedgerKey.prefix(memberId)
+        return try transaction.withCursor(databases.deposits) { cursor in
+            var rows: [(position: UInt64, record: DepositRecord)] = []
+            var entry = try cursor.seek(atLeast: prefix)
+            while let current = entry, current.key.count == prefix.count + 8, current.key.starts(with: prefix) {
+                guard let record = DepositRecord(storedBytes: current.value) else {
+                    throw ProjectionFault(reason: "a deposit row of member \(memberId) is damaged")
+                }
+                rows.append((current.key.loadBigEndianUInt64(at: prefix.count), record))
+                entry = try cursor.next()
+            }
+            return rows
+        }
+    }
+
     /// Every record of `database` whose key starts with `prefix`, in key order. It reads
     /// the database itself, so not a table the write-back cache holds.
     func scan<Record: Decodable>(
@@ -217,4 +234,10 @@ func decodeRecord<Record: Decodable>(_ type: Record.Type, _ bytes: UnsafeRawBuff
         return deposit
     }
     return try PayloadDecoder().decode(type, from: try Payload(canonicalBytes: bytes))
+}
+
+extension UnsafeRawBufferPointer {
+    func loadBigEndianUInt64(at offset: Int) -> UInt64 {
+        UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
 }
