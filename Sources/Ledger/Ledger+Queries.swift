@@ -81,6 +81,42 @@ extension LedgerSnapshot {
     /// `asOf` (the model's end when not given, and never past it).
     public func piggyBankSummary(_ modelId: String, asOf: LocalDate? = nil) throws -> PiggyBankSummary? {
         guard let model = try tables.model(modelId) else { return nil }
+        if let asOf, asOf < model.endsOn {
+            return try piggyBankSummaryByScan(modelId, asOf: asOf)
+        }
+        // The whole period: read the lines the fold keeps per cell, and the members below target.
+        var summary = PiggyBankSummary(model: model, countedThrough: model.endsOn)
+        summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        let prefix = LedgerKey.prefix(modelId)
+        try tables.scan(PiggyBankSummary.Cell.self, tables.databases.modelCells, prefix: prefix) { _, cell in
+            guard cell.members > 0 else { return }
+            summary.cells.append(cell)
+            summary.membersEnrolled += cell.members
+            summary.membersParticipating += cell.participating
+            summary.collected = try summary.collected.adding(cell.collected)
+            summary.depositCount += cell.deposits
+            summary.expected = try summary.expected.adding(cell.expected)
+        }
+        try tables.transaction.withCursor(tables.databases.belowTarget) { cursor in
+            var entry = try cursor.seek(atLeast: prefix)
+            while let current = entry, current.key.starts(with: prefix) {
+                let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]), as: UTF8.self)
+                guard let member = try tables.member(memberId), let totals = try tables.modelMember(modelId, memberId),
+                    let line = try totals.contribution(dailyTarget: model.dailyTarget)
+                else { throw ProjectionFault(reason: "the below-target list of \(modelId) names \(memberId), who has no totals") }
+                summary.belowTarget.append(
+                    .init(member: member, enrolledDays: totals.enrolledDays, expected: line.expected, deposited: line.collected,
+                          shortfall: line.shortfall))
+                entry = try cursor.next()
+            }
+        }
+        summary.belowTarget.sort { ($1.shortfall, $0.member.memberId) < ($0.shortfall, $1.member.memberId) }
+        return summary
+    }
+
+    /// The summary computed from every member's records, for any cut-off date.
+    func piggyBankSummaryByScan(_ modelId: String, asOf: LocalDate?) throws -> PiggyBankSummary? {
+        guard let model = try tables.model(modelId) else { return nil }
         let through = min(model.endsOn, asOf ?? model.endsOn)
         var summary = PiggyBankSummary(model: model, countedThrough: through)
         summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
@@ -104,6 +140,7 @@ extension LedgerSnapshot {
             }
             summary.collected = try summary.collected.adding(deposited)
             summary.depositCount += totals.count
+            cell.deposits += totals.count
             summary.expected = try summary.expected.adding(expected)
             cell.expected = try cell.expected.adding(expected)
             cell.collected = try cell.collected.adding(deposited)
@@ -203,14 +240,26 @@ public struct PiggyBankSummary: Hashable, Sendable {
         public var shortfall: VND
     }
 
-    public struct Cell: Hashable, Sendable {
+    public struct Cell: Codable, Hashable, Sendable {
         public var cell: String
         public var members = 0
         public var participating = 0
         public var collected: VND = .zero
+        public var deposits: Int64 = 0
         public var expected: VND = .zero
         public var belowTarget = 0
         public var shortfall: VND = .zero
+
+        /// Adds (`sign` 1) or takes away (`sign` -1) one member's line.
+        mutating func add(_ line: Cell, sign: Int64) throws {
+            members += Int(sign) * line.members
+            participating += Int(sign) * line.participating
+            collected = try collected.adding(VND(sign * line.collected.dong))
+            deposits += sign * line.deposits
+            expected = try expected.adding(VND(sign * line.expected.dong))
+            belowTarget += Int(sign) * line.belowTarget
+            shortfall = try shortfall.adding(VND(sign * line.shortfall.dong))
+        }
     }
 
     public var model: ModelRecord

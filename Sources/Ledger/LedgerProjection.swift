@@ -47,11 +47,13 @@ struct LedgerProjection: InlineProjection {
             let member = MemberRecord(
                 memberId: enrolled.memberId, fullName: enrolled.fullName, cell: enrolled.cell, enrolledOn: enrolled.enrolledOn)
             try tables.store(member, databases.members, enrolled.memberId)
+            try recountEnrolledDays(of: member, tables: tables, context: context)
         case .memberLeft(let left):
             try update(tables, MemberRecord.self, databases.members, left.memberId) {
                 $0.leftOn = left.leftOn
                 $0.leftReason = left.reason
             }
+            try recountEnrolledDays(of: try tables.member(left.memberId)!, tables: tables, context: context)
         case .pledgeMade(let pledge):
             let record = PledgeRecord(
                 pledgeId: pledge.pledgeId, fundId: pledge.fundId, donor: pledge.donor, amount: pledge.amount,
@@ -70,6 +72,12 @@ struct LedgerProjection: InlineProjection {
                 modelId: started.modelId, name: started.name, fundId: started.fundId, startsOn: started.startsOn,
                 endsOn: started.endsOn, dailyTarget: started.dailyTarget)
             try tables.store(model, databases.models, started.modelId)
+            // Every member enrolled in the period is expected to save from the start.
+            try flushedTables(tables, context).scan(MemberRecord.self, databases.members) { _, member in
+                let days = member.enrolledDays(from: model.startsOn, through: model.endsOn)
+                guard days > 0 else { return }
+                try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
+            }
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
             try context.transaction.put(
@@ -125,10 +133,54 @@ struct LedgerProjection: InlineProjection {
             member.lastDepositOn = deposit.depositedOn
             try tables.store(member, databases.members, deposit.memberId)
         }
-        let key = LedgerKey.composite(deposit.modelId, deposit.memberId)
-        var totals = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()
-        try totals.total.add(count: sign, amount: amount)
-        try tables.store(totals, databases.modelMembers, key)
+        guard let model = try tables.model(deposit.modelId), let member = try tables.member(deposit.memberId) else {
+            throw missing("model or member", deposit.modelId + "/" + deposit.memberId)
+        }
+        try changeMember(member, in: model, tables: tables) { try $0.total.add(count: sign, amount: amount) }
+    }
+
+    /// Changes a member's totals in a model, and keeps the cell's line of the model's
+    /// summary and the list of members below target in step.
+    private func changeMember(
+        _ member: MemberRecord, in model: ModelRecord, tables: LedgerTables, _ change: (inout ModelMemberTotals) throws -> Void
+    ) throws {
+        let key = LedgerKey.composite(model.modelId, member.memberId)
+        let before = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()
+        var after = before
+        try change(&after)
+        guard after != before else { return }
+        try tables.store(after, databases.modelMembers, key)
+        let old = try before.contribution(dailyTarget: model.dailyTarget)
+        let new = try after.contribution(dailyTarget: model.dailyTarget)
+        let cellKey = LedgerKey.composite(model.modelId, member.cell)
+        var cell = try tables.load(PiggyBankSummary.Cell.self, databases.modelCells, cellKey) ?? PiggyBankSummary.Cell(cell: member.cell)
+        if let old { try cell.add(old, sign: -1) }
+        if let new { try cell.add(new, sign: 1) }
+        try tables.store(cell, databases.modelCells, cellKey)
+        let wasBelow = (old?.belowTarget ?? 0) > 0
+        let isBelow = (new?.belowTarget ?? 0) > 0
+        guard wasBelow != isBelow, let transaction = tables.transaction as? WriteTransaction else { return }
+        if isBelow {
+            try transaction.put(databases.belowTarget, key: key, value: [] as [UInt8])
+        } else {
+            try transaction.delete(databases.belowTarget, key: key)
+        }
+    }
+
+    /// A member's enrolled days in every model, after they joined or left (or a leaving was reversed).
+    private func recountEnrolledDays(of member: MemberRecord, tables: LedgerTables, context: ProjectionContext) throws {
+        var models: [ModelRecord] = []
+        try flushedTables(tables, context).scan(ModelRecord.self, databases.models) { _, model in models.append(model) }
+        for model in models {
+            let days = member.enrolledDays(from: model.startsOn, through: model.endsOn)
+            try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
+        }
+    }
+
+    /// The tables with the transaction's cache written back, for a scan that must see it.
+    private func flushedTables(_ tables: LedgerTables, _ context: ProjectionContext) throws -> LedgerTables {
+        try tables.cache?.flush(into: context.transaction)
+        return LedgerTables(transaction: context.transaction, databases: databases)
     }
 
     private func disburse(_ tables: LedgerTables, _ disbursement: DisbursementMade, sign: Int64, on date: LocalDate) throws {
@@ -178,6 +230,7 @@ struct LedgerProjection: InlineProjection {
                 $0.leftOn = nil
                 $0.leftReason = nil
             }
+            try recountEnrolledDays(of: try tables.member(left.memberId)!, tables: tables, context: context)
         case .pledgeMade(let pledge):
             try updatePledge(tables, pledge.pledgeId) { $0.voided = true }
         case .pledgeCancelled(let cancelled):

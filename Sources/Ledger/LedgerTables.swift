@@ -28,6 +28,10 @@ struct LedgerDatabases: Sendable {
     let reversals: Database
     /// event type → how many events of it the log holds
     let typeCounts: Database
+    /// modelId ‖ 0 ‖ cell → the cell's line of the model's summary over its whole period
+    let modelCells: Database
+    /// modelId ‖ 0 ‖ memberId → nothing: the members below the model's target
+    let belowTarget: Database
 
     init(_ setup: ProjectionSetup) throws {
         funds = try setup.database("ledger-funds")
@@ -41,10 +45,15 @@ struct LedgerDatabases: Sendable {
         disbursements = try setup.database("ledger-disbursements")
         reversals = try setup.database("ledger-reversals")
         typeCounts = try setup.database("ledger-type-counts")
+        modelCells = try setup.database("ledger-model-cells")
+        belowTarget = try setup.database("ledger-below-target")
     }
 
     var all: [Database] {
-        [funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals, typeCounts]
+        [
+            funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals,
+            typeCounts, modelCells, belowTarget,
+        ]
     }
 }
 
@@ -197,14 +206,14 @@ final class LedgerCache {
         var dirty: Bool
     }
 
-    /// Seven handles: a linear look-up beats hashing.
+    /// Eight handles: a linear look-up beats hashing.
     private let cached: [Database]
     var entries: [Key: Entry] = [:]
 
     init(_ databases: LedgerDatabases) {
         cached = [
             databases.funds, databases.members, databases.pledges, databases.models, databases.modelMembers,
-            databases.fundDays, databases.typeCounts,
+            databases.fundDays, databases.typeCounts, databases.modelCells,
         ]
     }
 

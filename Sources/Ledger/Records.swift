@@ -141,6 +141,25 @@ public struct ModelRecord: Codable, Hashable, Sendable {
 /// One member's deposits into one model.
 public struct ModelMemberTotals: Codable, Hashable, Sendable {
     public var total = MoneyTotals()
+    /// The days of the model's whole period on which the member is enrolled.
+    public var enrolledDays: Int64 = 0
+
+    /// What the member adds to their cell's line of the model's summary, or `nil` when
+    /// they were never enrolled in the period and never deposited.
+    func contribution(dailyTarget: VND) throws -> PiggyBankSummary.Cell? {
+        guard enrolledDays > 0 || total.count > 0 else { return nil }
+        let expected = try dailyTarget.multiplied(by: enrolledDays)
+        let shortfall = total.amount < expected ? try expected.subtracting(total.amount) : .zero
+        var line = PiggyBankSummary.Cell(cell: "")
+        line.members = 1
+        line.participating = total.count > 0 ? 1 : 0
+        line.collected = total.amount
+        line.deposits = total.count
+        line.expected = expected
+        line.belowTarget = shortfall > .zero ? 1 : 0
+        line.shortfall = shortfall
+        return line
+    }
 }
 
 /// One deposit in a member's history.

@@ -1,6 +1,6 @@
 import EventLog
 import Foundation
-import Ledger
+@testable import Ledger
 import Testing
 
 /// Random sequences of valid and invalid commands, checked after every step against
@@ -140,6 +140,9 @@ struct PropertyTests {
             #expect(perMember == piggyBank.collected.amount.dong, "\(context): members' deposits ≠ model \(piggyBank.modelId)'s total")
             let summary = try #require(try store.ledger.piggyBankSummary(piggyBank.modelId))
             #expect(summary.cells.reduce(0) { $0 + $1.collected.dong } == piggyBank.collected.amount.dong)
+            // The summary the fold keeps equals one computed from every member's records.
+            let scanned = try #require(try store.ledger.snapshot { try $0.piggyBankSummaryByScan(piggyBank.modelId, asOf: nil) })
+            #expect(summary == scanned, "\(context): the kept summary of \(piggyBank.modelId) differs from a scan")
         }
         // Stored projections equal a fresh fold of the log.
         let stored = try store.ledger.projectionDump()
