@@ -101,9 +101,40 @@ public final class EventLog: Sendable {
                 Set(projections.map(\.name)).count == projections.count, "two inline projections share a name")
             return (databases, projections)
         }
-        if !readOnly && !projections.isEmpty {
-            try write(actor: "") { _ in }  // a writer catches lagging projections up on start
+        guard !projections.isEmpty else { return }
+        if readOnly {
+            try environment.read { transaction in
+                for projection in projections {
+                    let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
+                    if stored != projection.formatVersion { throw LogError.projectionsOutdated(name: projection.name) }
+                }
+            }
+            return
         }
+        // A projection kept in an older layout is emptied and its checkpoint reset; the
+        // writer below then folds the whole log into it again, in the same transaction.
+        try environment.write { transaction in
+            for projection in projections {
+                let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
+                guard stored != projection.formatVersion else { continue }
+                let hasCheckpoint = try transaction.get(databases.checkpoints, projection.name) != nil
+                if stored != nil || hasCheckpoint {
+                    try projection.removeAll(in: transaction)
+                    try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
+                }
+                var format: [UInt8] = []
+                EventRecord.appendBigEndian(projection.formatVersion, to: &format)
+                try transaction.put(databases.meta, key: Self.projectionFormatKey(projection), value: format)
+            }
+        }
+        try write(actor: "") { _ in }  // a writer catches lagging projections up on start
+    }
+
+    static func projectionFormatKey(_ projection: any InlineProjection) -> String { "projection." + projection.name + ".format" }
+
+    static func storedFormat(of projection: any InlineProjection, in transaction: Transaction, meta: Database) throws -> UInt32? {
+        guard let bytes = try transaction.get(meta, projectionFormatKey(projection)), bytes.count == 4 else { return nil }
+        return bytes.loadBigEndian(fromByteOffset: 0, as: UInt32.self)
     }
 
     private static func prepareFolder(path: String, create: Bool) throws {

@@ -9,6 +9,10 @@ import LMDB
 public protocol InlineProjection: Sendable {
     /// Names its checkpoint; unique within a store.
     var name: String { get }
+    /// The layout of the projection's stored records. When a store holds another one,
+    /// opening it for writing refolds the projection from position 1; opening it
+    /// read-only refuses with ``LogError/projectionsOutdated(name:)``.
+    var formatVersion: UInt32 { get }
     /// Folds one event into the projection's databases. `context` also reads the log
     /// as the transaction sees it (to look up an event a reversal names, say).
     func apply(_ event: RecordedEventView, in context: ProjectionContext) throws
@@ -21,6 +25,7 @@ public protocol InlineProjection: Sendable {
 
 extension InlineProjection {
     public func willCommit(in context: ProjectionContext) throws {}
+    public var formatVersion: UInt32 { 1 }
 }
 
 /// What a projection keeps for the length of one write transaction (a write-back

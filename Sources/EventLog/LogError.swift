@@ -23,6 +23,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidData(eventId: UUID, PayloadError)
     /// A stored record is damaged (found while reading; `audit verify` says more).
     case corruptRecord(position: UInt64, reason: String)
+    /// A projection is kept in an older layout and the store is open read-only.
+    case projectionsOutdated(name: String)
 
     public var description: String {
         switch self {
@@ -47,6 +49,9 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "event \(eventId.uuidString.lowercased()): \(error)"
         case .corruptRecord(let position, let reason):
             return "the event at position \(position) is damaged (\(reason)); run an audit"
+        case .projectionsOutdated(let name):
+            return "the store's \(name) projection was written by an older version; "
+                + "open the store for writing once (or run `ansinh projections rebuild`) to refold it"
         }
     }
 }

@@ -10,6 +10,9 @@ import LMDB
 struct LedgerProjection: InlineProjection {
     static let checkpointName = "ledger"
     var name: String { Self.checkpointName }
+    /// 2: deposit rows in a fixed binary layout, members' enrolled days per model, and
+    /// the summary's cell lines and below-target list.
+    var formatVersion: UInt32 { 2 }
     let databases: LedgerDatabases
 
     init(_ setup: ProjectionSetup) throws {

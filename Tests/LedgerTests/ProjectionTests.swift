@@ -186,3 +186,32 @@ struct FastPathTests {
         #expect(([UInt8](repeating: 0, count: 12) + [2, 65]).withUnsafeBytes { DepositRecord(storedBytes: $0) } == nil)
     }
 }
+
+@Suite("Projection layouts")
+struct ProjectionFormatTests {
+    @Test("a store whose projection is in an older layout is refolded when opened for writing, refused read-only")
+    func outdatedProjection() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-format-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var before: [ProjectionTable] = []
+        do {
+            let ledger = try Ledger(path: path)
+            try ledger.record(
+                [openFund("q"), enrol("dv-1"), startModel("m", fund: "q"), deposit("m", "dv-1", 7_000, on: "2024-06-01"), donate("q", 5_000)]
+                    .map { LedgerCommand($0) }, actor: "lan")
+            before = try ledger.projectionDump()
+            // As an older version left it: another layout number, and a record it wrote differently.
+            try ledger.log.environment.write { transaction in
+                try transaction.put(try transaction.openDatabase("meta"), key: "projection.ledger.format", value: [0, 0, 0, 1] as [UInt8])
+                try transaction.put(try transaction.openDatabase("ledger-funds"), key: "q", value: [0xa0] as [UInt8])
+            }
+        }
+        var readOnly = EventLog.Options()
+        readOnly.environment.readOnly = true
+        #expect(throws: LogError.projectionsOutdated(name: "ledger")) { try Ledger(path: path, options: readOnly) }
+        let ledger = try Ledger(path: path)
+        let after = try ledger.projectionDump()
+        #expect(after == before, "the projection is refolded from the log")
+        #expect(try ledger.fund("q")?.balance == VND(12_000))
+    }
+}
