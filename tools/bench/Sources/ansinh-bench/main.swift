@@ -126,6 +126,21 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     let rawSingle = try RawLMDB.singleCommits(records[records.count / 2], count: 200, path: scratch + "/raw-single")
     let sqliteSingle = try sqlite.singleCommits(records[records.count / 2], count: 200, firstPosition: Int64(size) + 1)
     section.latencies.append(("Durable single command (ansinh)", single))
+    // The same commands without the flush: what the program itself spends.
+    var noSync = EventLog.Options()
+    noSync.environment.durability = .bulkLoadNoSync
+    let unsynced = try Ledger(path: scratch + "/nosync", options: noSync)
+    _ = try unsynced.importLines(workload.jsonLines(0..<min(workload.commands.count, 20_000)), actor: "bench")
+    let unsyncedModel = try unsynced.models().last!
+    let unsyncedMembers = try unsynced.members()
+    let cpuOnly = try (0..<200).map { index in
+        try seconds {
+            try unsynced.record([LedgerCommand(.piggyBankDeposited(PiggyBankDeposited(
+                modelId: unsyncedModel.modelId, memberId: unsyncedMembers[index % unsyncedMembers.count].memberId,
+                amount: VND(1_000), depositedOn: unsyncedModel.startsOn)))], actor: "bench")
+        }
+    }
+    section.latencies.append(("Single command without the disk flush (ansinh, no-sync)", cpuOnly))
     section.latencies.append(("Durable one-record commit (raw LMDB)", rawSingle))
     section.latencies.append(("Durable one-row transaction (SQLite)", sqliteSingle))
 
