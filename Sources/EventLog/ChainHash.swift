@@ -54,11 +54,6 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8] {
         withUnsafeBytes(of: storage) { Array($0) }
     }
-
-    func write(to destination: UnsafeMutableRawBufferPointer) {
-        precondition(destination.count >= Self.byteCount)
-        destination.storeBytes(of: storage, as: SIMD32<UInt8>.self)
-    }
 }
 
 private func hexValue(_ digit: UInt8) -> UInt8? {

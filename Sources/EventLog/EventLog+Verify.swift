@@ -65,35 +65,32 @@ extension EventLog {
 extension LogReader {
     /// ``EventLog/verify(progress:)`` in this reader's snapshot.
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
-        let reader = self
-        do {
-            let stored = try? reader.head()
-            var report = VerificationReport(head: stored ?? .empty, eventsChecked: 0, failure: nil)
-            let total = report.head.position
-            var previousHash = ChainHash.genesis
-            try reader.transaction.withCursor(databases.events) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    let expected = report.eventsChecked + 1
-                    if let problem = try check(
-                        current, expected: expected, previousHash: previousHash, reader: reader)
-                    {
-                        report.failure = VerificationFailure(position: expected, problem: problem)
-                        return
-                    }
-                    previousHash = ChainHash(
-                        bytes: UnsafeRawBufferPointer(rebasing: current.value[(current.value.count - 32)...]))
-                    report.eventsChecked = expected
-                    if expected & 0xffff == 0 { progress?(expected, total) }
-                    entry = try cursor.next()
+        let stored = try? head()
+        var report = VerificationReport(head: stored ?? .empty, eventsChecked: 0, failure: nil)
+        let total = report.head.position
+        var previousHash = ChainHash.genesis
+        try transaction.withCursor(databases.events) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                let expected = report.eventsChecked + 1
+                if let problem = try check(
+                    current, expected: expected, previousHash: previousHash, reader: self)
+                {
+                    report.failure = VerificationFailure(position: expected, problem: problem)
+                    return
                 }
+                previousHash = ChainHash(
+                    bytes: UnsafeRawBufferPointer(rebasing: current.value[(current.value.count - 32)...]))
+                report.eventsChecked = expected
+                if expected & 0xffff == 0 { progress?(expected, total) }
+                entry = try cursor.next()
             }
-            if report.failure == nil {
-                report.failure = try checkIndexSizes(reader: reader, eventCount: report.eventsChecked)
-            }
-            progress?(report.eventsChecked, total)
-            return report
         }
+        if report.failure == nil {
+            report.failure = try checkIndexSizes(reader: self, eventCount: report.eventsChecked)
+        }
+        progress?(report.eventsChecked, total)
+        return report
     }
 
     private func check(_ entry: Entry, expected: UInt64, previousHash: ChainHash, reader: LogReader) throws

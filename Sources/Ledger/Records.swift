@@ -1,4 +1,3 @@
-import EventLog
 import Foundation
 
 /// How many disbursements, how many units (cards, gifts, houses) and how much money.
