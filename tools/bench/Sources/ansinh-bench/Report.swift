@@ -4,7 +4,7 @@ struct Section {
     let size: Int
     var rows: [(name: String, ansinh: Double, raw: Double?, sqlite: Double?, target: String)] = []
     var latencies: [(name: String, seconds: [Double])] = []
-    var memory: [(operation: String, kilobytes: Int)] = []
+    var memory: [(operation: String, kilobytes: (resident: Int, anonymous: Int))] = []
     var notes: [String] = []
 
     mutating func add(_ name: String, ansinh: Double, raw: Double?, sqlite: Double?, target: String) {
@@ -38,9 +38,10 @@ struct Report {
             for (name, values) in section.latencies {
                 text += "| \(name) | \(microseconds(percentile(values, 0.5))) | \(microseconds(percentile(values, 0.99))) |\n"
             }
-            text += "\n| peak memory (child process) | resident |\n|---|---:|\n"
+            text += "\n| peak memory (child process) | resident (VmHWM) | anonymous (RssAnon, sampled) |\n|---|---:|---:|\n"
             for (operation, kilobytes) in section.memory {
-                text += "| \(operation) | \(String(format: "%.1f", Double(kilobytes) / 1024)) MiB |\n"
+                text += "| \(operation) | \(String(format: "%.1f", Double(kilobytes.resident) / 1024)) MiB "
+                text += "| \(String(format: "%.1f", Double(kilobytes.anonymous) / 1024)) MiB |\n"
             }
             text += "\n" + section.notes.map { "- \($0)\n" }.joined()
         }

@@ -156,20 +156,36 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
 }
 
 /// Runs this program as a child doing one operation, and returns its peak resident
-/// memory, as the child reads it from /proc/self/status (VmHWM) when done.
-func childPeakKilobytes(_ operation: String, store: String, out: String? = nil) throws -> Int {
+/// memory (VmHWM, as the child reads it from /proc/self/status when done) and the
+/// peak of its anonymous memory (RssAnon, sampled here every 10 ms while it runs):
+/// the resident peak counts the store's memory-mapped pages the child read, which
+/// are shared page cache, while RssAnon is what the child itself allocated.
+func childPeakKilobytes(_ operation: String, store: String, out: String? = nil) throws -> (resident: Int, anonymous: Int) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     process.arguments = ["child", operation, store] + (out.map { [$0] } ?? [])
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
+    var anonymousPeak = 0
+    let statusPath = "/proc/\(process.processIdentifier)/status"
+    while process.isRunning {
+        if let status = try? String(contentsOfFile: statusPath, encoding: .utf8) {
+            anonymousPeak = max(anonymousPeak, kilobytes(of: "RssAnon:", in: status))
+        }
+        usleep(10_000)
+    }
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    guard process.terminationStatus == 0, let kilobytes = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+    guard process.terminationStatus == 0, let resident = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
         throw BenchError("child \(operation) failed: \(output)")
     }
-    return kilobytes
+    return (resident, anonymousPeak)
+}
+
+func kilobytes(of field: String, in status: String) -> Int {
+    let line = status.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }
 
 func runChild(_ operation: String, store: String, out: String?) throws {
@@ -184,7 +200,5 @@ func runChild(_ operation: String, store: String, out: String?) throws {
         default: throw BenchError("unknown child operation \(operation)")
         }
     }
-    let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-    print(line.split(separator: " ").dropFirst().first ?? "0")
+    print(kilobytes(of: "VmHWM:", in: try String(contentsOfFile: "/proc/self/status", encoding: .utf8)))
 }
