@@ -25,15 +25,16 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 var report = Report()
 report.machine()
+let command = "swift run -c release --package-path tools/bench ansinh-bench --sizes " + sizes.map(String.init).joined(separator: ",")
 for size in sizes {
     try benchmark(size: size, scratch: scratch + "/\(size)", into: &report)
     try? FileManager.default.removeItem(atPath: scratch + "/\(size)")
+    // Written after each size, so a long run keeps what it measured.
+    if let out = option("--out") {
+        try Data(report.markdown(command: command).utf8).write(to: URL(fileURLWithPath: out))
+    }
 }
-let text = report.markdown(command: "swift run -c release --package-path tools/bench ansinh-bench --sizes " + sizes.map(String.init).joined(separator: ","))
-if let out = option("--out") {
-    try Data(text.utf8).write(to: URL(fileURLWithPath: out))
-}
-print(text)
+print(report.markdown(command: command))
 
 func log(_ message: String) {
     FileHandle.standardError.write(Data("[bench] \(message)\n".utf8))
@@ -130,7 +131,9 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     var noSync = EventLog.Options()
     noSync.environment.durability = .bulkLoadNoSync
     let unsynced = try Ledger(path: scratch + "/nosync", options: noSync)
-    _ = try unsynced.importLines(workload.jsonLines(0..<min(workload.commands.count, 20_000)), actor: "bench")
+    // Enough of the history to hold the first model and 20 000 of its deposits.
+    let firstModelStart = workload.commands.firstIndex { $0.event.type == .piggyBankModelStarted } ?? 0
+    _ = try unsynced.importLines(workload.jsonLines(0..<min(workload.commands.count, firstModelStart + 20_000)), actor: "bench")
     let unsyncedModel = try unsynced.models().last!
     let unsyncedMembers = try unsynced.members()
     let cpuOnly = try (0..<200).map { index in
