@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The nightly job: a signed export and a compacted backup of an ansinh store, in a
-# dated folder, checked with tools/verify-export.py; only the last KEEP are kept.
+# dated folder, checked with tools/verify-export.py; the backup is audited, and held
+# to the head the previous night published; only the last KEEP are kept.
 #
 #   ANSINH_STORE=/var/lib/ansinh/nui-sam ANSINH_ARCHIVE=/var/backups/ansinh \
 #       tools/nightly-export.sh
@@ -43,10 +44,18 @@ python3 "$here/verify-export.py" "$work/export" >"$work/verify.log" 2>&1 \
 log "backing up"
 "$ansinh" backup --store "$ANSINH_STORE" --out "$work/data.mdb" >"$work/backup.log" 2>&1 \
     || fail "backup: $(tail -n 1 "$work/backup.log")"
-log "auditing the backup"
+# The backup must also still hold the head the last night published, with the same
+# hash: that shows events cut from the end, or a chain recomputed after an edit.
+held=()
+previous=$(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort | tail -n 1)
+if [ -n "$previous" ] && [ -f "$previous/export/manifest.json" ]; then
+    held=(--manifest "$previous/export/manifest.json")
+    [ -f "$ANSINH_STORE/signing.pub" ] && [ -f "$previous/export/manifest.sig" ] && held+=(--public-key "$ANSINH_STORE/signing.pub")
+fi
+log "auditing the backup${previous:+ against $previous}"
 mkdir -p "$work/restore-check"
 cp "$work/data.mdb" "$work/restore-check/data.mdb"
-"$ansinh" audit verify --store "$work/restore-check" >"$work/audit.log" 2>&1 \
+"$ansinh" audit verify --store "$work/restore-check" "${held[@]}" >"$work/audit.log" 2>&1 \
     || fail "audit of the backup: $(tail -n 1 "$work/audit.log")"
 rm -rf "$work/restore-check"
 mv "$work" "$final" || fail "cannot rename $work to $final"

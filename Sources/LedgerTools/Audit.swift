@@ -16,6 +16,10 @@ public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
     case projectionDrift(table: String, entity: String, detail: String)
     /// The stored projections have not folded the whole log.
     case projectionsBehind(checkpoint: UInt64, head: UInt64)
+    /// A position a published manifest vouches for is no longer in the log.
+    case publishedHeadMissing(manifest: String, position: UInt64, head: UInt64)
+    /// The event at a position a published manifest vouches for has another hash.
+    case publishedHashDiffers(manifest: String, position: UInt64, published: String, stored: String)
 
     public var description: String {
         switch self {
@@ -28,6 +32,10 @@ public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
             return "projection drift in \(table), entry \(entity): \(detail)"
         case .projectionsBehind(let checkpoint, let head):
             return "the projections stop at position \(checkpoint), the log goes to \(head)"
+        case .publishedHeadMissing(let manifest, let position, let head):
+            return "position \(position): \(manifest) vouches for it, but the log ends at position \(head): events were removed"
+        case .publishedHashDiffers(let manifest, let position, let published, let stored):
+            return "position \(position): \(manifest) published hash \(published), the log now has \(stored): history was rewritten"
         }
     }
 
@@ -35,7 +43,9 @@ public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
     public var position: UInt64? {
         switch self {
         case .chain(let failure): return failure.position
-        case .invalidEvent(let position, _), .ruleBroken(let position, _, _), .wrongStream(let position, _, _): return position
+        case .invalidEvent(let position, _), .ruleBroken(let position, _, _), .wrongStream(let position, _, _),
+            .publishedHeadMissing(_, let position, _), .publishedHashDiffers(_, let position, _, _):
+            return position
         case .projectionDrift, .projectionsBehind: return nil
         }
     }
@@ -61,12 +71,14 @@ public enum Auditor {
     /// Batch of events replayed per write transaction of the scratch store.
     static let replayBatchEventCountMax = 8_192
 
-    /// Checks the hash chain, then replays every event into a fresh store in
+    /// Checks the hash chain, and that the log still holds each `published` manifest's
+    /// head with the same hash; then replays every event into a fresh store in
     /// `scratchFolder` (which must not exist; removed afterwards) — checking it
     /// against the catalogue and the rules as they stood when it was appended — and
     /// compares the projections so built with the stored ones, byte for byte.
     public static func audit(
-        _ ledger: Ledger, scratchFolder: String, progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
+        _ ledger: Ledger, scratchFolder: String, published: [PublishedManifest] = [],
+        progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
     ) throws -> AuditReport {
         guard !FileManager.default.fileExists(atPath: scratchFolder) else { throw ExportError.exists(scratchFolder) }
         defer { try? FileManager.default.removeItem(atPath: scratchFolder) }
@@ -80,6 +92,12 @@ public enum Auditor {
                 return report
             }
             let head = verification.head
+            for manifest in published {
+                if let problem = try manifest.problem(in: snapshot.log, head: head) {
+                    report.problem = problem
+                    return report
+                }
+            }
             let scratch = try scratchLedger(at: scratchFolder)
             if let problem = try replay(snapshot, through: head.position, into: scratch, progress: progress) {
                 report.problem = problem

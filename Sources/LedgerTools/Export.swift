@@ -51,8 +51,7 @@ public enum Exporter {
         let fileManager = FileManager.default
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         guard !fileManager.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
-        let partial = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        let partial = PartialWrite.start(for: target)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
         do {
             let ward = try ledger.log.setting("ward") ?? ""
@@ -219,6 +218,25 @@ public enum ExportError: Error, CustomStringConvertible {
     }
 }
 
+/// Files and folders are written beside their target under a hidden partial name,
+/// `.NAME.partial-PID-RANDOM`, flushed, and renamed onto the target only when whole.
+/// One left by a process that no longer runs (killed mid-write) is removed the next
+/// time the same target is written.
+public enum PartialWrite {
+    /// A fresh partial path for `target`, after removing those abandoned beside it.
+    public static func start(for target: URL) -> URL {
+        let folder = target.deletingLastPathComponent()
+        let prefix = ".\(target.lastPathComponent).partial-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
+        return folder.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))")
+    }
+}
+
 /// Lowercase hexadecimal.
 public func hex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
@@ -241,7 +259,7 @@ func writeDurably(_ data: Data, to url: URL) throws {
 }
 
 /// Flushes a folder's entries (a rename) to disk.
-func syncFolder(_ path: String) {
+public func syncFolder(_ path: String) {
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else { return }
     fsync(descriptor)

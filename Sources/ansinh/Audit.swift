@@ -13,14 +13,37 @@ struct AuditCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain, every event against the catalogue and the rules, and the projections against a replay.",
-            discussion: "Exit status 0 when everything holds; 1, naming the first bad position or entry, when it does not.")
+            discussion: """
+                Exit status 0 when everything holds; 1, naming the first bad position or entry, when it does not.
+
+                The chain shows any event changed in place. To show that events were cut from the end of the log, \
+                or that the whole chain was recomputed after an edit, hold the store to manifests published \
+                earlier with --manifest: the head each vouches for must still be in the log with the same hash.
+                """)
+        @Option(
+            help: ArgumentHelp(
+                "A manifest.json (or an export folder) published earlier; may be repeated.", valueName: "path"))
+        var manifest: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "The ward's published public key (64 hex digits, or a file holding them): each manifest must carry its signature. Default: the store's signing.pub, when there is one.",
+                valueName: "key"))
+        var publicKey: String?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
+                let key = try trustedKey()
+                let published = try manifest.map { path in
+                    do {
+                        return try PublishedManifest(path: path, trustedKey: key)
+                    } catch let error as ManifestError {
+                        throw Failure(message: "\(error)", status: ExitStatus.auditFailed)
+                    }
+                }
                 let bars: [AuditPhase: ProgressBar] = [.chain: ProgressBar("Chain   "), .replay: ProgressBar("Replay  ")]
-                let report = try Auditor.audit(ledger, scratchFolder: scratchPath()) { phase, done, total in
+                let report = try Auditor.audit(ledger, scratchFolder: scratchPath(), published: published) { phase, done, total in
                     if phase != .chain { bars[.chain]?.finish() }
                     bars[phase]?.update(Int(done), of: Int(total))
                 }
@@ -32,7 +55,31 @@ struct AuditCommand: ParsableCommand {
                     "Audit passed: \(report.eventsChecked) events; the chain holds to head position \(report.head.position), "
                         + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; "
                         + "the projections equal a replay of the log.\n")
+                for manifest in published {
+                    emit(
+                        "The log still holds position \(manifest.manifest.headPosition) with the hash \(manifest.source) published"
+                            + (manifest.signatureChecked ? " (its signature checked).\n" : " (unsigned: give --public-key to check who published it).\n"))
+                }
             }
+        }
+
+        /// The key published manifests must be signed with: --public-key, else the store's signing.pub.
+        private func trustedKey() throws -> Curve25519.Signing.PublicKey? {
+            guard !manifest.isEmpty else { return nil }
+            var text = publicKey
+            if let given = publicKey, FileManager.default.fileExists(atPath: given) {
+                text = try? String(contentsOfFile: given, encoding: .utf8)
+                guard text != nil else { throw Failure(message: "cannot read the public key file \(given)", status: ExitStatus.usage) }
+            } else if publicKey == nil {
+                text = try? String(contentsOfFile: SigningKey.publicPath(store.storePath), encoding: .utf8)
+            }
+            guard let text else { return nil }
+            guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes)
+            else {
+                throw Failure(message: "\(publicKey ?? SigningKey.publicPath(store.storePath)) is not an Ed25519 public key (64 hexadecimal digits)", status: ExitStatus.usage)
+            }
+            return key
         }
     }
 
@@ -205,20 +252,10 @@ enum SigningKey {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw Failure(message: "cannot read the ward's signing key \(path); nothing was exported", status: ExitStatus.storeProblem)
         }
-        guard let bytes = bytes(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+        guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)),
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
         else { throw Failure(message: "\(privatePath(store)) is not a signing key", status: ExitStatus.storeProblem) }
         return key
-    }
-
-    static func bytes(hex text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16) }
-            .reduce(into: [UInt8]?([])) { result, byte in
-                guard let byte, result != nil else { result = nil; return }
-                result!.append(byte)
-            }
     }
 }
 
@@ -261,23 +298,33 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let ledger = try store.openLedger()
+            let ledger = try store.openLedger(readOnly: true)
             guard !FileManager.default.fileExists(atPath: out) else {
                 throw Failure(message: "\(out) already exists", status: ExitStatus.refused)
             }
-            let partial = out + ".partial-\(UUID().uuidString.prefix(8))"
+            let target = URL(fileURLWithPath: out).standardizedFileURL
+            let partial = PartialWrite.start(for: target).path
             let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard descriptor >= 0 else { throw Failure(message: "cannot create \(partial)", status: ExitStatus.storeProblem) }
+            guard descriptor >= 0 else {
+                throw Failure(message: "cannot create \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
+            }
             do {
+                defer { close(descriptor) }
                 try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
-                guard fsync(descriptor) == 0 else { throw Failure(message: "cannot flush \(partial)", status: ExitStatus.storeProblem) }
-                close(descriptor)
-                try FileManager.default.moveItem(atPath: partial, toPath: out)
+                guard fsync(descriptor) == 0 else {
+                    throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
+                }
             } catch {
-                close(descriptor)
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error
             }
+            do {
+                try FileManager.default.moveItem(atPath: partial, toPath: out)
+            } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw error
+            }
+            syncFolder(target.deletingLastPathComponent().path)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             emit("Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes).\n")
         }

@@ -304,7 +304,7 @@ struct AuditCLITests {
         #expect(run.stdout.split(separator: "\n").count == 2, "only the header")
     }
 
-    @Test("the nightly job exports, checks, backs up and keeps the last N")
+    @Test("the nightly job exports, checks, backs up, holds the store to last night's head, and keeps the last N")
     func nightlyJob() throws {
         let store = try Self.demoStore()
         let archive = store.path + "-archive"
@@ -312,21 +312,25 @@ struct AuditCLITests {
         for old in ["2020-01-01", "2020-01-02"] {
             try FileManager.default.createDirectory(atPath: archive + "/" + old, withIntermediateDirectories: true)
         }
-        let job = Process()
-        job.executableURL = URL(fileURLWithPath: "/bin/bash")
-        job.arguments = [packageRoot.appendingPathComponent("tools/nightly-export.sh").path]
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = ansinhExecutable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["ANSINH_STORE"] = store.path
         environment["ANSINH_ARCHIVE"] = archive
         environment["ANSINH_KEEP"] = "2"
-        job.environment = environment
-        let errors = Pipe()
-        job.standardError = errors
-        try job.run()
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        job.waitUntilExit()
-        #expect(job.terminationStatus == 0, "\(log)")
+        func runJob() throws -> (status: Int32, log: String) {
+            let job = Process()
+            job.executableURL = URL(fileURLWithPath: "/bin/bash")
+            job.arguments = [packageRoot.appendingPathComponent("tools/nightly-export.sh").path]
+            job.environment = environment
+            let errors = Pipe()
+            job.standardError = errors
+            try job.run()
+            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            job.waitUntilExit()
+            return (job.terminationStatus, log)
+        }
+        var (status, log) = try runJob()
+        #expect(status == 0, "\(log)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
         #expect(kept.count == 2, "\(kept)")
         #expect(kept.first == "2020-01-02")
@@ -335,16 +339,23 @@ struct AuditCLITests {
         #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/data.mdb"))
         #expect(log.contains("ansinh-nightly: done:"))
         // A second run the same day refuses to overwrite, with a clear last line.
-        let again = Process()
-        again.executableURL = job.executableURL
-        again.arguments = job.arguments
-        again.environment = environment
-        let againErrors = Pipe()
-        again.standardError = againErrors
-        try again.run()
-        let againLog = String(decoding: againErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        again.waitUntilExit()
-        #expect(again.terminationStatus != 0)
-        #expect(againLog.contains("FAILED: "), "\(againLog)")
+        (status, log) = try runJob()
+        #expect(status != 0)
+        #expect(log.contains("FAILED: "), "\(log)")
+        // The next night holds the backup to the head this night published.
+        try FileManager.default.moveItem(atPath: archive + "/" + today, toPath: archive + "/2020-01-03")
+        (status, log) = try runJob()
+        #expect(status == 0, "\(log)")
+        #expect(log.contains("auditing the backup against \(archive)/2020-01-03"), "\(log)")
+        // Had someone rewritten history since, the head published would not match.
+        try FileManager.default.removeItem(atPath: archive + "/" + today)
+        let published = archive + "/2020-01-03/export/manifest.json"
+        let manifest = try String(contentsOfFile: published, encoding: .utf8)
+        try Data(manifest.replacingOccurrences(of: "\"headPosition\" : 2286", with: "\"headPosition\" : 2300").utf8)
+            .write(to: URL(fileURLWithPath: published))
+        (status, log) = try runJob()
+        #expect(status != 0)
+        #expect(log.contains("FAILED: audit of the backup: ansinh: audit failed: position 2300"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: archive + "/" + today), "a failed night leaves no dated folder")
     }
 }
