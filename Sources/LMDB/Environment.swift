@@ -120,7 +120,12 @@ public final class Environment: @unchecked Sendable {
                     let transaction = try WriteTransaction(environment: self, parent: nil, readOnly: false)
                     do {
                         let result = try body(transaction)
-                        try transaction.commit()
+                        do {
+                            try transaction.commit()
+                        } catch LMDBError.ioError where freeBytes().map({ $0 < Self.fullDiskBytesMax }) ?? false {
+                            // LMDB reports a short write as EIO: on a disk with (next to) no room left, it is a full disk.
+                            throw LMDBError.diskFull
+                        }
                         return result
                     } catch {
                         transaction.abort()
@@ -224,6 +229,18 @@ public final class Environment: @unchecked Sendable {
             readerCountUsed: Int(info.me_numreaders),
             lastTransactionID: info.me_last_txnid
         )
+    }
+
+    /// Below this much free space, a failed write is taken for a full disk.
+    static let fullDiskBytesMax: UInt64 = 16 << 20
+
+    /// The bytes this process may still write on the store's file system, if known.
+    func freeBytes() -> UInt64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        // The superuser may also fill the blocks kept back for it.
+        let blocks = geteuid() == 0 ? UInt64(info.f_bfree) : UInt64(info.f_bavail)
+        return blocks * UInt64(info.f_frsize)
     }
 
     private func growMap() throws {

@@ -57,6 +57,10 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let accessDenied = LMDBError(code: EACCES)
     /// `EROFS`: the store is on a read-only file system.
     public static let readOnlyFileSystem = LMDBError(code: EROFS)
+    /// `EIO`: the disk failed a read or a write. LMDB also reports a short write this
+    /// way, which is how a full disk usually shows; ``Environment/write(_:)`` reports
+    /// that case as ``diskFull``.
+    public static let ioError = LMDBError(code: EIO)
     /// `ENOENT`: the store's folder does not exist.
     public static let noSuchFile = LMDBError(code: ENOENT)
 

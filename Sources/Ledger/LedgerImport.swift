@@ -33,6 +33,8 @@ public enum ImportLimits {
     public static let lineBytesMax = 64 * 1024
     /// Lines one import may hold: it is one all-or-nothing transaction.
     public static let lineCountMax = 1_000_000
+    /// Bytes one import file may hold: it is read whole before anything is written.
+    public static let fileBytesMax = 512 * 1024 * 1024
 }
 
 /// The import format: JSON Lines, one event a line,

@@ -28,4 +28,32 @@ struct Ansinh: ParsableCommand {
             ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
         ]
     )
+
+    /// Runs the command line. Bad options or arguments get one line on standard error
+    /// (the outside contract for every failure), naming the option and where to read
+    /// more, and exit 64; help and every other outcome are the argument parser's own.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error where !(error is ExitCode) && exitCode(for: error) == .validationFailure {
+            let reason = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad options or arguments"
+            FileHandle.standardError.write(Data("ansinh: \(reason); see `\(commandPath()) --help`\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// `ansinh` and the subcommands named on the command line, such as `ansinh fund open`.
+    private static func commandPath() -> String {
+        var names = ["ansinh"]
+        var command: any ParsableCommand.Type = Ansinh.self
+        for argument in CommandLine.arguments.dropFirst() {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            names.append(argument)
+            command = next
+        }
+        return names.joined(separator: " ")
+    }
 }

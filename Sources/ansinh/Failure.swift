@@ -85,6 +85,9 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .accessDenied: return ("the store cannot be opened: permission denied", ExitStatus.storeProblem)
         case .readOnlyFileSystem: return ("the store is on a read-only file system", ExitStatus.storeProblem)
         case .mapFull: return ("the store reached its size limit; nothing was written", ExitStatus.storeProblem)
+        case .ioError:
+            return ("the disk failed to read or write the store (input/output error); check the disk, "
+                    + "then run `ansinh audit verify`", ExitStatus.storeProblem)
         case .invalid, .versionMismatch, .corrupted:
             return ("the store's files are damaged or not an ansinh store (\(error))", ExitStatus.storeProblem)
         default: return ("store error: \(error)", ExitStatus.storeProblem)

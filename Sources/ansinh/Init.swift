@@ -20,6 +20,7 @@ struct Init: ParsableCommand {
 
 /// Creates a store (refusing one that already exists) and records the ward's name.
 func create(_ path: String, ward: String, province: String) throws {
+    try refuseFile(at: path)
     if FileManager.default.fileExists(atPath: path + "/data.mdb") {
         throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict)
     }
@@ -53,14 +54,30 @@ struct Import: ParsableCommand {
 
 /// Reads and imports a JSON Lines file (or standard input), with a progress bar on a terminal.
 func importFile(_ file: String, into ledger: Ledger, actor: String) throws -> ImportSummary {
+    let limit = ImportLimits.fileBytesMax
+    let tooLarge = Failure(
+        message: "\(file == "-" ? "standard input" : file) holds more than \(limit) bytes (512 MiB), the limit of one import; "
+            + "split it into smaller files", status: ExitStatus.refused)
     let data: Data
     if file == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: file) else {
-            throw Failure(message: "cannot read \(file)", status: ExitStatus.refused)
+        var read = Data()
+        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
+            read.append(chunk)
+            guard read.count <= limit else { throw tooLarge }
         }
-        data = contents
+        data = read
+    } else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), !isFolder.boolValue,
+            let handle = FileHandle(forReadingAtPath: file)
+        else {
+            throw Failure(message: "cannot read \(file): no such file, or not a file", status: ExitStatus.refused)
+        }
+        defer { try? handle.close() }
+        guard try handle.seekToEnd() <= UInt64(limit) else { throw tooLarge }
+        try handle.seek(toOffset: 0)
+        data = try handle.readToEnd() ?? Data()
+        guard data.count <= limit else { throw tooLarge }
     }
     let checking = ProgressBar("Checking ")
     let recording = ProgressBar("Recording")

@@ -11,7 +11,7 @@ struct Log: ParsableCommand {
     @Option(help: "Only events recorded on or after this date (Asia/Ho_Chi_Minh).") var since: LocalDate?
     @Option(help: "Only events recorded on or before this date (Asia/Ho_Chi_Minh).") var until: LocalDate?
     @Option(help: "Start at this position.") var fromPosition: UInt64 = 1
-    @Option(help: "At most this many events.") var limit: Int = .max
+    @Option(help: "At most this many events (default: all).") var limit: Int?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
@@ -19,7 +19,7 @@ struct Log: ParsableCommand {
         if let type, EventType(rawValue: type) == nil {
             throw ValidationError("unknown event type \(type); known: \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        guard (limit ?? 1) > 0 else { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -33,7 +33,7 @@ struct Log: ParsableCommand {
             try ledger.log.read { reader in
                 var shown = 0
                 let visit: (RecordedEventView) throws -> Void = { event in
-                    guard shown < limit, event.position >= fromPosition else { return }
+                    guard shown < limit ?? .max, event.position >= fromPosition else { return }
                     if let type, !event.typeBytes.elementsEqual(type.utf8) { return }
                     let day = LocalDate(at: event.recordedAt)
                     if let since, day < since { return }

@@ -32,10 +32,19 @@ struct StoreOptions: ParsableArguments {
         var options = EventLog.Options()
         options.createIfMissing = false
         options.environment.readOnly = readOnly
+        try refuseFile(at: storePath)
         guard FileManager.default.fileExists(atPath: storePath + "/data.mdb") else {
             throw LogError.storeNotFound(path: storePath)
         }
         return try Ledger(path: storePath, options: options)
+    }
+}
+
+/// A store is a folder: a path naming a file is a mistake worth saying plainly.
+func refuseFile(at path: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+        throw Failure(message: "\(path) is a file; a store is a folder (give --store a folder's path)", status: ExitStatus.storeProblem)
     }
 }
 

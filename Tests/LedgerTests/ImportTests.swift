@@ -45,6 +45,28 @@ struct ImportTests {
         (#"{"type":"DonationReceived","schemaVersion":3,"data":{}}"#, "DonationReceived: has no schema version 3"),
     ]
 
+    /// Lines just past each named limit: the message says the limit.
+    static let limitLines: [(String, String)] = {
+        func donation(fundId: String = "q", donor: String = "X") -> String {
+            #"{"type":"DonationReceived","data":{"fundId":"\#(fundId)","donor":{"name":"\#(donor)","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#
+        }
+        let support = { (description: String, beneficiaries: String) in
+            #"{"type":"ExternalSupportRecorded","data":{"organisation":"Hội Phụ nữ","programme":"Quà","description":"\#(description)","beneficiaries":\#(beneficiaries),"value":5,"recordedOn":"2024-02-03"}}"#
+        }
+        return [
+            (donation(donor: String(repeating: "ễ", count: 201)), "DonationReceived.donor.name: must be at most 200 characters (it has 201)"),
+            (donation(fundId: String(repeating: "q", count: 65)), "DonationReceived.fundId: must be at most 64 characters"),
+            (support(String(repeating: "a", count: 1_001), "1"), "ExternalSupportRecorded.description: must be at most 1000 characters (it has 1001)"),
+            (support("x", "1000000001"), "ExternalSupportRecorded.beneficiaries: must be at most 1000000000"),
+            (donation(donor: String(repeating: "a", count: 70_000)), "the line has 70124 bytes, over the limit of 65536"),
+        ]
+    }()
+
+    @Test("a line past a named limit is refused, and the message says the limit", arguments: limitLines)
+    func limitLine(_ line: String, _ message: String) throws {
+        try badLine(line, message)
+    }
+
     @Test("a bad line is reported by line number and field, and nothing is written", arguments: badLines)
     func badLine(_ line: String, _ message: String) throws {
         let store = try TemporaryLedger()
