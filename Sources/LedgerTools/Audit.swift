@@ -69,7 +69,7 @@ public enum AuditPhase: Sendable {
 /// Audits a ledger from its log alone, and rebuilds it as it stood at any point.
 public enum Auditor {
     /// Batch of events replayed per write transaction of the scratch store.
-    static let replayBatchEventCountMax = 8_192
+    static let replayBatchEventCountMax = 131_072
 
     /// Checks the hash chain, and that the log still holds each `published` manifest's
     /// head with the same hash; then replays every event into a fresh store in

@@ -200,6 +200,11 @@ func runChild(_ operation: String, store: String, out: String?) throws {
             _ = try ledger.importLines(workload.jsonLines(0..<workload.commands.count), actor: "bench")
         case "rebuild": try ledger.rebuildProjections()
         case "export": try Exporter.export(ledger, to: out!)
+        case "audit":
+            let started = Date()
+            let report = try Auditor.audit(ledger, scratchFolder: store + "-audit-scratch")
+            guard report.isValid else { throw BenchError("audit failed: \(report.problem!)") }
+            FileHandle.standardError.write(Data(String(format: "audit: %.0f events/s\n", Double(report.eventsChecked) / Date().timeIntervalSince(started)).utf8))
         default: throw BenchError("unknown child operation \(operation)")
         }
     }
