@@ -78,6 +78,12 @@ public struct FieldChecker: Sendable {
         guard value.count <= characterCountMax else {
             throw fail(field, "must be at most \(characterCountMax) characters (it has \(value.count))")
         }
+        // Control characters (a line break, an escape sequence, NUL) would break a
+        // printed table or drive the clerk's terminal: names and texts are one line.
+        if let (offset, control) = value.unicodeScalars.enumerated().first(where: { $0.element.properties.generalCategory == .control }) {
+            let code = String(control.value, radix: 16, uppercase: true)
+            throw fail(field, "must not contain control characters (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) at character \(offset + 1))")
+        }
     }
 
     public func optionalText(_ value: inout String?, _ field: String, characterCountMax: Int = LedgerLimits.textCharactersMax)

@@ -118,6 +118,8 @@ extension Ledger {
     ) throws -> ImportSummary {
         var commands: [LedgerCommand] = []
         var lineNumbers: [Int] = []
+        // A byte-order mark, as Windows editors write at the start of UTF-8 files, is not part of the first line.
+        let text = text.starts(with: [0xEF, 0xBB, 0xBF]) ? text[3...] : text[...]
         let lines = text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         var lineCount = lines.count
         if text.last == UInt8(ascii: "\n") { lineCount -= 1 }

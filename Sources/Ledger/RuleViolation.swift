@@ -61,7 +61,7 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
         case .entryAlreadyReversed(let eventId, let position):
             return "entry \(eventId.uuidString.lowercased()) was already reversed at position \(position)"
         case .entryNotReversible(let eventId, let type):
-            return "entry \(eventId.uuidString.lowercased()) is a \(type), which cannot be reversed"
+            return "entry \(eventId.uuidString.lowercased()) is of type \(type), which cannot be reversed"
         case .reversalNoLongerApplies(let eventId, let reason):
             return "entry \(eventId.uuidString.lowercased()) cannot be reversed now: \(reason)"
         case .amountOverflow(let overflow): return "\(overflow)"

@@ -71,8 +71,7 @@ public enum Exporter {
                 let signature = try signingKey.signature(for: manifestBytes)
                 try writeDurably(Data((hex(Array(signature)) + "\n").utf8), to: partial.appendingPathComponent("manifest.sig"))
             }
-            try fileManager.moveItem(at: partial, to: target)
-            syncFolder(target.deletingLastPathComponent().path)
+            try PartialWrite.finish(partial, onto: target)
             return manifest
         } catch {
             try? fileManager.removeItem(at: partial)
@@ -209,10 +208,12 @@ final class StreamedFile {
 public enum ExportError: Error, CustomStringConvertible {
     case exists(String)
     case sinceBeyondHead(UInt64, UInt64)
+    case cannotWrite(String, String)
 
     public var description: String {
         switch self {
-        case .exists(let path): return "\(path) already exists; an export goes into a new folder"
+        case .exists(let path): return "\(path) already exists; exports and backups are written only to a new path"
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         case .sinceBeyondHead(let since, let head): return "position \(since) is past the log's head \(head)"
         }
     }
@@ -234,6 +235,23 @@ public enum PartialWrite {
             }
         }
         return folder.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))")
+    }
+
+    /// Renames the whole `partial` onto `target`, never replacing what is there: when
+    /// two processes write the same target at once, the first wins and the other is
+    /// told the target exists. Flushes the folder holding it.
+    public static func finish(_ partial: URL, onto target: URL) throws {
+        var isFolder: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: partial.path, isDirectory: &isFolder)
+        // rename(2) will not replace a folder that has entries; link(2) never replaces a file.
+        let moved = isFolder.boolValue ? rename(partial.path, target.path) : link(partial.path, target.path)
+        guard moved == 0 else {
+            let code = errno
+            if code == EEXIST || code == ENOTEMPTY { throw ExportError.exists(target.path) }
+            throw ExportError.cannotWrite(target.path, String(cString: strerror(code)))
+        }
+        if !isFolder.boolValue { unlink(partial.path) }
+        syncFolder(target.deletingLastPathComponent().path)
     }
 }
 

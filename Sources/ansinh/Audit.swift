@@ -222,13 +222,8 @@ struct Export: ParsableCommand {
             let since = try sincePosition ?? (incremental ? UInt64(ledger.log.setting("export.lastPosition") ?? "0") ?? 0 : 0)
             let key = try SigningKey.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
-            let manifest: ExportManifest
-            do {
-                manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
-                    bar.update(Int(done), of: Int(total))
-                }
-            } catch let error as ExportError {
-                throw Failure(message: error.description, status: ExitStatus.refused)
+            let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
+                bar.update(Int(done), of: Int(total))
             }
             bar.finish()
             try ledger.log.setSetting("export.lastPosition", to: String(manifest.headPosition))
@@ -299,10 +294,9 @@ struct Backup: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let ledger = try store.openLedger(readOnly: true)
-            guard !FileManager.default.fileExists(atPath: out) else {
-                throw Failure(message: "\(out) already exists", status: ExitStatus.refused)
-            }
             let target = URL(fileURLWithPath: out).standardizedFileURL
+            guard !FileManager.default.fileExists(atPath: out) else { throw ExportError.exists(target.path) }
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let partial = PartialWrite.start(for: target).path
             let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
             guard descriptor >= 0 else {
@@ -319,12 +313,11 @@ struct Backup: ParsableCommand {
                 throw error
             }
             do {
-                try FileManager.default.moveItem(atPath: partial, toPath: out)
+                try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error
             }
-            syncFolder(target.deletingLastPathComponent().path)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             emit("Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes).\n")
         }

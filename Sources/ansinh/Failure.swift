@@ -42,18 +42,22 @@ func reportingFailures(_ body: () throws -> Void) throws {
     }
 }
 
+/// The exit status of a command or import line refused for `reason`: a field is the
+/// clerk's input (65), not damaged stored data; a conflict (an id that exists) keeps
+/// its own status.
+func status(refusing reason: any Error) -> Int32 {
+    reason is FieldError ? ExitStatus.refused : describe(reason).1
+}
+
 /// The one-line message and exit status for an error.
 func describe(_ error: any Error) -> (String, Int32) {
     switch error {
     case let failure as Failure:
         return (failure.message, failure.status)
     case let rejected as CommandRejected:
-        let (message, status) = describe(rejected.reason)
-        return (message, status)
+        return (rejected.reason is FieldError ? "\(rejected.reason)" : describe(rejected.reason).0, status(refusing: rejected.reason))
     case let error as ImportError:
-        // A line refused for a conflict (an id that exists) keeps the conflict's status.
-        let status = error.reason.map { describe($0).1 } ?? ExitStatus.refused
-        return (error.description, status)
+        return (error.description, error.reason.map(status(refusing:)) ?? ExitStatus.refused)
     case let error as FieldError:
         // Input is checked inside a command or an import line; a bare one comes from stored data.
         return ("stored data is damaged: \(error); run `ansinh audit verify`", ExitStatus.storeProblem)
@@ -95,6 +99,7 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let error as AuditProblem:
         return ("\(error)", ExitStatus.auditFailed)
     case let error as ExportError:
+        if case .cannotWrite = error { return (error.description, ExitStatus.storeProblem) }
         return (error.description, ExitStatus.refused)
     case let error as ProjectionFault:
         return (error.description, ExitStatus.storeProblem)

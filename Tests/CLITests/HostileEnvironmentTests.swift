@@ -73,6 +73,51 @@ struct HostileEnvironmentTests {
         #expect(!FileManager.default.fileExists(atPath: store.path + "-x"))
     }
 
+    @Test("a bad field in a single command is refused with exit 65 naming the field, not taken for damaged data")
+    func badFieldInCommand() throws {
+        let store = try StoreFolder.initialised()
+        #expect(try store.run("fund", "open", "q", "--name", "Q", "--opening-balance", "1000000").status == 0)
+        let cases: [([String], String)] = [
+            (["donate", "--fund", "q", "--donor", "A", "--donor-kind", "individual", "--amount", "0"], "DonationReceived.amount: must be > 0"),
+            (["donate", "--fund", "q", "--donor", " ", "--donor-kind", "individual", "--amount", "5"], "DonationReceived.donor.name: must not be empty"),
+            (["donate", "--fund", "q", "--donor", "A\u{1B}[31m", "--donor-kind", "individual", "--amount", "5"], "must not contain control characters"),
+            (["member", "enrol", "dv zz", "--name", "A", "--cell", "B"], "MemberEnrolled.memberId: must be letters, digits"),
+        ]
+        for (arguments, message) in cases {
+            let run = try ansinh(arguments + ["--store", store.path, "--actor", "lan"])
+            #expect(run.status == 65, "\(arguments): \(run.status) \(run.stderr)")
+            #expect(run.stderr.hasPrefix("ansinh: ") && run.stderr.split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        #expect(try store.run("log", "--format", "json").stdout.components(separatedBy: "\"position\"").count - 1 == 1)
+    }
+
+    @Test("two exports, or two backups, to the same path at once: one is written, the other told it exists")
+    func sameTargetAtOnce() throws {
+        let store = try AuditCLITests.demoStore()
+        for round in 0..<3 {
+            for command in ["export", "backup"] {
+                let folder = store.path + "-race-\(round)-\(command)"
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let target = folder + "/nested/out"
+                let processes = (0..<2).map { _ in
+                    let process = Process()
+                    process.executableURL = ansinhExecutable
+                    process.arguments = [command, "--out", target, "--store", store.path]
+                    process.standardOutput = FileHandle.nullDevice
+                    process.standardError = FileHandle.nullDevice
+                    return process
+                }
+                for process in processes { try process.run() }
+                for process in processes { process.waitUntilExit() }
+                let statuses = processes.map(\.terminationStatus).sorted()
+                #expect(statuses == [0, 65], "\(command): \(statuses)")
+                let left = try FileManager.default.contentsOfDirectory(atPath: folder + "/nested")
+                #expect(left == ["out"], "\(command): \(left)")
+            }
+        }
+    }
+
     @Test("a store path that is a file, or a folder that is not a store, is refused clearly")
     func storeIsAFile() throws {
         let folder = StoreFolder()

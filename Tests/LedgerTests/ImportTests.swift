@@ -35,6 +35,10 @@ struct ImportTests {
          "DonationReceived.amount: must be at most 1.000.000.000.000.000 đ"),
         (#"{"type":"DonationReceived","data":{"fundId":"q","fundId":"r","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
          "the key \"fundId\" appears twice in one object"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"A\u001b[31mB","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.donor.name: must not contain control characters (U+001B at character 2)"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01","receiptNo":"PT\n01"}}"#,
+         "DonationReceived.receiptNo: must not contain control characters (U+000A at character 3)"),
         (#"{"type":"Donation","data":{}}"#, "Donation: is not an event type"),
         (#"{"type":"DonationReceived","data":{},"extra":1}"#, "unknown key \"extra\""),
         (#"{"type":"DonationReceived","data":{"fundId":"q"},"eventId":"not-a-uuid"}"#, "\"eventId\" must be a UUID"),
@@ -80,6 +84,16 @@ struct ImportTests {
             #expect(error.message.contains(message), "\(error.message)")
         }
         #expect(try store.head == 0)
+    }
+
+    @Test("a byte-order mark at the start of a file, as Windows editors write, is not part of the first line")
+    func byteOrderMark() throws {
+        let store = try TemporaryLedger()
+        let summary = try store.ledger.importLines([0xEF, 0xBB, 0xBF] + Array((Self.opening + "\n" + Self.donation + "\n").utf8), actor: "lan")
+        #expect(summary.recorded == 2)
+        #expect(throws: ImportError.self) {
+            try store.ledger.importLines(Array((Self.opening + "\n").utf8) + [0xEF, 0xBB, 0xBF] + Array(Self.donation.utf8), actor: "lan")
+        }
     }
 
     @Test("invalid UTF-8 is refused with its line")
