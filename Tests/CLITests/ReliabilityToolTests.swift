@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Short runs of the tools in tools/reliability/, against the built ansinh; the long
+/// runs, and their figures, are in RELIABILITY.md. Each tool exits 0 only when it
+/// found nothing wrong, and names the seed, round and invariant otherwise.
+@Suite("Reliability tools, short runs", .serialized)
+struct ReliabilityToolTests {
+    func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("tools/reliability/" + name).path,
+                             "--ansinh", ansinhExecutable.path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test("SIGKILL during appends, imports, rebuilds, exports and backups loses nothing and leaves nothing half-done")
+    func crashCampaign() throws {
+        let (status, output) = try runTool("crash_campaign.py", ["--rounds", "15", "--seed", "7", "--import-lines", "500"])
+        #expect(status == 0, "\(output)")
+        for operation in ["append", "import", "rebuild", "export", "backup"] {
+            #expect(output.contains(operation), "\(operation) was not exercised: \(output)")
+        }
+    }
+
+    @Test("mutated import files through the command line: a clean import or a refusal naming the line, nothing partial")
+    func importFuzzer() throws {
+        let (status, output) = try runTool("fuzz_import.py", ["--cases", "80", "--seed", "7", "--audit-every", "40"])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test("several processes recording, importing, exporting, querying and auditing one store at once")
+    func concurrency() throws {
+        let (status, output) = try runTool("concurrency.py", ["--seconds", "6", "--processes", "4", "--seed", "7"])
+        #expect(status == 0, "\(output)")
+    }
+}
