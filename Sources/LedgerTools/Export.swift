@@ -221,20 +221,26 @@ public enum ExportError: Error, CustomStringConvertible {
 
 /// Files and folders are written beside their target under a hidden partial name,
 /// `.NAME.partial-PID-RANDOM`, flushed, and renamed onto the target only when whole.
-/// One left by a process that no longer runs (killed mid-write) is removed the next
-/// time the same target is written.
+/// Those left in the same folder by processes that no longer run (killed mid-write)
+/// are removed the next time anything is written there.
 public enum PartialWrite {
     /// A fresh partial path for `target`, after removing those abandoned beside it.
     public static func start(for target: URL) -> URL {
         let folder = target.deletingLastPathComponent()
-        let prefix = ".\(target.lastPathComponent).partial-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-            }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            guard let pid = abandonedWriter(name), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
-        return folder.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))")
+        return folder.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())-\(UUID().uuidString.prefix(8))")
+    }
+
+    /// The process id in a partial name `.NAME.partial-PID-XXXXXXXX`, or nil for any other name.
+    static func abandonedWriter(_ name: String) -> Int32? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".partial-", options: .backwards) else { return nil }
+        let parts = name[marker.upperBound...].split(separator: "-")
+        guard parts.count == 2, parts[1].count == 8, parts[1].allSatisfy(\.isHexDigit), let pid = Int32(parts[0]), pid > 0
+        else { return nil }
+        return pid
     }
 
     /// Renames the whole `partial` onto `target`, never replacing what is there: when

@@ -171,7 +171,7 @@ struct TamperingTests {
 
 @Suite("Partial writes")
 struct PartialWriteTests {
-    @Test("a partial export left by a killed process is removed by the next export to the same target; a live one is kept")
+    @Test("partial exports left by killed processes are removed by the next export to the folder; a live one is kept")
     func abandonedPartials() throws {
         let folder = TemporaryPath("partials")
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
@@ -180,13 +180,15 @@ struct PartialWriteTests {
         let abandoned = folder.path + "/.export.partial-2147483646-0badf00d"
         let live = folder.path + "/.export.partial-\(getpid())-0000beef"
         let other = folder.path + "/.other.partial-2147483646-0badf00d"
-        for path in [abandoned, live, other] {
+        let notOurs = folder.path + "/.notes.partial-12"
+        for path in [abandoned, live, other, notOurs] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         try Exporter.export(ledger, to: folder.path + "/export")
         #expect(!FileManager.default.fileExists(atPath: abandoned), "the killed process's partial export is gone")
         #expect(FileManager.default.fileExists(atPath: live), "a running process's partial export is left alone")
-        #expect(FileManager.default.fileExists(atPath: other), "partials of other targets are left alone")
+        #expect(!FileManager.default.fileExists(atPath: other), "a killed process's partial of another target is gone too")
+        #expect(FileManager.default.fileExists(atPath: notOurs), "names ansinh does not write are left alone")
         #expect(FileManager.default.fileExists(atPath: folder.path + "/export/manifest.json"))
     }
 }
