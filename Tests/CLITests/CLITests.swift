@@ -266,12 +266,9 @@ struct AuditCLITests {
         run = try store.run("export", "--out", out)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Signed with key \(publicKey)"))
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", packageRoot.appendingPathComponent("tools/verify-export.py").path, out, "--public-key", publicKey]
-        try check.run()
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0)
+        let check = try runProcess(
+            "/usr/bin/env", ["python3", packageRoot.appendingPathComponent("tools/verify-export.py").path, out, "--public-key", publicKey])
+        #expect(check.status == 0, "\(check.output)")
         #expect(try store.run("export", "--out", out).status == 65, "an existing folder is refused")
         let backup = store.path + "-backup.mdb"
         let restored = store.path + "-restored"
@@ -312,22 +309,12 @@ struct AuditCLITests {
         for old in ["2020-01-01", "2020-01-02"] {
             try FileManager.default.createDirectory(atPath: archive + "/" + old, withIntermediateDirectories: true)
         }
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = ansinhExecutable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["ANSINH_STORE"] = store.path
-        environment["ANSINH_ARCHIVE"] = archive
-        environment["ANSINH_KEEP"] = "2"
-        func runJob() throws -> (status: Int32, log: String) {
-            let job = Process()
-            job.executableURL = URL(fileURLWithPath: "/bin/bash")
-            job.arguments = [packageRoot.appendingPathComponent("tools/nightly-export.sh").path]
-            job.environment = environment
-            let errors = Pipe()
-            job.standardError = errors
-            try job.run()
-            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            job.waitUntilExit()
-            return (job.terminationStatus, log)
+        let environment = [
+            "PATH": ansinhExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "ANSINH_STORE": store.path, "ANSINH_ARCHIVE": archive, "ANSINH_KEEP": "2",
+        ]
+        func runJob() throws -> (status: Int32, output: String) {
+            try runProcess("/bin/bash", [packageRoot.appendingPathComponent("tools/nightly-export.sh").path], environment: environment)
         }
         var (status, log) = try runJob()
         #expect(status == 0, "\(log)")

@@ -19,19 +19,9 @@ let namespacesAvailable: Bool = {
 /// Runs `script` with sh in a new user and mount namespace, with $A the built ansinh.
 /// Each step of the script echoes `name=STATUS`; the result maps names to statuses.
 func inNamespace(_ script: String, environment: [String: String]) throws -> [String: Int32] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-    process.arguments = ["--user", "--map-root-user", "--mount", "sh", "-c", script]
-    var merged = ProcessInfo.processInfo.environment
-    merged["A"] = ansinhExecutable.path
-    merged["ANSINH_ACTOR"] = "lan"
-    for (key, value) in environment { merged[key] = value }
-    process.environment = merged
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
+    let (_, output) = try runProcess(
+        "/usr/bin/unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", script],
+        environment: environment.merging(["A": ansinhExecutable.path, "ANSINH_ACTOR": "lan"]) { $1 })
     var statuses: [String: Int32] = [:]
     for line in output.split(separator: "\n") {
         let parts = line.split(separator: "=", maxSplits: 1)

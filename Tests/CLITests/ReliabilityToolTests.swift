@@ -7,17 +7,9 @@ import Testing
 @Suite("Reliability tools, short runs", .serialized)
 struct ReliabilityToolTests {
     func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot.appendingPathComponent("tools/reliability/" + name).path,
-                             "--ansinh", ansinhExecutable.path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runProcess(
+            "/usr/bin/env",
+            ["python3", packageRoot.appendingPathComponent("tools/reliability/" + name).path, "--ansinh", ansinhExecutable.path] + arguments)
     }
 
     @Test("SIGKILL during appends, imports, rebuilds, exports and backups loses nothing and leaves nothing half-done")
