@@ -11,6 +11,8 @@
 #   ANSINH_ARCHIVE  where the dated folders go (required)
 #   ANSINH          the ansinh program (default: ansinh on the PATH)
 #   ANSINH_KEEP     how many dated folders to keep (default: 30)
+#   ANSINH_PUBLIC_KEY  the ward's published public key (hex, or a file holding it);
+#                   default: the store's signing.pub
 # Every line it logs starts with a UTC time; on failure the last line says what
 # failed, and the exit status is not 0. A failed night leaves no folder that looks
 # complete: the export is renamed into place only when whole, and the dated folder
@@ -45,17 +47,34 @@ log "backing up"
 "$ansinh" backup --store "$ANSINH_STORE" --out "$work/data.mdb" >"$work/backup.log" 2>&1 \
     || fail "backup: $(tail -n 1 "$work/backup.log")"
 # The backup must also still hold the head the last night published, with the same
-# hash: that shows events cut from the end, or a chain recomputed after an edit.
+# hash: that shows events cut from the end, or a chain recomputed after an edit. With
+# the ward's key (ANSINH_PUBLIC_KEY, the published key or a file holding it; else the
+# store's signing.pub), only a manifest signed with it counts: an unsigned one, or
+# one whose signature was removed, is passed over, with a warning, for the last one
+# that is signed.
+key=${ANSINH_PUBLIC_KEY:-}
+if [ -z "$key" ] && [ -f "$ANSINH_STORE/signing.pub" ]; then key="$ANSINH_STORE/signing.pub"; fi
 held=()
-previous=$(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort | tail -n 1)
-if [ -n "$previous" ] && [ -f "$previous/export/manifest.json" ]; then
-    held=(--manifest "$previous/export/manifest.json")
-    [ -f "$ANSINH_STORE/signing.pub" ] && [ -f "$previous/export/manifest.sig" ] && held+=(--public-key "$ANSINH_STORE/signing.pub")
-fi
+previous=""
+mapfile -t dated < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort -r)
+for folder in ${dated[@]+"${dated[@]}"}; do
+    [ -f "$folder/export/manifest.json" ] || continue
+    if [ -n "$key" ]; then
+        if [ ! -f "$folder/export/manifest.sig" ]; then
+            log "WARNING: $folder/export/manifest.json is not signed; not holding the store to it"
+            continue
+        fi
+        held=(--manifest "$folder/export/manifest.json" --public-key "$key")
+    else
+        held=(--manifest "$folder/export/manifest.json")
+    fi
+    previous=$folder
+    break
+done
 log "auditing the backup${previous:+ against $previous}"
 mkdir -p "$work/restore-check"
 cp "$work/data.mdb" "$work/restore-check/data.mdb"
-"$ansinh" audit verify --store "$work/restore-check" "${held[@]}" >"$work/audit.log" 2>&1 \
+"$ansinh" audit verify --store "$work/restore-check" ${held[@]+"${held[@]}"} >"$work/audit.log" 2>&1 \
     || fail "audit of the backup: $(tail -n 1 "$work/audit.log")"
 rm -rf "$work/restore-check"
 mv "$work" "$final" || fail "cannot rename $work to $final"

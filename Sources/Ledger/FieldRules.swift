@@ -64,13 +64,15 @@ public struct FieldChecker: Sendable {
 
     /// A name: NFC-normalised, 1–200 characters, not only blanks.
     public func name(_ value: inout String, _ field: String) throws(FieldError) {
-        try text(&value, field, characterCountMax: LedgerLimits.nameCharactersMax)
+        try text(&value, field, characterCountMax: LedgerLimits.nameCharactersMax, lineBreaks: false)
     }
 
     /// Free text: NFC-normalised, 1–1000 characters, not only blanks.
-    public func text(_ value: inout String, _ field: String, characterCountMax: Int = LedgerLimits.textCharactersMax)
-        throws(FieldError)
-    {
+    /// Free text; with `lineBreaks` (the default) it may hold tabs and line breaks,
+    /// never other control characters.
+    public func text(
+        _ value: inout String, _ field: String, characterCountMax: Int = LedgerLimits.textCharactersMax, lineBreaks: Bool = true
+    ) throws(FieldError) {
         value = value.precomposedStringWithCanonicalMapping
         guard !value.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) else {
             throw fail(field, "must not be empty")
@@ -78,9 +80,12 @@ public struct FieldChecker: Sendable {
         guard value.count <= characterCountMax else {
             throw fail(field, "must be at most \(characterCountMax) characters (it has \(value.count))")
         }
-        // Control characters (a line break, an escape sequence, NUL) would break a
-        // printed table or drive the clerk's terminal: names and texts are one line.
-        if let (offset, control) = value.unicodeScalars.enumerated().first(where: { $0.element.properties.generalCategory == .control }) {
+        // Control characters (an escape sequence, NUL) could drive the clerk's terminal or
+        // hide text; a name is one line. Free text keeps its tabs and line breaks.
+        let allowed: Set<Unicode.Scalar> = lineBreaks ? ["\t", "\n", "\r"] : []
+        if let (offset, control) = value.unicodeScalars.enumerated().first(where: {
+            $0.element.properties.generalCategory == .control && !allowed.contains($0.element)
+        }) {
             let code = String(control.value, radix: 16, uppercase: true)
             throw fail(field, "must not contain control characters (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) at character \(offset + 1))")
         }

@@ -250,13 +250,22 @@ public enum PartialWrite {
         var isFolder: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: partial.path, isDirectory: &isFolder)
         // rename(2) will not replace a folder that has entries; link(2) never replaces a file.
-        let moved = isFolder.boolValue ? rename(partial.path, target.path) : link(partial.path, target.path)
+        var moved = isFolder.boolValue ? rename(partial.path, target.path) : link(partial.path, target.path)
+        var code = errno
+        var linked = !isFolder.boolValue && moved == 0
+        if moved != 0, !isFolder.boolValue, code == EPERM || code == EOPNOTSUPP || code == EMLINK || code == EXDEV {
+            // A file system without hard links (a FAT or exFAT USB drive, some network shares):
+            // check, then rename, which leaves only a narrow race with another writer.
+            guard !FileManager.default.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
+            moved = rename(partial.path, target.path)
+            code = errno
+            linked = false
+        }
         guard moved == 0 else {
-            let code = errno
             if code == EEXIST || code == ENOTEMPTY { throw ExportError.exists(target.path) }
             throw ExportError.cannotWrite(target.path, String(cString: strerror(code)))
         }
-        if !isFolder.boolValue { unlink(partial.path) }
+        if linked { unlink(partial.path) }
         syncFolder(target.deletingLastPathComponent().path)
     }
 }

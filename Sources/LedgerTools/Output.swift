@@ -127,7 +127,8 @@ public struct Listing {
 
     /// Columns padded by display width: text left, figures right.
     public var table: String {
-        let texts = rows.map { $0.map(\.display) }
+        // A line break or tab in free text would break the table's rows: shown as a space.
+        let texts = rows.map { $0.map { String(String.UnicodeScalarView($0.display.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 })) } }
         var widths = columns.map { displayWidth($0.title) }
         for row in texts {
             for (index, text) in row.enumerated() { widths[index] = max(widths[index], displayWidth(text)) }

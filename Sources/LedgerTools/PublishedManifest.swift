@@ -22,15 +22,15 @@ public struct PublishedManifest: Sendable {
     public init(path: String, trustedKey: Curve25519.Signing.PublicKey?) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw ManifestError(path, "does not exist")
+            throw ManifestError(path, "does not exist", unusable: true)
         }
         let file = isFolder.boolValue ? URL(fileURLWithPath: path).appendingPathComponent("manifest.json") : URL(fileURLWithPath: path)
         source = file.path
-        guard let bytes = try? Data(contentsOf: file) else { throw ManifestError(file.path, "cannot be read") }
+        guard let bytes = try? Data(contentsOf: file) else { throw ManifestError(file.path, "cannot be read", unusable: true) }
         do {
             manifest = try JSONDecoder().decode(ExportManifest.self, from: bytes)
         } catch {
-            throw ManifestError(file.path, "is not an ansinh export manifest (\(error.localizedDescription))")
+            throw ManifestError(file.path, "is not an ansinh export manifest (\(error.localizedDescription))", unusable: true)
         }
         guard ChainHash(hex: manifest.headHash) != nil, ChainHash(hex: manifest.previousHash) != nil else {
             throw ManifestError(file.path, "holds a hash that is not 64 hexadecimal digits")
@@ -76,5 +76,11 @@ public struct PublishedManifest: Sendable {
 /// A published manifest that cannot be used to check a store.
 public struct ManifestError: Error, CustomStringConvertible {
     public let description: String
-    init(_ path: String, _ reason: String) { description = "\(path) \(reason)" }
+    /// The path names no manifest at all (a mistake in the command), as opposed to a
+    /// manifest whose signature does not hold (evidence of tampering).
+    public let isUnusable: Bool
+    init(_ path: String, _ reason: String, unusable: Bool = false) {
+        description = "\(path) \(reason)"
+        isUnusable = unusable
+    }
 }

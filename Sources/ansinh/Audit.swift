@@ -31,6 +31,10 @@ struct AuditCommand: ParsableCommand {
         var publicKey: String?
         @OptionGroup var store: StoreOptions
 
+        func validate() throws {
+            if publicKey != nil && manifest.isEmpty { throw ValidationError("--public-key checks a --manifest; give one") }
+        }
+
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
@@ -39,7 +43,7 @@ struct AuditCommand: ParsableCommand {
                     do {
                         return try PublishedManifest(path: path, trustedKey: key)
                     } catch let error as ManifestError {
-                        throw Failure(message: "\(error)", status: ExitStatus.auditFailed)
+                        throw Failure(message: "\(error)", status: error.isUnusable ? ExitStatus.usage : ExitStatus.auditFailed)
                     }
                 }
                 let bars: [AuditPhase: ProgressBar] = [.chain: ProgressBar("Chain   "), .replay: ProgressBar("Replay  ")]
@@ -58,7 +62,9 @@ struct AuditCommand: ParsableCommand {
                 for manifest in published {
                     emit(
                         "The log still holds position \(manifest.manifest.headPosition) with the hash \(manifest.source) published"
-                            + (manifest.signatureChecked ? " (its signature checked).\n" : " (unsigned: give --public-key to check who published it).\n"))
+                            + (!manifest.signatureChecked ? " (unsigned: give --public-key to check who published it).\n"
+                                : publicKey == nil ? " (signed with the store's own signing.pub; give --public-key with the key the ward published to rely on it).\n"
+                                : " (its signature checked with the given key).\n"))
                 }
             }
         }

@@ -85,7 +85,8 @@ func describe(_ error: any Error) -> (String, Int32) {
         }
     case let error as LMDBError:
         switch error {
-        case .diskFull: return ("the disk holding the store is full; nothing was written", ExitStatus.storeProblem)
+        case .diskFull:
+            return ("the disk holding the store is full, or failing; nothing was written", ExitStatus.storeProblem)
         case .accessDenied: return ("the store cannot be opened: permission denied", ExitStatus.storeProblem)
         case .readOnlyFileSystem: return ("the store is on a read-only file system", ExitStatus.storeProblem)
         case .mapFull: return ("the store reached its size limit; nothing was written", ExitStatus.storeProblem)

@@ -344,5 +344,19 @@ struct AuditCLITests {
         #expect(status != 0)
         #expect(log.contains("FAILED: audit of the backup: ansinh: audit failed: position 2300"), "\(log)")
         #expect(!FileManager.default.fileExists(atPath: archive + "/" + today), "a failed night leaves no dated folder")
+        // Once the ward has a key, only a signed manifest counts: the forged, unsigned one
+        // is passed over with a warning, and tonight's export is signed.
+        #expect(try store.run("keys", "init").status == 0)
+        (status, log) = try runJob()
+        #expect(status == 0, "\(log)")
+        #expect(log.contains("WARNING: \(published) is not signed; not holding the store to it"), "\(log)")
+        #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/export/manifest.sig"))
+        // The next night holds the store to that signed manifest, checked with the key.
+        try FileManager.default.moveItem(atPath: archive + "/" + today, toPath: archive + "/2020-01-04")
+        (status, log) = try runJob()
+        #expect(status == 0, "\(log)")
+        #expect(log.contains("auditing the backup against \(archive)/2020-01-04"), "\(log)")
+        let audit = try String(contentsOfFile: archive + "/" + today + "/audit.log", encoding: .utf8)
+        #expect(audit.contains("its signature checked with the given key"), "\(audit)")
     }
 }

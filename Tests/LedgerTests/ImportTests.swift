@@ -37,8 +37,10 @@ struct ImportTests {
          "the key \"fundId\" appears twice in one object"),
         (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"A\u001b[31mB","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
          "DonationReceived.donor.name: must not contain control characters (U+001B at character 2)"),
-        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01","receiptNo":"PT\n01"}}"#,
-         "DonationReceived.receiptNo: must not contain control characters (U+000A at character 3)"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"A\nB","kind":"business"},"amount":5,"receivedOn":"2024-02-01"}}"#,
+         "DonationReceived.donor.name: must not contain control characters (U+000A at character 2)"),
+        (#"{"type":"DonationReceived","data":{"fundId":"q","donor":{"name":"X","kind":"business"},"amount":5,"receivedOn":"2024-02-01","receiptNo":"PT\u0000"}}"#,
+         "DonationReceived.receiptNo: must not contain control characters (U+0000 at character 3)"),
         (#"{"type":"Donation","data":{}}"#, "Donation: is not an event type"),
         (#"{"type":"DonationReceived","data":{},"extra":1}"#, "unknown key \"extra\""),
         (#"{"type":"DonationReceived","data":{"fundId":"q"},"eventId":"not-a-uuid"}"#, "\"eventId\" must be a UUID"),
@@ -94,6 +96,16 @@ struct ImportTests {
         #expect(throws: ImportError.self) {
             try store.ledger.importLines(Array((Self.opening + "\n").utf8) + [0xEF, 0xBB, 0xBF] + Array(Self.donation.utf8), actor: "lan")
         }
+    }
+
+    @Test("free text keeps its tabs and line breaks")
+    func lineBreaksInFreeText() throws {
+        let store = try TemporaryLedger()
+        let support = #"{"type":"ExternalSupportRecorded","data":{"organisation":"Hội Phụ nữ","programme":"Quà","description":"Dòng 1\nDòng 2\tcột","beneficiaries":1,"value":5,"recordedOn":"2024-02-03"}}"#
+        #expect(try store.ledger.importLines(Array(support.utf8), actor: "lan").recorded == 1)
+        let stored = try store.ledger.log.read { try LedgerEvent.decode(try $0.event(at: 1)!) }
+        guard case .externalSupportRecorded(let recorded) = stored else { Issue.record("\(stored)"); return }
+        #expect(recorded.description == "Dòng 1\nDòng 2\tcột")
     }
 
     @Test("invalid UTF-8 is refused with its line")
