@@ -158,11 +158,13 @@ struct LedgerTables {
         let prefix = LedgerKey.prefix(memberId)
         return try transaction.withCursor(databases.deposits) { cursor in
             var rows: [(position: UInt64, record: DepositRecord)] = []
+            var previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)?  // the map's bytes, valid in this transaction
             var entry = try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.count == prefix.count + 8, current.key.starts(with: prefix) {
-                guard let record = DepositRecord(storedBytes: current.value) else {
+                guard let record = DepositRecord(storedBytes: current.value, previous: previous) else {
                     throw ProjectionFault(reason: "a deposit row of member \(memberId) is damaged")
                 }
+                previous = (current.value, record)
                 rows.append((current.key.loadBigEndianUInt64(at: prefix.count), record))
                 entry = try cursor.next()
             }

@@ -188,12 +188,23 @@ public struct DepositRecord: Codable, Hashable, Sendable {
         return bytes
     }
 
-    /// Reads ``storedBytes()``; `nil` when the bytes cannot be one.
-    init?(storedBytes bytes: UnsafeRawBufferPointer) {
+    /// Reads ``storedBytes()``; `nil` when the bytes cannot be one. A member's rows
+    /// nearly all name the same model: given the previous row's stored bytes and
+    /// record, an equal model id reuses its string rather than validate and build it again.
+    init?(storedBytes bytes: UnsafeRawBufferPointer, previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)? = nil) {
         guard bytes.count > 13, bytes[12] <= 1 else { return nil }
         let amount = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
         let day = Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int32.self))
-        guard let modelId = String(validating: UnsafeRawBufferPointer(rebasing: bytes[13...]), as: UTF8.self) else { return nil }
+        let modelBytes = UnsafeRawBufferPointer(rebasing: bytes[13...])
+        let modelId: String
+        if let previous, previous.bytes.count == bytes.count,
+            memcmp(previous.bytes.baseAddress! + 13, modelBytes.baseAddress!, modelBytes.count) == 0
+        {
+            modelId = previous.record.modelId
+        } else {
+            guard let decoded = String(validating: modelBytes, as: UTF8.self) else { return nil }
+            modelId = decoded
+        }
         self.init(modelId: modelId, depositedOn: LocalDate(dayNumber: day), amount: VND(amount), reversed: bytes[12] == 1)
     }
 }

@@ -200,6 +200,14 @@ func runChild(_ operation: String, store: String, out: String?) throws {
             _ = try ledger.importLines(workload.jsonLines(0..<workload.commands.count), actor: "bench")
         case "rebuild": try ledger.rebuildProjections()
         case "export": try Exporter.export(ledger, to: out!)
+        case "history":
+            // Member-history latency alone, for comparing builds on one store.
+            let members = try ledger.members()
+            var random = SplitMix(seed: 7)
+            let times = try (0..<2_000).map { _ in
+                try seconds { _ = try ledger.memberHistory(members[random.next(below: members.count)].memberId) }
+            }
+            FileHandle.standardError.write(Data("member history: p50 \(microseconds(percentile(times, 0.5))), p99 \(microseconds(percentile(times, 0.99)))\n".utf8))
         case "audit":
             let started = Date()
             let report = try Auditor.audit(ledger, scratchFolder: store + "-audit-scratch")
