@@ -247,25 +247,25 @@ public enum PartialWrite {
     /// two processes write the same target at once, the first wins and the other is
     /// told the target exists. Flushes the folder holding it.
     public static func finish(_ partial: URL, onto target: URL) throws {
+        func failure(_ code: Int32) -> ExportError {
+            code == EEXIST || code == ENOTEMPTY ? .exists(target.path) : .cannotWrite(target.path, String(cString: strerror(code)))
+        }
         var isFolder: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: partial.path, isDirectory: &isFolder)
-        // rename(2) will not replace a folder that has entries; link(2) never replaces a file.
-        var moved = isFolder.boolValue ? rename(partial.path, target.path) : link(partial.path, target.path)
-        var code = errno
-        var linked = !isFolder.boolValue && moved == 0
-        if moved != 0, !isFolder.boolValue, code == EPERM || code == EOPNOTSUPP || code == EMLINK || code == EXDEV {
+        if isFolder.boolValue {
+            // rename(2) will not replace a folder that has entries.
+            guard rename(partial.path, target.path) == 0 else { throw failure(errno) }
+        } else if link(partial.path, target.path) == 0 {
+            // link(2) never replaces a file.
+            unlink(partial.path)
+        } else {
+            let code = errno
             // A file system without hard links (a FAT or exFAT USB drive, some network shares):
             // check, then rename, which leaves only a narrow race with another writer.
+            guard code == EPERM || code == EOPNOTSUPP || code == EMLINK || code == EXDEV else { throw failure(code) }
             guard !FileManager.default.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
-            moved = rename(partial.path, target.path)
-            code = errno
-            linked = false
+            guard rename(partial.path, target.path) == 0 else { throw failure(errno) }
         }
-        guard moved == 0 else {
-            if code == EEXIST || code == ENOTEMPTY { throw ExportError.exists(target.path) }
-            throw ExportError.cannotWrite(target.path, String(cString: strerror(code)))
-        }
-        if linked { unlink(partial.path) }
         syncFolder(target.deletingLastPathComponent().path)
     }
 }

@@ -127,8 +127,7 @@ public struct Listing {
 
     /// Columns padded by display width: text left, figures right.
     public var table: String {
-        // A line break or tab in free text would break the table's rows: shown as a space.
-        let texts = rows.map { $0.map { String(String.UnicodeScalarView($0.display.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 })) } }
+        let texts = rows.map { $0.map { oneLine($0.display) } }
         var widths = columns.map { displayWidth($0.title) }
         for row in texts {
             for (index, text) in row.enumerated() { widths[index] = max(widths[index], displayWidth(text)) }
@@ -152,6 +151,13 @@ public struct Listing {
         case .csv: return csv
         }
     }
+}
+
+/// `text` with each control character (a tab, a line break in free text) shown as a
+/// space, so a table's row stays one line.
+func oneLine(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+    return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
 }
 
 public func csvField(_ text: String) -> String {

@@ -72,20 +72,7 @@ struct AuditCommand: ParsableCommand {
         /// The key published manifests must be signed with: --public-key, else the store's signing.pub.
         private func trustedKey() throws -> Curve25519.Signing.PublicKey? {
             guard !manifest.isEmpty else { return nil }
-            var text = publicKey
-            if let given = publicKey, FileManager.default.fileExists(atPath: given) {
-                text = try? String(contentsOfFile: given, encoding: .utf8)
-                guard text != nil else { throw Failure(message: "cannot read the public key file \(given)", status: ExitStatus.usage) }
-            } else if publicKey == nil {
-                text = try? String(contentsOfFile: SigningKey.publicPath(store.storePath), encoding: .utf8)
-            }
-            guard let text else { return nil }
-            guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes)
-            else {
-                throw Failure(message: "\(publicKey ?? SigningKey.publicPath(store.storePath)) is not an Ed25519 public key (64 hexadecimal digits)", status: ExitStatus.usage)
-            }
-            return key
+            return try SigningKey.loadPublic(publicKey ?? SigningKey.publicPath(store.storePath), required: publicKey != nil)
         }
     }
 
@@ -247,6 +234,24 @@ enum SigningKey {
     static func privatePath(_ store: String) -> String { store + "/signing.key" }
     static func publicPath(_ store: String) -> String { store + "/signing.pub" }
 
+    /// A public key given as 64 hex digits or a file holding them; nil when `given` is
+    /// a file that does not exist and not `required`.
+    static func loadPublic(_ given: String, required: Bool) throws -> Curve25519.Signing.PublicKey? {
+        var text = given
+        if FileManager.default.fileExists(atPath: given) {
+            guard let contents = try? String(contentsOfFile: given, encoding: .utf8) else {
+                throw Failure(message: "cannot read the public key file \(given)", status: ExitStatus.usage)
+            }
+            text = contents
+        } else if !required {
+            return nil
+        }
+        guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes)
+        else { throw Failure(message: "\(given) is not an Ed25519 public key (64 hexadecimal digits)", status: ExitStatus.usage) }
+        return key
+    }
+
     static func load(store: String) throws -> Curve25519.Signing.PrivateKey? {
         let path = privatePath(store)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
@@ -309,16 +314,13 @@ struct Backup: ParsableCommand {
                 throw Failure(message: "cannot create \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
             }
             do {
-                defer { close(descriptor) }
-                try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
-                guard fsync(descriptor) == 0 else {
-                    throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
+                do {
+                    defer { close(descriptor) }
+                    try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
+                    guard fsync(descriptor) == 0 else {
+                        throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
+                    }
                 }
-            } catch {
-                try? FileManager.default.removeItem(atPath: partial)
-                throw error
-            }
-            do {
                 try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)

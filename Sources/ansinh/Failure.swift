@@ -42,11 +42,11 @@ func reportingFailures(_ body: () throws -> Void) throws {
     }
 }
 
-/// The exit status of a command or import line refused for `reason`: a field is the
-/// clerk's input (65), not damaged stored data; a conflict (an id that exists) keeps
-/// its own status.
-func status(refusing reason: any Error) -> Int32 {
-    reason is FieldError ? ExitStatus.refused : describe(reason).1
+/// The message and exit status of a command or import line refused for `reason`: a
+/// field is the clerk's input (65), not damaged stored data; a conflict (an id that
+/// exists) keeps its own status.
+func describe(refusal reason: any Error) -> (String, Int32) {
+    reason is FieldError ? ("\(reason)", ExitStatus.refused) : describe(reason)
 }
 
 /// The one-line message and exit status for an error.
@@ -55,9 +55,9 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let failure as Failure:
         return (failure.message, failure.status)
     case let rejected as CommandRejected:
-        return (rejected.reason is FieldError ? "\(rejected.reason)" : describe(rejected.reason).0, status(refusing: rejected.reason))
+        return describe(refusal: rejected.reason)
     case let error as ImportError:
-        return (error.description, error.reason.map(status(refusing:)) ?? ExitStatus.refused)
+        return (error.description, error.reason.map { describe(refusal: $0).1 } ?? ExitStatus.refused)
     case let error as FieldError:
         // Input is checked inside a command or an import line; a bare one comes from stored data.
         return ("stored data is damaged: \(error); run `ansinh audit verify`", ExitStatus.storeProblem)

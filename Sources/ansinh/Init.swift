@@ -58,29 +58,26 @@ func importFile(_ file: String, into ledger: Ledger, actor: String) throws -> Im
     let tooLarge = Failure(
         message: "\(file == "-" ? "standard input" : file) holds more than \(limit) bytes (512 MiB), the limit of one import; "
             + "split it into smaller files", status: ExitStatus.refused)
-    // Read in chunks up to the limit: a pipe, /dev/stdin or <(zcat …) has no size to ask.
-    func readCapped(_ handle: FileHandle) throws -> Data {
-        var read = Data()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            read.append(chunk)
-            guard read.count <= limit else { throw tooLarge }
-        }
-        return read
-    }
-    let data: Data
+    let handle: FileHandle
     if file == "-" {
-        data = try readCapped(FileHandle.standardInput)
+        handle = FileHandle.standardInput
     } else {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else {
             throw Failure(message: "cannot read \(file): no such file", status: ExitStatus.refused)
         }
         guard !isFolder.boolValue else { throw Failure(message: "cannot read \(file): it is a folder", status: ExitStatus.refused) }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
+        guard let opened = FileHandle(forReadingAtPath: file) else {
             throw Failure(message: "cannot read \(file): \(String(cString: strerror(errno)))", status: ExitStatus.refused)
         }
-        defer { try? handle.close() }
-        data = try readCapped(handle)
+        handle = opened
+    }
+    defer { if file != "-" { try? handle.close() } }
+    // Read in chunks up to the limit: a pipe, /dev/stdin or <(zcat …) has no size to ask.
+    var data = Data()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        data.append(chunk)
+        guard data.count <= limit else { throw tooLarge }
     }
     let checking = ProgressBar("Checking ")
     let recording = ProgressBar("Recording")
