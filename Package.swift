@@ -56,15 +56,16 @@ let package = Package(
         // A small program the tests start as a separate process: it appends in a
         // loop and reports every acknowledged position (crash and concurrency tests).
         .executableTarget(name: "ansinh-logstress", dependencies: ["EventLog"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventLog", "LMDB"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "ansinh-logstress", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "EventLog", "LMDB", "TestSupport"]),
         .testTarget(
             name: "LedgerToolsTests",
             dependencies: [
-                "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", .product(name: "Crypto", package: "swift-crypto"),
+                "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["ansinh"]),
+        .testTarget(name: "CLITests", dependencies: ["ansinh", "TestSupport"]),
     ]
 )

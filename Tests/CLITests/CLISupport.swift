@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The result of running the built `ansinh`.
@@ -8,38 +9,8 @@ struct Run {
     let stderr: String
 }
 
-/// The built `ansinh` next to the test bundle.
-let ansinhExecutable: URL = {
-    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    while folder.path != "/" {
-        let candidate = folder.appendingPathComponent("ansinh")
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isFolder), !isFolder.boolValue {
-            return candidate
-        }
-        folder.deleteLastPathComponent()
-    }
-    fatalError("the ansinh executable is not built next to the tests")
-}()
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
-/// Runs `executable` with `arguments` and `environment` (added to this process's),
-/// and returns its exit status and everything it printed, standard error included.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
 
 /// Runs `ansinh` with `arguments`, standard input from `input`, in `directory`.
 func ansinh(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], in directory: String? = nil) throws -> Run {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Short runs of the tools in tools/reliability/, against the built ansinh; the long

@@ -1,6 +1,7 @@
 import Crypto
 import EventLog
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Hash chain and verification")
@@ -92,9 +93,8 @@ struct HashChainTests {
         let file = folder.path + "-events.jsonl"
         try Data(lines).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("tools/ansinh_chain.py").path
-        let (status, output) = try run("/usr/bin/env", ["python3", script, file])
+        let script = packageRoot.appendingPathComponent("tools/ansinh_chain.py").path
+        let (status, output) = try python([script, file])
         #expect(status == 0, "\(output)")
         #expect(output.contains("42 events"), "\(output)")
         #expect(output.contains(try log.head().hash.hex), "\(output)")
@@ -102,21 +102,9 @@ struct HashChainTests {
         // The same script must reject an edited amount.
         let edited = String(decoding: lines, as: UTF8.self).replacingOccurrences(of: "624845000", with: "624845001")
         try Data(edited.utf8).write(to: URL(fileURLWithPath: file))
-        let (editedStatus, editedOutput) = try run("/usr/bin/env", ["python3", script, file])
+        let (editedStatus, editedOutput) = try python([script, file])
         #expect(editedStatus != 0)
         #expect(editedOutput.contains("line 1"), "\(editedOutput)")
     }
 }
 
-func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-}

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 @testable import Ledger
+import TestSupport
 import Testing
 
 /// Random files of real import lines, mutated the ways hostile or broken input is:

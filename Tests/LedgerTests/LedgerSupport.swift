@@ -88,6 +88,3 @@ func reverse(_ id: UUID, on date: String = "2024-10-01") -> LedgerEvent {
     .entryReversed(EntryReversed(reversesEventId: id, reversedOn: day(date), reason: "nhập nhầm"))
 }
 
-/// The package's root folder (for Schemas/ and tools/).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Ledger
+import TestSupport
 import Testing
 
 /// The JSON Schemas in Schemas/ and the Swift catalogue must agree: what the encoder
@@ -171,20 +172,12 @@ struct ImportLineSchemaTests {
             assert not envelope.is_valid({"type": "FundOpened", "data": {}, "extra": 1})
             print(count)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", script, packageRoot.appendingPathComponent("Schemas").path,
+        let (status, text) = try python([
+            "-c", script, packageRoot.appendingPathComponent("Schemas").path,
             packageRoot.appendingPathComponent("tools/demo/nui-sam-2024.jsonl").path,
             packageRoot.appendingPathComponent("tools/demo/piggybank-2024.jsonl").path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        ])
+        #expect(status == 0, "\(text)")
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "2286")
     }
 }

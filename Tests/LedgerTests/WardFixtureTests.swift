@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Ledger
+import TestSupport
 import Testing
 
 /// The ward's own figures, from the article in shared/seed, as tools/demo holds them.

@@ -3,10 +3,9 @@ import Foundation
 import LMDB
 import Ledger
 import LedgerTools
+import TestSupport
 import Testing
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// A fresh temporary path (nothing created), removed with everything under it when released.
 final class TemporaryPath {
@@ -25,18 +24,6 @@ func demoLedger(_ folder: TemporaryPath) throws -> Ledger {
     return ledger
 }
 
-func python(_ arguments: [String]) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-}
 
 func verifyExport(_ arguments: String...) throws -> (Int32, String) {
     try python([packageRoot.appendingPathComponent("tools/verify-export.py").path] + arguments)
