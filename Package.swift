@@ -46,12 +46,14 @@ let package = Package(
             dependencies: ["Ledger", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
+        // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.
         .executableTarget(
             name: "ansinh",
             dependencies: [
                 "Ledger", "EventLog", "LedgerTools", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            resources: [.copy("Demo")]
         ),
         // A small program the tests start as a separate process: it appends in a
         // loop and reports every acknowledged position (crash and concurrency tests).

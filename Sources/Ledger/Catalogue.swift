@@ -267,3 +267,46 @@ public struct EntryReversed: Codable, Hashable, Sendable {
         try container.encode(reason, forKey: .reason)
     }
 }
+
+/// The books are closed (khoá sổ) through a date: nothing dated on or before it can be
+/// recorded afterwards. The event carries each fund's balance and each piggy-bank
+/// model's collected savings at that date, which an audit recomputes from the log.
+public struct PeriodClosed: Codable, Hashable, Sendable {
+    /// The last day of the closed period.
+    public var through: LocalDate
+    /// The decision that closes it, such as "Quyết định 12/QĐ-MTTQ".
+    public var decision: String
+    /// Every fund opened by `through`, by fund id.
+    public var funds: [FundFigure]
+    /// Every piggy-bank model started by `through`, by model id.
+    public var models: [ModelFigure]
+
+    public init(through: LocalDate, decision: String, funds: [FundFigure] = [], models: [ModelFigure] = []) {
+        self.through = through
+        self.decision = decision
+        self.funds = funds
+        self.models = models
+    }
+
+    /// A fund's balance at the end of the closed period.
+    public struct FundFigure: Codable, Hashable, Sendable {
+        public var fundId: String
+        public var balance: VND
+
+        public init(fundId: String, balance: VND) {
+            self.fundId = fundId
+            self.balance = balance
+        }
+    }
+
+    /// What a piggy-bank model had collected by the end of the closed period, net of reversals.
+    public struct ModelFigure: Codable, Hashable, Sendable {
+        public var modelId: String
+        public var collected: VND
+
+        public init(modelId: String, collected: VND) {
+            self.modelId = modelId
+            self.collected = collected
+        }
+    }
+}

@@ -30,6 +30,9 @@ public enum LedgerLimits {
     public static let countMax: Int64 = 1_000_000_000
     /// A piggy-bank model's daily target: 1.000 đ in the ward's model, a million at most.
     public static let dailyTargetMax: Int64 = 1_000_000
+    /// Funds, or piggy-bank models, whose figures one `PeriodClosed` carries: far above a
+    /// ward's handful, and it keeps the event well inside the log's data limit.
+    public static let periodFiguresMax = 250
 }
 
 /// Checks and normalises the fields of one event, naming the field on failure.

@@ -36,8 +36,9 @@ extension LedgerSnapshot {
         return models
     }
 
-    /// A member's contribution history: every deposit in date order with its running
-    /// total, and what they add up to. `nil` for an unknown member.
+    /// A member's contribution history: every deposit, and every reversal of one on its
+    /// own date, in date order with the running total, and what they add up to. `nil`
+    /// for an unknown member.
     public func memberHistory(_ memberId: String) throws -> MemberHistory? {
         guard let member = try tables.member(memberId) else { return nil }
         var rows = try tables.deposits(of: memberId)
@@ -51,24 +52,24 @@ extension LedgerSnapshot {
         var perModel: [(modelId: String, total: VND)] = []  // a member saves in a few models
         var lastCountedDay: LocalDate?
         for row in rows {
-            var entry = MemberHistory.Deposit(
-                position: row.position, modelId: row.record.modelId, depositedOn: row.record.depositedOn,
-                amount: row.record.amount, reversed: row.record.reversed, runningTotal: history.total)
-            if !row.record.reversed {
-                history.total = try history.total.adding(row.record.amount)
-                entry.runningTotal = history.total
-                if let index = perModel.firstIndex(where: { $0.modelId == row.record.modelId }) {
-                    perModel[index].total = try perModel[index].total.adding(row.record.amount)
-                } else {
-                    perModel.append((row.record.modelId, row.record.amount))
-                }
-                if lastCountedDay != row.record.depositedOn {  // rows are in date order
-                    history.depositDays += 1
-                    lastCountedDay = row.record.depositedOn
-                }
-                history.lastDepositOn = row.record.depositedOn
+            let amount = row.record.signedAmount
+            history.total = try history.total.adding(amount)
+            history.deposits.append(
+                MemberHistory.Deposit(
+                    position: row.position, modelId: row.record.modelId, depositedOn: row.record.depositedOn, amount: amount,
+                    reversed: row.record.reversed, reversesPosition: row.record.reversesPosition, runningTotal: history.total))
+            if let index = perModel.firstIndex(where: { $0.modelId == row.record.modelId }) {
+                perModel[index].total = try perModel[index].total.adding(amount)
+            } else {
+                perModel.append((row.record.modelId, amount))
             }
-            history.deposits.append(entry)
+            // Days with a deposit that stands: a reversed one is not a day saved.
+            guard !row.record.reversed, !row.record.isReversal else { continue }
+            if lastCountedDay != row.record.depositedOn {  // rows are in date order
+                history.depositDays += 1
+                lastCountedDay = row.record.depositedOn
+            }
+            history.lastDepositOn = row.record.depositedOn
         }
         for (modelId, total) in perModel {
             guard let target = try tables.model(modelId)?.dailyTarget, target.dong > 0 else { continue }
@@ -77,16 +78,22 @@ extension LedgerSnapshot {
         return history
     }
 
-    /// The end-of-period summary of a piggy-bank model, counting expected savings up to
-    /// `asOf` (the model's end when not given, and never past it).
+    /// The summary of a piggy-bank model as of the end of `asOf`: the deposits dated on
+    /// or before it less the reversals dated on or before it, against what was expected
+    /// up to it (never past the model's end, or its close when it closed early). Without
+    /// `asOf`, everything recorded, whatever its date.
     public func piggyBankSummary(_ modelId: String, asOf: LocalDate? = nil) throws -> PiggyBankSummary? {
         guard let model = try tables.model(modelId) else { return nil }
-        if let asOf, asOf < model.endsOn {
+        if let asOf, asOf < model.lastCountedDay || asOf < (model.lastActivityOn ?? asOf) {
             return try piggyBankSummaryByScan(modelId, asOf: asOf)
         }
-        // The whole period: read the lines the fold keeps per cell, and the members below target.
-        var summary = PiggyBankSummary(model: model, countedThrough: model.endsOn)
-        summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        // Everything up to now: read the lines the fold keeps per cell, and the members below target.
+        var summary = PiggyBankSummary(model: model, countedThrough: model.lastCountedDay)
+        if let asOf {
+            summary.fundBalance = try tables.balance(of: model.fundId, through: asOf)
+        } else {
+            summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        }
         let prefix = LedgerKey.prefix(modelId)
         try tables.scan(PiggyBankSummary.Cell.self, tables.databases.modelCells, prefix: prefix) { _, cell in
             guard cell.members > 0 else { return }
@@ -117,16 +124,20 @@ extension LedgerSnapshot {
     /// The summary computed from every member's records, for any cut-off date.
     func piggyBankSummaryByScan(_ modelId: String, asOf: LocalDate?) throws -> PiggyBankSummary? {
         guard let model = try tables.model(modelId) else { return nil }
-        let through = min(model.endsOn, asOf ?? model.endsOn)
+        let through = min(model.lastCountedDay, asOf ?? model.lastCountedDay)
         var summary = PiggyBankSummary(model: model, countedThrough: through)
-        summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        if let asOf {
+            summary.fundBalance = try tables.balance(of: model.fundId, through: asOf)
+        } else {
+            summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
+        }
         var cells: [String: PiggyBankSummary.Cell] = [:]
         try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
             let days = member.enrolledDays(from: model.startsOn, through: through)
             var totals = try tables.modelMember(modelId, member.memberId)?.total ?? MoneyTotals()
-            if through < model.endsOn, totals.count > 0 {
-                // Part of the period: only the deposits dated up to `through` count.
-                totals = try deposits(of: member.memberId, into: modelId, through: through)
+            if let asOf {
+                // Only what is dated up to `asOf` counts: deposits, less reversals.
+                totals = try deposits(of: member.memberId, into: modelId, through: asOf)
             }
             guard days > 0 || totals.count > 0 else { return }
             let expected = try model.dailyTarget.multiplied(by: days)
@@ -158,12 +169,11 @@ extension LedgerSnapshot {
         return summary
     }
 
-    /// A member's live deposits into a model dated up to `through`.
+    /// A member's deposits into a model dated up to `through`, less the reversals dated up to it.
     private func deposits(of memberId: String, into modelId: String, through: LocalDate) throws -> MoneyTotals {
         var totals = MoneyTotals()
-        for (_, deposit) in try tables.deposits(of: memberId)
-        where deposit.modelId == modelId && !deposit.reversed && deposit.depositedOn <= through {
-            try totals.add(count: 1, amount: deposit.amount)
+        for (_, deposit) in try tables.deposits(of: memberId) where deposit.modelId == modelId && deposit.depositedOn <= through {
+            try totals.add(count: deposit.isReversal ? -1 : 1, amount: deposit.signedAmount)
         }
         return totals
     }
@@ -176,10 +186,15 @@ extension LedgerSnapshot {
             guard fund.openedOn <= to else { return }
             report.funds.append(try fundPeriod(fund, from: from, to: to, tables: tables))
         }
-        try tables.scan(ExternalSupportRecord.self, tables.databases.externalSupport, prefix: []) { _, record in
-            guard !record.reversed, record.support.recordedOn >= from, record.support.recordedOn <= to else { return }
-            report.externalSupport.append(record.support)
+        // Records on their dates and reversals on theirs: both are keyed by the date they count on.
+        try tables.transaction.withCursor(tables.databases.externalSupport) { cursor in
+            var entry = try cursor.seek(atLeast: LedgerKey.day(from))
+            while let current = entry, LedgerKey.date(fromDayKey: current.key) <= to {
+                report.externalSupport.append(try decodeRecord(ExternalSupportRecord.self, current.value))
+                entry = try cursor.next()
+            }
         }
+        report.closedPeriods = try periods()
         return report
     }
 
@@ -214,19 +229,24 @@ public struct MemberHistory: Hashable, Sendable {
         public var position: UInt64
         public var modelId: String
         public var depositedOn: LocalDate
+        /// Taken away (negative) on a reversal's row.
         public var amount: VND
-        /// Reversed deposits are listed but count for nothing.
+        /// A deposit reversed later: it counts until the reversal's row takes it away.
         public var reversed: Bool
+        /// On a reversal's row, dated the reversal's date: the position of the deposit it takes away.
+        public var reversesPosition: UInt64?
         public var runningTotal: VND
     }
 
     public var member: MemberRecord
     public var deposits: [Deposit] = []
+    /// Deposits less reversals.
     public var total: VND = .zero
-    /// Distinct dates with a deposit.
+    /// Distinct dates with a deposit that was not reversed.
     public var depositDays = 0
     /// Days the savings cover at each model's daily target (total ÷ target, summed over models).
     public var daysCovered: Int64 = 0
+    /// The latest date of a deposit that was not reversed.
     public var lastDepositOn: LocalDate?
 }
 
@@ -315,10 +335,17 @@ public struct PeriodReport: Hashable, Sendable {
     public var from: LocalDate
     public var to: LocalDate
     public var funds: [FundPeriod] = []
-    public var externalSupport: [ExternalSupportRecorded] = []
+    /// The records dated in the period, and the reversals dated in it (which take theirs away).
+    public var externalSupport: [ExternalSupportRecord] = []
+    /// Every close of the books so far, oldest first.
+    public var closedPeriods: [PeriodRecord] = []
 
+    /// Records less reversals.
     public var externalSupportValue: VND {
-        get throws(MoneyOverflow) { try externalSupport.map(\.value).sum() }
+        get throws(MoneyOverflow) { try externalSupport.map(\.signedValue).sum() }
     }
-    public var externalSupportBeneficiaries: Int64 { externalSupport.reduce(0) { $0 + $1.beneficiaries } }
+    public var externalSupportBeneficiaries: Int64 { externalSupport.reduce(0) { $0 + $1.signedBeneficiaries } }
+
+    /// The books are closed through the report's last day: its figures can no longer change.
+    public var isClosed: Bool { closedPeriods.last.map { to <= $0.through } ?? false }
 }

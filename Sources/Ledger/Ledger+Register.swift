@@ -3,20 +3,24 @@ import Foundation
 import LMDB
 
 extension LedgerSnapshot {
-    /// A fund's register: every entry that moved its money, in the order recorded,
-    /// with the running balance and who recorded it. `nil` for an unknown fund.
+    /// A fund's register: every entry that moved its money, in order of business date
+    /// (a reversal on its own date; entries of one day in the order recorded), with the
+    /// running balance and who recorded it. `nil` for an unknown fund.
     public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
         guard try tables.fund(fundId) != nil else { return nil }
         var entries: [RegisterEntry] = []
-        var balance = VND.zero
         try log.forEachEvent(inStream: "fund-" + fundId) { stored in
             var entry = RegisterEntry(
                 position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
                 recordedBy: stored.recordedBy)
             try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
-            balance = try balance.adding(entry.amount)
-            entry.runningBalance = balance
             entries.append(entry)
+        }
+        entries.sort { ($0.date, $0.position) < ($1.date, $1.position) }
+        var balance = VND.zero
+        for index in entries.indices {
+            balance = try balance.adding(entries[index].amount)
+            entries[index].runningBalance = balance
         }
         return entries
     }

@@ -43,33 +43,47 @@ public final class Ledger: Sendable {
         var prepared: [(event: LedgerEvent, eventId: UUID)] = []
         prepared.reserveCapacity(commands.count)
         for (index, command) in commands.enumerated() {
-            var event = command.event
-            do {
-                try event.normalise(FieldChecker(eventType: event.type.rawValue))
-            } catch {
-                throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
-            }
-            prepared.append((event, command.eventId ?? UUID()))
+            prepared.append(try prepare(command, index: index))
         }
         return try log.write(actor: actor) { writer in
-            let state = writer.projectionState(named: projection.name)!
-            let tables = LedgerTables(transaction: writer.transaction, databases: projection.databases, cache: projection.cache(state))
+            let tables = tables(writer)
             var entries: [RecordedEntry] = []
             entries.reserveCapacity(prepared.count)
             for (index, command) in prepared.enumerated() {
-                do {
-                    entries.append(try execute(command.event, eventId: command.eventId, writer: writer, tables: tables))
-                    if index & 0x3ff == 0x3ff { progress?(index + 1, prepared.count) }
-                } catch let error as RuleViolation {
-                    throw CommandRejected(index: index, eventType: command.event.type.rawValue, reason: error)
-                } catch let error as LogError {
-                    throw CommandRejected(index: index, eventType: command.event.type.rawValue, reason: error)
-                } catch let error as MoneyOverflow {
-                    throw CommandRejected(
-                        index: index, eventType: command.event.type.rawValue, reason: RuleViolation.amountOverflow(error))
-                }
+                entries.append(try execute(command.event, eventId: command.eventId, index: index, writer: writer, tables: tables))
+                if index & 0x3ff == 0x3ff { progress?(index + 1, prepared.count) }
             }
             return entries
+        }
+    }
+
+    /// The ledger's tables in a write transaction, with its write-back cache.
+    func tables(_ writer: LogWriter) -> LedgerTables {
+        let state = writer.projectionState(named: projection.name)!
+        return LedgerTables(transaction: writer.transaction, databases: projection.databases, cache: projection.cache(state))
+    }
+
+    /// Checks and normalises a command's fields, and gives it an event id.
+    func prepare(_ command: LedgerCommand, index: Int) throws -> (event: LedgerEvent, eventId: UUID) {
+        var event = command.event
+        do {
+            try event.normalise(FieldChecker(eventType: event.type.rawValue))
+        } catch {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
+        }
+        return (event, command.eventId ?? UUID())
+    }
+
+    /// Checks `event` against the rules and appends it; a refusal names the command.
+    func execute(_ event: LedgerEvent, eventId: UUID, index: Int, writer: LogWriter, tables: LedgerTables) throws -> RecordedEntry {
+        do {
+            return try execute(event, eventId: eventId, writer: writer, tables: tables)
+        } catch let error as RuleViolation {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
+        } catch let error as LogError {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
+        } catch let error as MoneyOverflow {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: RuleViolation.amountOverflow(error))
         }
     }
 

@@ -15,6 +15,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case disbursementMade = "DisbursementMade"
     case externalSupportRecorded = "ExternalSupportRecorded"
     case entryReversed = "EntryReversed"
+    case periodClosed = "PeriodClosed"
 
     /// The version new events of this type are written with; older stored ones are
     /// upcast to it on read (see ``Upcasters``).
@@ -28,8 +29,22 @@ public enum EventType: String, CaseIterable, Sendable {
     /// Whether an ``EntryReversed`` may cancel an event of this type.
     public var isReversible: Bool {
         switch self {
-        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed: return false
-        default: return true
+        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed, .periodClosed: return false
+        case .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived, .piggyBankDeposited, .piggyBankModelClosed,
+            .disbursementMade, .externalSupportRecorded:
+            return true
+        }
+    }
+
+    /// Whether an event of this type records a status (a leaving, a pledge, a cancellation,
+    /// a model's closing) rather than money. Its reversal withdraws it from its own date
+    /// on, as if it had never been recorded; a reversal of money counts on its own date.
+    public var isStatus: Bool {
+        switch self {
+        case .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelClosed: return true
+        case .fundOpened, .memberEnrolled, .donationReceived, .piggyBankModelStarted, .piggyBankDeposited,
+            .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed:
+            return false
         }
     }
 }
@@ -48,6 +63,7 @@ public enum LedgerEvent: Hashable, Sendable {
     case disbursementMade(DisbursementMade)
     case externalSupportRecorded(ExternalSupportRecorded)
     case entryReversed(EntryReversed)
+    case periodClosed(PeriodClosed)
 
     public var type: EventType {
         switch self {
@@ -63,6 +79,7 @@ public enum LedgerEvent: Hashable, Sendable {
         case .disbursementMade: return .disbursementMade
         case .externalSupportRecorded: return .externalSupportRecorded
         case .entryReversed: return .entryReversed
+        case .periodClosed: return .periodClosed
         }
     }
 
@@ -81,7 +98,18 @@ public enum LedgerEvent: Hashable, Sendable {
         case .disbursementMade(let event): return event.disbursedOn
         case .externalSupportRecorded(let event): return event.recordedOn
         case .entryReversed(let event): return event.reversedOn
+        case .periodClosed(let event): return event.through
         }
+    }
+
+    /// The date from which the event counts in every figure: its business date; for a
+    /// reversal of money, the reversal's own date; for a reversal of a status (a leaving,
+    /// a pledge, a cancellation, a model's closing), the status's own date, since it
+    /// withdraws the status as if it had never been recorded. `original` is the reversed
+    /// event, for a reversal.
+    public func effectiveDate(original: LedgerEvent?) -> LocalDate {
+        guard case .entryReversed(let reversal) = self, let original, original.type.isStatus else { return businessDate }
+        return min(original.businessDate, reversal.reversedOn)
     }
 
     /// The data as stored: the canonical bytes of ``payload()``, written directly for
@@ -118,6 +146,7 @@ public enum LedgerEvent: Hashable, Sendable {
             case .disbursementMade(let event): return try encoder.encode(event)
             case .externalSupportRecorded(let event): return try encoder.encode(event)
             case .entryReversed(let event): return try encoder.encode(event)
+            case .periodClosed(let event): return try encoder.encode(event)
             }
         } catch {
             // The catalogue's types hold only text, whole numbers and nested structs.
@@ -193,6 +222,7 @@ public enum LedgerEvent: Hashable, Sendable {
             case .externalSupportRecorded:
                 return .externalSupportRecorded(try decoder.decode(ExternalSupportRecorded.self, from: data))
             case .entryReversed: return .entryReversed(try decoder.decode(EntryReversed.self, from: data))
+            case .periodClosed: return .periodClosed(try decoder.decode(PeriodClosed.self, from: data))
             }
         } catch {
             throw checker.fieldError(from: error)
@@ -270,6 +300,23 @@ public enum LedgerEvent: Hashable, Sendable {
         case .entryReversed(var event):
             try check.text(&event.reason, "reason")
             self = .entryReversed(event)
+        case .periodClosed(var event):
+            try check.text(&event.decision, "decision")
+            for (index, figure) in event.funds.enumerated() {
+                try check.id(figure.fundId, "funds[\(index)].fundId")
+                try check.amount(figure.balance, "funds[\(index)].balance", minimum: 0)
+            }
+            for (index, figure) in event.models.enumerated() {
+                try check.id(figure.modelId, "models[\(index)].modelId")
+                try check.amount(figure.collected, "models[\(index)].collected", minimum: 0)
+            }
+            guard event.funds.count <= LedgerLimits.periodFiguresMax else {
+                throw check.fail("funds", "must list at most \(LedgerLimits.periodFiguresMax) funds")
+            }
+            guard event.models.count <= LedgerLimits.periodFiguresMax else {
+                throw check.fail("models", "must list at most \(LedgerLimits.periodFiguresMax) models")
+            }
+            self = .periodClosed(event)
         }
     }
 }

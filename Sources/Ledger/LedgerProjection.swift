@@ -11,8 +11,10 @@ struct LedgerProjection: InlineProjection {
     static let checkpointName = "ledger"
     var name: String { Self.checkpointName }
     /// 2: deposit rows in a fixed binary layout, members' enrolled days per model, and
-    /// the summary's cell lines and below-target list.
-    var formatVersion: UInt32 { 2 }
+    /// the summary's cell lines and below-target list. 3: every figure by business date:
+    /// reversal rows in deposit histories and external support, day balances per fund,
+    /// models closed early, closed periods.
+    var formatVersion: UInt32 { 3 }
     let databases: LedgerDatabases
 
     init(_ setup: ProjectionSetup) throws {
@@ -44,7 +46,9 @@ struct LedgerProjection: InlineProjection {
         case .fundOpened(let opened):
             try tables.store(FundBalance(opened: opened), databases.funds, opened.fundId)
             if let balance = opened.openingBalance {
-                try updateDay(tables, opened.fundId, opened.openedOn) { $0.broughtForward = try $0.broughtForward.adding(balance) }
+                try updateDay(tables, opened.fundId, opened.openedOn, net: balance) {
+                    $0.broughtForward = try $0.broughtForward.adding(balance)
+                }
             }
         case .memberEnrolled(let enrolled):
             let member = MemberRecord(
@@ -76,11 +80,7 @@ struct LedgerProjection: InlineProjection {
                 endsOn: started.endsOn, dailyTarget: started.dailyTarget)
             try tables.store(model, databases.models, started.modelId)
             // Every member enrolled in the period is expected to save from the start.
-            try flushedTables(tables, context).scan(MemberRecord.self, databases.members) { _, member in
-                let days = member.enrolledDays(from: model.startsOn, through: model.endsOn)
-                guard days > 0 else { return }
-                try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
-            }
+            try recountEnrolledDays(in: model, tables: tables)
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
             try context.transaction.put(
@@ -91,6 +91,7 @@ struct LedgerProjection: InlineProjection {
                 $0.closedOn = closed.closedOn
                 $0.decisionRef = closed.decisionRef
             }
+            try recountEnrolledDays(in: try tables.model(closed.modelId)!, tables: tables)  // none expected after the close
         case .disbursementMade(let disbursement):
             try context.transaction.put(databases.disbursements, key: disbursement.disbursementId, value: stored.position)
             try disburse(tables, disbursement, sign: 1, on: disbursement.disbursedOn)
@@ -99,6 +100,11 @@ struct LedgerProjection: InlineProjection {
             try tables.store(record, databases.externalSupport, LedgerKey.external(support.recordedOn, stored.position))
         case .entryReversed(let reversal):
             try reverse(reversal, at: stored.position, tables: tables, context: context)
+        case .periodClosed(let closed):
+            let record = PeriodRecord(
+                through: closed.through, decision: closed.decision, position: stored.position,
+                eventId: stored.eventId.uuidString.lowercased(), funds: closed.funds, models: closed.models)
+            try tables.store(record, databases.periods, LedgerKey.day(closed.through))
         }
     }
 
@@ -110,7 +116,7 @@ struct LedgerProjection: InlineProjection {
             try $0.donations.add(count: sign, amount: amount)
             $0.balance = try $0.balance.adding(amount)
         }
-        try updateDay(tables, donation.fundId, date) { try $0.donations.add(count: sign, amount: amount) }
+        try updateDay(tables, donation.fundId, date, net: amount) { try $0.donations.add(count: sign, amount: amount) }
         if let pledgeId = donation.pledgeId {
             try updatePledge(tables, pledgeId) {
                 $0.received = try $0.received.adding(amount)
@@ -126,10 +132,11 @@ struct LedgerProjection: InlineProjection {
             try $0.deposits.add(count: sign, amount: amount)
             $0.balance = try $0.balance.adding(amount)
         }
-        try updateDay(tables, model.fundId, date) { try $0.deposits.add(count: sign, amount: amount) }
+        try updateDay(tables, model.fundId, date, net: amount) { try $0.deposits.add(count: sign, amount: amount) }
         try update(tables, ModelRecord.self, databases.models, deposit.modelId) {
             try $0.collected.add(count: sign, amount: amount)
             $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
+            $0.lastActivityOn = max($0.lastActivityOn ?? date, date)
         }
         guard var member = try tables.member(deposit.memberId) else { throw missing("member", deposit.memberId) }
         if member.lastDepositOn.map({ $0 < deposit.depositedOn }) ?? true {
@@ -173,17 +180,24 @@ struct LedgerProjection: InlineProjection {
     /// A member's enrolled days in every model, after they joined or left (or a leaving was reversed).
     private func recountEnrolledDays(of member: MemberRecord, tables: LedgerTables, context: ProjectionContext) throws {
         var models: [ModelRecord] = []
-        try flushedTables(tables, context).scan(ModelRecord.self, databases.models) { _, model in models.append(model) }
+        try tables.flushed().scan(ModelRecord.self, databases.models) { _, model in models.append(model) }
         for model in models {
-            let days = member.enrolledDays(from: model.startsOn, through: model.endsOn)
+            let days = member.enrolledDays(from: model.startsOn, through: model.lastCountedDay)
             try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
         }
     }
 
-    /// The tables with the transaction's cache written back, for a scan that must see it.
-    private func flushedTables(_ tables: LedgerTables, _ context: ProjectionContext) throws -> LedgerTables {
-        try tables.cache?.flush(into: context.transaction)
-        return LedgerTables(transaction: context.transaction, databases: databases)
+    /// Every member's enrolled days in a model, after it started or its last counted day
+    /// moved (a close, or a close reversed).
+    private func recountEnrolledDays(in model: ModelRecord, tables: LedgerTables) throws {
+        var members: [MemberRecord] = []
+        try tables.flushed().scan(MemberRecord.self, databases.members) { _, member in members.append(member) }
+        for member in members {
+            let days = member.enrolledDays(from: model.startsOn, through: model.lastCountedDay)
+            let known = try tables.modelMember(model.modelId, member.memberId) != nil
+            guard days > 0 || known else { continue }
+            try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
+        }
     }
 
     private func disburse(_ tables: LedgerTables, _ disbursement: DisbursementMade, sign: Int64, on date: LocalDate) throws {
@@ -194,7 +208,7 @@ struct LedgerProjection: InlineProjection {
             try $0.disbursedByPurpose[purpose, default: PurposeTotals()].add(count: sign, quantity: quantity, amount: amount)
             $0.balance = try $0.balance.subtracting(amount)
         }
-        try updateDay(tables, disbursement.fundId, date) {
+        try updateDay(tables, disbursement.fundId, date, net: amount.negated) {
             try $0.disbursedByPurpose[purpose, default: PurposeTotals()].add(count: sign, quantity: quantity, amount: amount)
         }
     }
@@ -244,20 +258,28 @@ struct LedgerProjection: InlineProjection {
             try update(tables, DepositRecord.self, databases.deposits, LedgerKey.deposit(deposit.memberId, originalPosition)) {
                 $0.reversed = true
             }
+            let row = DepositRecord(modelId: deposit.modelId, depositedOn: date, amount: deposit.amount, reversesPosition: originalPosition)
+            try context.transaction.put(databases.deposits, key: LedgerKey.deposit(deposit.memberId, position), value: row.storedBytes())
             try deposited(tables, deposit, sign: -1, on: date)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {
                 $0.closedOn = nil
                 $0.decisionRef = nil
             }
+            try recountEnrolledDays(in: try tables.model(closed.modelId)!, tables: tables)
         case .disbursementMade(let disbursement):
             try disburse(tables, disbursement, sign: -1, on: date)
         case .externalSupportRecorded(let support):
+            var record = ExternalSupportRecord(support: support, eventId: stored.eventId.uuidString.lowercased())
             try update(
                 tables, ExternalSupportRecord.self, databases.externalSupport,
                 LedgerKey.external(support.recordedOn, originalPosition)
-            ) { $0.reversed = true }
-        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed:
+            ) { $0.reversedOn = date }
+            record.reversedOn = date
+            record.reversalReason = reversal.reason
+            record.isReversal = true
+            try tables.store(record, databases.externalSupport, LedgerKey.external(date, position))
+        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed, .periodClosed:
             throw ProjectionFault(reason: "\(original.type.rawValue) at position \(originalPosition) cannot be reversed")
         }
     }
@@ -275,13 +297,16 @@ struct LedgerProjection: InlineProjection {
         try tables.store(record, database, key)
     }
 
-    private func updateDay(_ tables: LedgerTables, _ fundId: String, _ date: LocalDate, _ change: (inout FundDay) throws -> Void)
-        throws
-    {
+    /// Changes a fund's movements on `date`, and its day balance by `net`.
+    private func updateDay(
+        _ tables: LedgerTables, _ fundId: String, _ date: LocalDate, net: VND, _ change: (inout FundDay) throws -> Void
+    ) throws {
         let key = LedgerKey.fundDay(fundId, date)
         var day = try tables.load(FundDay.self, databases.fundDays, key) ?? FundDay()
         try change(&day)
         try tables.store(day, databases.fundDays, key)
+        let moved = try tables.load(Int64.self, databases.fundDayNet, key) ?? 0
+        try tables.store(try VND(moved).adding(net).dong, databases.fundDayNet, key)
     }
 
     private func missing(_ what: String, _ id: String) -> ProjectionFault {

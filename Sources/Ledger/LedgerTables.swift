@@ -32,6 +32,11 @@ struct LedgerDatabases: Sendable {
     let modelCells: Database
     /// modelId ‖ 0 ‖ memberId → nothing: the members below the model's target
     let belowTarget: Database
+    /// fundId ‖ 0 ‖ day → what the fund's balance moved by on that day (an integer):
+    /// the day balances the rule "never below 0 on any date" reads
+    let fundDayNet: Database
+    /// day the period was closed through → ``PeriodRecord``
+    let periods: Database
 
     init(_ setup: ProjectionSetup) throws {
         funds = try setup.database("ledger-funds")
@@ -47,12 +52,14 @@ struct LedgerDatabases: Sendable {
         typeCounts = try setup.database("ledger-type-counts")
         modelCells = try setup.database("ledger-model-cells")
         belowTarget = try setup.database("ledger-below-target")
+        fundDayNet = try setup.database("ledger-fund-day-net")
+        periods = try setup.database("ledger-periods")
     }
 
     var all: [Database] {
         [
             funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals,
-            typeCounts, modelCells, belowTarget,
+            typeCounts, modelCells, belowTarget, fundDayNet, periods,
         ]
     }
 }
@@ -172,6 +179,58 @@ struct LedgerTables {
         }
     }
 
+    /// The tables with the write-back cache written into the transaction, for reading
+    /// cached tables with a cursor (a scan). The cache refills as records are read again.
+    func flushed() throws -> LedgerTables {
+        guard let cache else { return self }
+        guard let writable = transaction as? WriteTransaction else {
+            preconditionFailure("a write-back cache outside a write transaction")
+        }
+        try cache.flush(into: writable)
+        return LedgerTables(transaction: transaction, databases: databases)
+    }
+
+    /// The latest close of the books, if any.
+    func lastPeriod() throws -> PeriodRecord? {
+        try transaction.withCursor(databases.periods) { cursor in
+            try cursor.last().map { try decodeRecord(PeriodRecord.self, $0.value) }
+        }
+    }
+
+    /// A fund's day movements dated `from` or later, in date order. Reads the table
+    /// itself: call it on ``flushed()`` tables in a write transaction.
+    func dayNets(of fundId: String, from date: LocalDate) throws -> [(date: LocalDate, net: VND)] {
+        let prefix = LedgerKey.prefix(fundId)
+        return try transaction.withCursor(databases.fundDayNet) { cursor in
+            var days: [(date: LocalDate, net: VND)] = []
+            var entry = try cursor.seek(atLeast: LedgerKey.fundDay(fundId, date))
+            while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
+                var reader = CBORReader(current.value)
+                let day = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
+                days.append((day, VND(try reader.readInteger())))
+                entry = try cursor.next()
+            }
+            return days
+        }
+    }
+
+    /// A fund's balance at the end of `date`: everything dated on or before it.
+    func balance(of fundId: String, through date: LocalDate) throws -> VND {
+        let prefix = LedgerKey.prefix(fundId)
+        return try transaction.withCursor(databases.fundDayNet) { cursor in
+            var balance = VND.zero
+            var entry = try cursor.seek(atLeast: prefix)
+            while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
+                let day = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
+                guard day <= date else { break }
+                var reader = CBORReader(current.value)
+                balance = try balance.adding(VND(try reader.readInteger()))
+                entry = try cursor.next()
+            }
+            return balance
+        }
+    }
+
     /// Every record of `database` whose key starts with `prefix`, in key order. It reads
     /// the database itself, so not a table the write-back cache holds.
     func scan<Record: Decodable>(
@@ -208,14 +267,14 @@ final class LedgerCache {
         var dirty: Bool
     }
 
-    /// Eight handles: a linear look-up beats hashing.
+    /// Nine handles: a linear look-up beats hashing.
     private let cached: [Database]
     var entries: [Key: Entry] = [:]
 
     init(_ databases: LedgerDatabases) {
         cached = [
             databases.funds, databases.members, databases.pledges, databases.models, databases.modelMembers,
-            databases.fundDays, databases.typeCounts, databases.modelCells,
+            databases.fundDays, databases.typeCounts, databases.modelCells, databases.fundDayNet,
         ]
     }
 

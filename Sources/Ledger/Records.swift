@@ -135,6 +135,13 @@ public struct ModelRecord: Codable, Hashable, Sendable {
     /// The latest date of a deposit recorded into the model (reversed ones included):
     /// a closing date cannot come before it.
     public var lastDepositOn: LocalDate?
+    /// The latest date of a deposit or of a deposit's reversal: from this date on, the
+    /// totals the fold keeps are the totals as of that date.
+    public var lastActivityOn: LocalDate?
+
+    /// The last day savings are expected: the model's end, or its closing date when it
+    /// was closed early.
+    public var lastCountedDay: LocalDate { closedOn.map { min($0, endsOn) } ?? endsOn }
 }
 
 /// One member's deposits into one model.
@@ -161,29 +168,46 @@ public struct ModelMemberTotals: Codable, Hashable, Sendable {
     }
 }
 
-/// One deposit in a member's history.
+/// One row of a member's deposit history: a deposit, or the reversal of one, which
+/// counts on its own date.
 public struct DepositRecord: Codable, Hashable, Sendable {
     public var modelId: String
+    /// The deposit's date, or for a reversal the reversal's date.
     public var depositedOn: LocalDate
+    /// The deposit's amount, positive for a reversal too (``signedAmount`` takes it away).
     public var amount: VND
+    /// A deposit that was reversed later (it still counts up to the reversal's date).
     public var reversed = false
+    /// On a reversal's row: the position of the deposit it reverses.
+    public var reversesPosition: UInt64?
 
-    public init(modelId: String, depositedOn: LocalDate, amount: VND, reversed: Bool = false) {
+    public init(modelId: String, depositedOn: LocalDate, amount: VND, reversed: Bool = false, reversesPosition: UInt64? = nil) {
         self.modelId = modelId
         self.depositedOn = depositedOn
         self.amount = amount
         self.reversed = reversed
+        self.reversesPosition = reversesPosition
     }
+
+    public var isReversal: Bool { reversesPosition != nil }
+    /// What the row adds to the member's savings on its date.
+    public var signedAmount: VND { isReversal ? amount.negated : amount }
 
     /// The stored form, a fixed layout read without parsing (there is one row per
     /// deposit, and a member's history reads all of theirs): amount (i64), day number
-    /// (i32), reversed (u8), all big-endian, then the model id in UTF-8.
+    /// (i32), kind (u8: 0 a deposit, 1 a deposit reversed later, 2 a reversal, followed
+    /// by the reversed deposit's position, u64), all big-endian, then the model id in UTF-8.
     func storedBytes() -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(13 + modelId.utf8.count)
+        bytes.reserveCapacity(21 + modelId.utf8.count)
         withUnsafeBytes(of: amount.dong.bigEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: depositedOn.dayNumber.bigEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(reversed ? 1 : 0)
+        if let reversesPosition {
+            bytes.append(2)
+            withUnsafeBytes(of: reversesPosition.bigEndian) { bytes.append(contentsOf: $0) }
+        } else {
+            bytes.append(reversed ? 1 : 0)
+        }
         bytes.append(contentsOf: modelId.utf8)
         return bytes
     }
@@ -192,20 +216,30 @@ public struct DepositRecord: Codable, Hashable, Sendable {
     /// nearly all name the same model: given the previous row's stored bytes and
     /// record, an equal model id reuses its string rather than validate and build it again.
     init?(storedBytes bytes: UnsafeRawBufferPointer, previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)? = nil) {
-        guard bytes.count > 13, bytes[12] <= 1 else { return nil }
+        guard bytes.count > 13, bytes[12] <= 2 else { return nil }
         let amount = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
         let day = Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int32.self))
-        let modelBytes = UnsafeRawBufferPointer(rebasing: bytes[13...])
+        let kind = bytes[12]
+        var reversesPosition: UInt64?
+        var modelOffset = 13
+        if kind == 2 {
+            guard bytes.count > 21 else { return nil }
+            reversesPosition = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 13, as: UInt64.self))
+            modelOffset = 21
+        }
+        let modelBytes = UnsafeRawBufferPointer(rebasing: bytes[modelOffset...])
         let modelId: String
-        if let previous, previous.bytes.count == bytes.count,
-            memcmp(previous.bytes.baseAddress! + 13, modelBytes.baseAddress!, modelBytes.count) == 0
+        if let previous, previous.bytes.count == bytes.count, previous.bytes[12] == kind,
+            memcmp(previous.bytes.baseAddress! + modelOffset, modelBytes.baseAddress!, modelBytes.count) == 0
         {
             modelId = previous.record.modelId
         } else {
             guard let decoded = String(validating: modelBytes, as: UTF8.self) else { return nil }
             modelId = decoded
         }
-        self.init(modelId: modelId, depositedOn: LocalDate(dayNumber: day), amount: VND(amount), reversed: bytes[12] == 1)
+        self.init(
+            modelId: modelId, depositedOn: LocalDate(dayNumber: day), amount: VND(amount), reversed: kind == 1,
+            reversesPosition: reversesPosition)
     }
 }
 
@@ -220,11 +254,34 @@ public struct FundDay: Codable, Hashable, Sendable {
     public init() {}
 }
 
-/// Help arranged from outside the funds, as reported.
+/// Help arranged from outside the funds, as reported: a record on its date, or the
+/// reversal of one on the reversal's date, which takes it away in that period.
 public struct ExternalSupportRecord: Codable, Hashable, Sendable {
     public var support: ExternalSupportRecorded
+    /// The record's event id (on a reversal's line too: the record it takes away).
     public var eventId: String
-    public var reversed = false
+    /// On a record: it was reversed on this date.
+    public var reversedOn: LocalDate?
+    /// On a reversal's line: why.
+    public var reversalReason: String?
+    /// This line is a reversal: it counts against its period.
+    public var isReversal = false
+
+    /// The date the line counts on.
+    public var date: LocalDate { isReversal ? (reversedOn ?? support.recordedOn) : support.recordedOn }
+    /// The value, taken away on a reversal's line.
+    public var signedValue: VND { isReversal ? support.value.negated : support.value }
+    public var signedBeneficiaries: Int64 { isReversal ? -support.beneficiaries : support.beneficiaries }
+}
+
+/// A closed period (khoá sổ), as `ansinh periods` lists it.
+public struct PeriodRecord: Codable, Hashable, Sendable {
+    public var through: LocalDate
+    public var decision: String
+    public var position: UInt64
+    public var eventId: String
+    public var funds: [PeriodClosed.FundFigure]
+    public var models: [PeriodClosed.ModelFigure]
 }
 
 extension Sequence where Element == PurposeTotals {

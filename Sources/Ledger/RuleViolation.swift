@@ -18,7 +18,12 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
     case depositOutsidePeriod(model: String, date: LocalDate, startsOn: LocalDate, endsOn: LocalDate)
     case memberNotEnrolledOn(member: String, date: LocalDate, enrolledOn: LocalDate, leftOn: LocalDate?)
     case disbursementAlreadyExists(disbursement: String)
-    case fundWouldGoNegative(fund: String, balance: VND, requested: VND)
+    case fundWouldGoNegative(fund: String, balance: VND, requested: VND, on: LocalDate)
+    case pledgeAlreadyCancelled(pledge: String, cancelledOn: LocalDate)
+    case modelAlreadyClosed(model: String, closedOn: LocalDate)
+    case periodClosed(through: LocalDate, decision: String, what: String)
+    case periodAlreadyClosed(through: LocalDate, closedThrough: LocalDate)
+    case periodFiguresDiffer(through: LocalDate, detail: String)
     case dateBeforeFundOpened(fund: String, date: LocalDate, openedOn: LocalDate)
     case dateBefore(what: String, date: LocalDate, earliest: LocalDate, reason: String)
     case entryNotFound(eventId: UUID)
@@ -51,8 +56,19 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
             if let leftOn, leftOn <= date { return "member \(member) left on \(leftOn), before the deposit dated \(date)" }
             return "member \(member) was enrolled on \(enrolledOn), after the deposit dated \(date)"
         case .disbursementAlreadyExists(let disbursement): return "disbursement \(disbursement) already exists"
-        case .fundWouldGoNegative(let fund, let balance, let requested):
-            return "fund \(fund) has \(balance), less than the \(requested) asked: its balance would go below 0"
+        case .fundWouldGoNegative(let fund, let balance, let requested, let date):
+            return "fund \(fund) has \(balance) on \(date), less than the \(requested) asked: its balance would go below 0 on that date"
+        case .pledgeAlreadyCancelled(let pledge, let cancelledOn):
+            return "pledge \(pledge) was already cancelled on \(cancelledOn)"
+        case .modelAlreadyClosed(let model, let closedOn):
+            return "piggy-bank model \(model) was already closed on \(closedOn)"
+        case .periodClosed(let through, let decision, let what):
+            return "the books are closed through \(through) (\(decision)): \(what) cannot be recorded; "
+                + "correct a closed period with a reversal dated after \(through)"
+        case .periodAlreadyClosed(let through, let closedThrough):
+            return "the books are already closed through \(closedThrough): a new close must be through a later date than that, not \(through)"
+        case .periodFiguresDiffer(let through, let detail):
+            return "the close through \(through) does not match the books: \(detail)"
         case .dateBeforeFundOpened(let fund, let date, let openedOn):
             return "date \(date) is before fund \(fund) opened on \(openedOn)"
         case .dateBefore(let what, let date, let earliest, let reason):

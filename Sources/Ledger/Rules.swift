@@ -4,12 +4,21 @@ import Foundation
 /// The rules a command must pass against the ledger's current state, and the stream
 /// its event goes to. Streams: `fund-ID` (money in and out of a fund, deposits
 /// included), `member-ID`, `pledge-ID`, `model-ID`, `external-support`; a reversal
-/// goes to the stream of the entry it reverses.
+/// goes to the stream of the entry it reverses; closes of the books go to `periods`.
+///
+/// Time is the business date: a fund's balance must stay at or above 0 on every date,
+/// counting every entry by its date and every reversal of money by its own date, and
+/// nothing can be dated in a period the books were closed for.
 struct Rules {
     let tables: LedgerTables
     let log: LogReader
 
     func check(_ event: LedgerEvent) throws -> (stream: String, expected: ExpectedVersion) {
+        switch event {
+        case .entryReversed(let reversal): return try checkReversal(reversal)
+        case .periodClosed(let closed): return try checkClose(closed)
+        default: try notInClosedPeriod(event.businessDate, "\(event.type.rawValue) dated \(event.businessDate)")
+        }
         switch event {
         case .fundOpened(let opened):
             guard try tables.fund(opened.fundId) == nil else { throw RuleViolation.fundAlreadyExists(fund: opened.fundId) }
@@ -36,7 +45,13 @@ struct Rules {
             try fundOpen(pledge.fundId, on: pledge.pledgedOn)
             return ("pledge-" + pledge.pledgeId, .noStream)
         case .pledgeCancelled(let cancelled):
-            let pledge = try livePledge(cancelled.pledgeId)
+            guard let pledge = try tables.pledge(cancelled.pledgeId) else {
+                throw RuleViolation.pledgeNotFound(pledge: cancelled.pledgeId)
+            }
+            if let cancelledOn = pledge.cancelledOn {
+                throw RuleViolation.pledgeAlreadyCancelled(pledge: cancelled.pledgeId, cancelledOn: cancelledOn)
+            }
+            _ = try livePledge(cancelled.pledgeId)
             try notBefore(cancelled.cancelledOn, pledge.pledgedOn, "cancellation date", "the pledge was made then")
             return ("pledge-" + cancelled.pledgeId, .streamExists)
         case .donationReceived(let donation):
@@ -46,6 +61,7 @@ struct Rules {
                 guard pledge.fundId == donation.fundId else {
                     throw RuleViolation.pledgeForAnotherFund(pledge: pledgeId, pledgeFund: pledge.fundId, fund: donation.fundId)
                 }
+                try notBefore(donation.receivedOn, pledge.pledgedOn, "donation date", "pledge \(pledgeId) was made then")
             }
             _ = try fund.balance.adding(donation.amount)
             return ("fund-" + donation.fundId, .streamExists)
@@ -58,7 +74,10 @@ struct Rules {
         case .piggyBankDeposited(let deposit):
             return try checkDeposit(deposit)
         case .piggyBankModelClosed(let closed):
-            let model = try openModel(closed.modelId)
+            guard let model = try tables.model(closed.modelId) else { throw RuleViolation.modelNotFound(model: closed.modelId) }
+            if let closedOn = model.closedOn {
+                throw RuleViolation.modelAlreadyClosed(model: closed.modelId, closedOn: closedOn)
+            }
             try notBefore(closed.closedOn, model.startsOn, "closing date", "the model started then")
             if let lastDeposit = model.lastDepositOn {
                 try notBefore(closed.closedOn, lastDeposit, "closing date", "the model has a deposit dated \(lastDeposit)")
@@ -69,12 +88,12 @@ struct Rules {
                 throw RuleViolation.disbursementAlreadyExists(disbursement: disbursement.disbursementId)
             }
             let fund = try fundOpen(disbursement.fundId, on: disbursement.disbursedOn)
-            try canPay(disbursement.amount, from: fund)
+            try canPay(disbursement.amount, from: fund, on: disbursement.disbursedOn)
             return ("fund-" + disbursement.fundId, .streamExists)
         case .externalSupportRecorded:
             return ("external-support", .any)
-        case .entryReversed(let reversal):
-            return try checkReversal(reversal)
+        case .entryReversed, .periodClosed:
+            preconditionFailure("checked above")
         }
     }
 
@@ -106,12 +125,18 @@ struct Rules {
             throw RuleViolation.entryAlreadyReversed(eventId: id, reversalPosition: position)
         }
         try notBefore(reversal.reversedOn, original.businessDate, "reversal date", "the entry is dated then")
+        let effective = LedgerEvent.entryReversed(reversal).effectiveDate(original: original)
+        try notInClosedPeriod(
+            effective,
+            original.type.isStatus
+                ? "the reversal of a \(original.type.rawValue) dated \(effective) (it withdraws it from that date)"
+                : "a reversal dated \(effective)")
         switch original {
         case .donationReceived(let donation):
-            try canPay(donation.amount, from: try existingFund(donation.fundId))
+            try canPay(donation.amount, from: try existingFund(donation.fundId), on: reversal.reversedOn)
         case .piggyBankDeposited(let deposit):
             guard let model = try tables.model(deposit.modelId) else { throw RuleViolation.modelNotFound(model: deposit.modelId) }
-            try canPay(deposit.amount, from: try existingFund(model.fundId))
+            try canPay(deposit.amount, from: try existingFund(model.fundId), on: reversal.reversedOn)
         case .disbursementMade(let disbursement):
             _ = try existingFund(disbursement.fundId).balance.adding(disbursement.amount)
         case .pledgeCancelled(let cancelled):
@@ -159,9 +184,42 @@ struct Rules {
         return model
     }
 
-    private func canPay(_ amount: VND, from fund: FundBalance) throws {
-        guard fund.balance >= amount else {
-            throw RuleViolation.fundWouldGoNegative(fund: fund.fundId, balance: fund.balance, requested: amount)
+    /// A close of the books: after the last one, with the figures the log gives.
+    private func checkClose(_ closed: PeriodClosed) throws -> (stream: String, expected: ExpectedVersion) {
+        if let last = try tables.lastPeriod(), closed.through <= last.through {
+            throw RuleViolation.periodAlreadyClosed(through: closed.through, closedThrough: last.through)
+        }
+        let figures = try tables.periodFigures(through: closed.through)
+        if let difference = PeriodFigures.firstDifference(
+            recorded: closed.funds, computed: figures.funds, id: \.fundId, value: \.balance, what: "fund", measure: "balance")
+            ?? PeriodFigures.firstDifference(
+                recorded: closed.models, computed: figures.models, id: \.modelId, value: \.collected, what: "piggy-bank model",
+                measure: "collected")
+        {
+            throw RuleViolation.periodFiguresDiffer(through: closed.through, detail: difference)
+        }
+        return ("periods", .any)
+    }
+
+    /// Refuses anything whose effect is dated on or before the last close of the books.
+    private func notInClosedPeriod(_ date: LocalDate, _ what: String) throws {
+        guard let period = try tables.lastPeriod(), date <= period.through else { return }
+        throw RuleViolation.periodClosed(through: period.through, decision: period.decision, what: what)
+    }
+
+    /// Taking `amount` out of the fund on `date` leaves its balance at or above 0 on that
+    /// date and every date after it, counting everything recorded so far by its date.
+    private func canPay(_ amount: VND, from fund: FundBalance, on date: LocalDate) throws {
+        let days = try tables.flushed().dayNets(of: fund.fundId, from: date)
+        var balance = try fund.balance.subtracting(try days.map(\.net).sum())  // at the end of the day before
+        if days.first?.date != date, balance < amount {
+            throw RuleViolation.fundWouldGoNegative(fund: fund.fundId, balance: balance, requested: amount, on: date)
+        }
+        for day in days {
+            balance = try balance.adding(day.net)
+            if balance < amount {
+                throw RuleViolation.fundWouldGoNegative(fund: fund.fundId, balance: balance, requested: amount, on: day.date)
+            }
         }
     }
 

@@ -117,13 +117,25 @@ public enum Auditor {
 
     /// Rebuilds the ledger as it stood after `position`, from its log alone, into a new
     /// store at `folder`, and returns it for querying. The caller removes the folder.
+    ///
+    /// With `asOf`, only what counts by the end of that business day is replayed: each
+    /// entry by its business date, each reversal of money by its own date, and a status
+    /// with its reversal (see `LedgerEvent.effectiveDate(original:)`).
     public static func replay(
-        _ ledger: Ledger, through position: UInt64, into folder: String,
+        _ ledger: Ledger, through position: UInt64, asOf: LocalDate? = nil, into folder: String,
         progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
     ) throws -> Ledger {
         let scratch = try scratchLedger(at: folder)
         try ledger.snapshot { snapshot in
-            if let problem = try replay(snapshot, through: position, into: scratch, progress: progress) { throw problem }
+            let problem = try replay(snapshot, through: position, into: scratch, progress: progress) { event in
+                guard let asOf else { return true }
+                var original: LedgerEvent?
+                if case .entryReversed(let reversal) = event, let stored = try snapshot.log.event(id: reversal.reversesEventId) {
+                    original = try LedgerEvent.decode(stored)
+                }
+                return event.effectiveDate(original: original) <= asOf
+            }
+            if let problem { throw problem }
         }
         for name in ["ward", "province"] {
             if let value = try ledger.log.setting(name) { try scratch.log.setSetting(name, to: value) }
@@ -153,10 +165,11 @@ public enum Auditor {
         return try Ledger(path: folder, options: options)
     }
 
-    /// Re-records the events up to `position` into `scratch` through the rules.
+    /// Re-records the events up to `position` that `including` keeps into `scratch`
+    /// through the rules; each must land at its own position when all are kept.
     private static func replay(
         _ snapshot: LedgerSnapshot, through position: UInt64, into scratch: Ledger,
-        progress: ((AuditPhase, UInt64, UInt64) -> Void)?
+        progress: ((AuditPhase, UInt64, UInt64) -> Void)?, including: ((LedgerEvent) throws -> Bool)? = nil
     ) throws -> AuditProblem? {
         var commands: [LedgerCommand] = []
         var stored: [(position: UInt64, stream: String)] = []
@@ -174,7 +187,8 @@ public enum Auditor {
                 problem = .ruleBroken(position: stored[rejected.index].position, type: rejected.eventType, reason: "\(rejected.reason)")
                 return
             }
-            for (entry, original) in zip(entries, stored) where entry.stream != original.stream || entry.position != original.position {
+            for (entry, original) in zip(entries, stored)
+            where entry.stream != original.stream || (including == nil && entry.position != original.position) {
                 problem = .wrongStream(position: original.position, stored: original.stream, expected: entry.stream)
                 return
             }
@@ -183,7 +197,9 @@ public enum Auditor {
         try snapshot.log.forEachEvent(from: 1, limit: Int(clamping: position)) { event in
             guard problem == nil else { return }
             do {
-                commands.append(LedgerCommand(try LedgerEvent.decode(event, checking: true), eventId: event.eventId))
+                let decoded = try LedgerEvent.decode(event, checking: true)
+                guard try including?(decoded) ?? true else { return }
+                commands.append(LedgerCommand(decoded, eventId: event.eventId))
             } catch let error as FieldError {
                 problem = .invalidEvent(position: event.position, error)
                 return

@@ -155,6 +155,9 @@ public enum Exporter {
             try add("piggybank-\(model.modelId)-cells.csv", Data(Listings.summaryCells(summary).csv.utf8))
             try add("piggybank-\(model.modelId)-below-target.csv", Data(Listings.belowTarget(summary).csv.utf8))
         }
+        let periods = try snapshot.periods()
+        try add("periods.json", json(Listings.periods(json: periods)))
+        try add("periods.csv", Data(Listings.periods(periods).csv.utf8))
         for year in reportYears(funds: funds, head: head) {
             let report = try snapshot.periodReport(
                 from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)

@@ -88,12 +88,12 @@ public enum Listings {
     public static func history(_ history: MemberHistory) -> Listing {
         var listing = Listing([
             ("position", "#"), ("depositedOn", "Date"), ("modelId", "Model"), ("amount", "Amount"),
-            ("runningTotal", "Running total"), ("reversed", "Reversed"),
+            ("runningTotal", "Running total"), ("reversed", "Reversed"), ("reversesPosition", "Reverses"),
         ])
         for deposit in history.deposits {
             listing.append([
                 .ordinal(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId), .money(deposit.amount),
-                .money(deposit.runningTotal), .text(deposit.reversed ? "reversed" : nil),
+                .money(deposit.runningTotal), .text(deposit.reversed ? "reversed" : nil), .ordinal(deposit.reversesPosition.map(Int64.init)),
             ])
         }
         return listing
@@ -113,13 +113,14 @@ public enum Listings {
     public static func deposits(_ histories: [MemberHistory]) -> Listing {
         var listing = Listing([
             ("memberId", "Member"), ("position", "#"), ("depositedOn", "Date"), ("modelId", "Model"), ("amount", "Amount"),
-            ("runningTotal", "Running total"), ("reversed", "Reversed"),
+            ("runningTotal", "Running total"), ("reversed", "Reversed"), ("reversesPosition", "Reverses"),
         ])
         for history in histories {
             for deposit in history.deposits {
                 listing.append([
                     .text(history.member.memberId), .ordinal(Int64(deposit.position)), .date(deposit.depositedOn), .text(deposit.modelId),
                     .money(deposit.amount), .money(deposit.runningTotal), .text(deposit.reversed ? "reversed" : nil),
+                    .ordinal(deposit.reversesPosition.map(Int64.init)),
                 ])
             }
         }
@@ -195,18 +196,58 @@ public enum Listings {
         return funds
     }
 
+    /// The external support of a period: records on their dates, and reversals on theirs
+    /// with what they take away (negative).
     public static func externalSupport(_ report: PeriodReport) -> Listing {
         var external = Listing([
             ("recordedOn", "Date"), ("organisation", "Organisation"), ("programme", "Programme"),
-            ("beneficiaries", "Reached"), ("value", "Value"), ("description", "Description"),
+            ("beneficiaries", "Reached"), ("value", "Value"), ("description", "Description"), ("reverses", "Reverses"),
         ])
-        for support in report.externalSupport {
+        for line in report.externalSupport {
+            let support = line.support
             external.append([
-                .date(support.recordedOn), .text(support.organisation), .text(support.programme), .integer(support.beneficiaries),
-                .money(support.value), .text(support.description),
+                .date(line.date), .text(support.organisation), .text(support.programme), .integer(line.signedBeneficiaries),
+                .money(line.signedValue), .text(support.description),
+                .text(line.isReversal ? "the record of \(support.recordedOn): \(line.reversalReason ?? "")" : nil),
             ])
         }
         return external
+    }
+
+    /// The closes of the books (khoá sổ), oldest first.
+    public static func periods(_ periods: [PeriodRecord]) -> Listing {
+        var listing = Listing([
+            ("through", "Closed through"), ("decision", "Decision"), ("position", "#"), ("eventId", "Event id"),
+        ])
+        for period in periods {
+            listing.append([.date(period.through), .text(period.decision), .ordinal(Int64(period.position)), .text(period.eventId)])
+        }
+        return listing
+    }
+
+    /// The figures one close carries: each fund's balance and each model's collected savings.
+    public static func periodFigures(_ period: PeriodRecord, funds: [FundBalance]) -> Listing {
+        var listing = Listing([("kind", "At \(period.through)"), ("id", "Id"), ("name", "Name"), ("amount", "Amount")])
+        for figure in period.funds {
+            let name = funds.first { $0.fundId == figure.fundId }?.name
+            listing.append([.text("fund balance"), .text(figure.fundId), .text(name), .money(figure.balance)])
+        }
+        for figure in period.models {
+            listing.append([.text("piggy-bank collected"), .text(figure.modelId), .text(nil), .money(figure.collected)])
+        }
+        return listing
+    }
+
+    /// The closes of the books with the figures each carries.
+    public static func periods(json periods: [PeriodRecord]) -> JSONOut {
+        .array(periods.map { period in
+            .object([
+                ("through", .date(period.through)), ("decision", .string(period.decision)),
+                ("position", .integer(Int64(period.position))), ("eventId", .string(period.eventId)),
+                ("funds", .array(period.funds.map { .object([("fundId", .string($0.fundId)), ("balance", .money($0.balance))]) })),
+                ("models", .array(period.models.map { .object([("modelId", .string($0.modelId)), ("collected", .money($0.collected))]) })),
+            ])
+        })
     }
 
     public static func report(json report: PeriodReport) throws -> JSONOut {
@@ -224,6 +265,7 @@ public enum Listings {
             ("externalSupport", externalSupport(report).json),
             ("externalSupportValue", .money(try report.externalSupportValue)),
             ("externalSupportBeneficiaries", .integer(report.externalSupportBeneficiaries)),
+            ("closedThrough", .date(report.closedPeriods.last?.through)), ("isClosed", .bool(report.isClosed)),
         ])
     }
 }

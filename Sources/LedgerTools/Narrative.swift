@@ -6,22 +6,32 @@ import Ledger
 public func vietnameseReport(_ report: PeriodReport, ward: String) -> String {
     var text = "BÁO CÁO CÔNG TÁC CHĂM LO AN SINH XÃ HỘI"
     text += ward.isEmpty ? "\n" : " PHƯỜNG \(ward.uppercased())\n"
-    text += "Từ ngày \(report.from.vietnamese) đến ngày \(report.to.vietnamese)\n\n"
+    text += "Từ ngày \(report.from.vietnamese) đến ngày \(report.to.vietnamese)\n"
+    if let last = report.closedPeriods.last {
+        text += "Sổ đã khoá đến hết ngày \(last.through.vietnamese) (\(last.decision))"
+        text += report.isClosed ? "; số liệu kỳ này không còn thay đổi.\n" : ".\n"
+    }
+    text += "\n"
     for fund in report.funds {
         text += "- " + fundSentence(fund) + "\n"
     }
     if !report.externalSupport.isEmpty {
         text += "\nNgoài các quỹ, các đoàn thể vận động, giới thiệu hỗ trợ (không tính vào số dư quỹ):\n"
-        var byOrganisation: [(String, [ExternalSupportRecorded])] = []
-        for support in report.externalSupport {
-            if let index = byOrganisation.firstIndex(where: { $0.0 == support.organisation }) {
-                byOrganisation[index].1.append(support)
+        var byOrganisation: [(String, [ExternalSupportRecord])] = []
+        for line in report.externalSupport {
+            let organisation = line.support.organisation
+            if let index = byOrganisation.firstIndex(where: { $0.0 == organisation }) {
+                byOrganisation[index].1.append(line)
             } else {
-                byOrganisation.append((support.organisation, [support]))
+                byOrganisation.append((organisation, [line]))
             }
         }
-        for (organisation, supports) in byOrganisation {
-            let items = supports.map(\.description.trimmedSentence)
+        for (organisation, lines) in byOrganisation {
+            let items = lines.map { line in
+                line.isReversal
+                    ? "điều chỉnh giảm khoản ghi ngày \(line.support.recordedOn.vietnamese) (\(line.support.description.trimmedSentence))"
+                    : line.support.description.trimmedSentence
+            }
             text += "- \(organisation): " + items.joined(separator: "; ") + ".\n"
         }
         let value = (try? report.externalSupportValue) ?? .zero

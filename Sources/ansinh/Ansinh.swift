@@ -15,16 +15,18 @@ struct Ansinh: ParsableCommand {
 
             Exit status: 0 success; 64 bad options or arguments; 65 input refused (a field,
             an import line, or a rule of the ledger such as a balance going below 0);
-            73 conflict (the id already exists, or an event id is used for another event);
+            73 conflict (the id already exists, an entry was already reversed, a pledge
+            cancelled, a model closed or the books closed through that date, or an event id
+            is used for another event);
             74 store problem (missing, damaged, newer format, unreadable, disk full);
             1 `audit verify` found a problem.
             """,
         subcommands: [
             Init.self, Demo.self,
             FundCommand.self, MemberCommand.self, PledgeCommand.self, Donate.self, PiggyBankCommand.self,
-            Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self,
+            Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self, PeriodCommand.self,
             Import.self,
-            Funds.self, Members.self, Cells.self, Report.self, Log.self, Status.self,
+            Funds.self, Members.self, Cells.self, Report.self, Periods.self, Log.self, Status.self,
             ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
         ]
     )

@@ -78,33 +78,46 @@ struct AuditCommand: ParsableCommand {
 
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The funds, piggy-bank summaries and period report as they stood at a date or position, from the log alone.")
-        @Option(help: "As the ledger stood at the end of this day (Asia/Ho_Chi_Minh), by when events were recorded.")
+            abstract: "The funds, piggy-bank summaries and period report as they stood at a date or position, from the log alone.",
+            discussion: """
+                --as-of takes a business date: the books as they stand for that day, with every entry dated \
+                on or before it (a reversal on its own date) whenever it was recorded. --recorded-as-of takes \
+                a recording date: what the log held at the end of that day, whatever the entries' dates. \
+                --until-position: what the log held after that position.
+                """)
+        @Option(help: "The books for the end of this business day: entries dated on or before it, however late they were recorded.")
         var asOf: LocalDate?
-        @Option(help: "As the ledger stood after this position.") var untilPosition: UInt64?
+        @Option(help: "What the log held at the end of this day (Asia/Ho_Chi_Minh), by when events were recorded.")
+        var recordedAsOf: LocalDate?
+        @Option(help: "What the log held after this position.") var untilPosition: UInt64?
         @Option(help: "The period report's first day (default: 1 January of the last day's year).") var from: LocalDate?
-        @Option(help: "The period report's last day (default: --as-of, or the day of the last event).") var to: LocalDate?
+        @Option(help: "The period report's last day (default: the day given, or the day of the last event).") var to: LocalDate?
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: FormatOptions
 
         func validate() throws {
-            guard (asOf == nil) != (untilPosition == nil) else { throw ValidationError("give exactly one of --as-of and --until-position") }
+            guard [asOf != nil, recordedAsOf != nil, untilPosition != nil].filter({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of --as-of, --recorded-as-of and --until-position")
+            }
         }
 
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
-                let position = try untilPosition ?? Auditor.lastPosition(recordedOnOrBefore: asOf!, in: ledger)
                 let head = try ledger.log.head().position
+                let position = try untilPosition ?? recordedAsOf.map { try Auditor.lastPosition(recordedOnOrBefore: $0, in: ledger) } ?? head
                 guard position <= head else {
                     throw Failure(message: "position \(position) is past the head \(head)", status: ExitStatus.refused)
                 }
                 let folder = scratchPath()
                 defer { try? FileManager.default.removeItem(atPath: folder) }
                 let bar = ProgressBar("Replay  ")
-                let past = try Auditor.replay(ledger, through: position, into: folder) { _, done, total in bar.update(Int(done), of: Int(total)) }
+                let past = try Auditor.replay(ledger, through: position, asOf: asOf, into: folder) { _, done, total in
+                    bar.update(Int(done), of: Int(total))
+                }
                 bar.finish()
-                let lastDay = try asOf ?? past.log.read { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
+                let lastDay = try asOf ?? recordedAsOf
+                    ?? past.log.read { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
                 let to = self.to ?? lastDay
                 let from = self.from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
                 let funds = try past.funds()
@@ -114,7 +127,7 @@ struct AuditCommand: ParsableCommand {
                 case .json:
                     output.print(
                         JSONOut.object([
-                            ("position", .integer(Int64(position))), ("asOf", .date(asOf)),
+                            ("position", .integer(Int64(position))), ("asOf", .date(asOf)), ("recordedAsOf", .date(recordedAsOf)),
                             ("funds", .array(try funds.map(Listings.fund))),
                             ("piggyBanks", .array(summaries.map { Listings.summary(json: $0) })),
                             ("report", try Listings.report(json: report)),
@@ -122,7 +135,8 @@ struct AuditCommand: ParsableCommand {
                 case .csv:
                     output.print(try Listings.funds(funds).csv)
                 case .table:
-                    var text = "As the ledger stood after position \(position)" + (asOf.map { " (end of \($0))" } ?? "") + "\n\n"
+                    var text = asOf.map { "The books for the end of \($0) (every entry dated on or before it)\n\n" }
+                        ?? ("As the log stood after position \(position)" + (recordedAsOf.map { " (recorded by the end of \($0))" } ?? "") + "\n\n")
                     text += try Listings.funds(funds).table
                     for summary in summaries { text += "\n" + piggyBankText(summary) }
                     text += "\nPeriod \(from) to \(to)\n" + (try Listings.reportFunds(report)).droppingEmptyColumns().table

@@ -8,9 +8,10 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load the ward of Núi Sam's 2024 figures into a store and print its report and piggy-bank summary.",
         discussion: """
-            Reads tools/demo/nui-sam-2024.jsonl and tools/demo/piggybank-2024.jsonl (found from the
-            current folder or the program's own place, or given with --data). Running it again
-            on the same store changes nothing.
+            The demo's event files ship with the program: in ansinh_ansinh.resources beside it (copy \
+            that folder along with the program), or in the checkout it was built from. --data names \
+            another folder holding nui-sam-2024.jsonl and piggybank-2024.jsonl. Running it again on the \
+            same store changes nothing.
             """)
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("The folder holding the demo files.", valueName: "folder")) var data: String?
@@ -43,18 +44,24 @@ struct Demo: ParsableCommand {
         }
     }
 
+    /// The folder holding the demo's event files: --data, else the resources shipped beside
+    /// the program, else those of the checkout it was built from.
     private func demoFolder() throws -> String {
         var candidates: [String] = []
         if let data { candidates.append(data) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/tools/demo")
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while folder.path != "/" {
-            candidates.append(folder.appendingPathComponent("tools/demo").path)
-            folder.deleteLastPathComponent()
+        let program = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(program.appendingPathComponent("ansinh_ansinh.resources/Demo").path)
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            candidates.append(executable.appendingPathComponent("ansinh_ansinh.resources/Demo").path)
         }
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Demo").path)
         for candidate in candidates where FileManager.default.fileExists(atPath: candidate + "/nui-sam-2024.jsonl") {
             return candidate
         }
-        throw Failure(message: "cannot find the demo files (tools/demo/nui-sam-2024.jsonl); give their folder with --data", status: ExitStatus.refused)
+        throw Failure(
+            message: data.map { "\($0) holds no nui-sam-2024.jsonl" }
+                ?? "the demo's files are not installed beside ansinh: copy the folder ansinh_ansinh.resources from the build "
+                + "folder next to the program, or give their folder with --data",
+            status: ExitStatus.refused)
     }
 }

@@ -64,7 +64,8 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let violation as RuleViolation:
         switch violation {
         case .fundAlreadyExists, .memberAlreadyExists, .pledgeAlreadyExists, .modelAlreadyExists,
-            .disbursementAlreadyExists, .entryAlreadyReversed:
+            .disbursementAlreadyExists, .entryAlreadyReversed, .pledgeAlreadyCancelled, .modelAlreadyClosed,
+            .periodAlreadyClosed:
             return (violation.description, ExitStatus.conflict)
         default:
             return (violation.description, ExitStatus.refused)

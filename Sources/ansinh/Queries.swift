@@ -166,9 +166,19 @@ struct Report: ParsableCommand {
                 output.print(vietnameseReport(report, ward: try ledger.log.setting("ward") ?? ""))
             case (.table, _):
                 output.print(
-                    "Period \(report.from) to \(report.to)\n\n" + (try Listings.reportFunds(report)).droppingEmptyColumns().table
-                        + "\nExternal support (not in any balance)\n" + Listings.externalSupport(report).table)
+                    "Period \(report.from) to \(report.to)\n" + closedLine(report) + "\n"
+                        + (try Listings.reportFunds(report)).droppingEmptyColumns().table
+                        + "\nExternal support (not in any balance)\n"
+                        + (report.externalSupport.isEmpty ? "none\n" : Listings.externalSupport(report).droppingEmptyColumns().table))
             }
         }
     }
+}
+
+/// Whether the books are closed for a report's period, in one line.
+func closedLine(_ report: PeriodReport) -> String {
+    guard let last = report.closedPeriods.last else { return "The books are not closed for any period.\n" }
+    let closes = report.closedPeriods.map { "\($0.through) (\($0.decision))" }.joined(separator: ", ")
+    return (report.isClosed ? "Closed: these figures can no longer change. " : "Open: the books are closed only through \(last.through). ")
+        + "Closes of the books: \(closes).\n"
 }

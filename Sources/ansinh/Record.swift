@@ -14,7 +14,11 @@ struct RecordOptions: ParsableArguments {
     /// Records `event` and prints what was recorded.
     func record(_ event: LedgerEvent) throws {
         let ledger = try store.openLedger()
-        let entry = try ledger.record([LedgerCommand(event, eventId: eventId)], actor: store.actorName)[0]
+        report(try ledger.record([LedgerCommand(event, eventId: eventId)], actor: store.actorName)[0])
+    }
+
+    /// Prints what a command recorded.
+    func report(_ entry: RecordedEntry) {
         let id = entry.eventId.uuidString.lowercased()
         if entry.wasAlreadyStored {
             emit("Already recorded: \(entry.type.rawValue) at position \(entry.position) (event \(id)); nothing written.\n")

@@ -178,7 +178,7 @@ struct HostileEnvironmentTests {
     func fullDisk() throws {
         let work = StoreFolder()
         try FileManager.default.createDirectory(atPath: work.path + "/disk", withIntermediateDirectories: true)
-        let demo = packageRoot.appendingPathComponent("tools/demo").path
+        let demo = packageRoot.appendingPathComponent("Sources/ansinh/Demo").path
         let statuses = try inNamespace(
             """
             mount -t tmpfs -o size=768k tmpfs "$W/disk" || exit 99

@@ -15,7 +15,7 @@ struct ImportFuzzTests {
 
     /// The demo's lines, the pool files are drawn from.
     static let pool: [String] = ["nui-sam-2024.jsonl", "piggybank-2024.jsonl"].flatMap { name in
-        (try? String(contentsOf: packageRoot.appendingPathComponent("tools/demo/" + name), encoding: .utf8))?
+        (try? String(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/" + name), encoding: .utf8))?
             .split(separator: "\n").map(String.init) ?? []
     }
 

@@ -127,7 +127,9 @@ struct ImportTests {
         let file = [Self.opening, Self.donation, overdraw].joined(separator: "\r\n")
         #expect(
             throws: ImportError(
-                line: 3, message: "DisbursementMade: fund q has 5.000.000 đ, less than the 6.000.000 đ asked: its balance would go below 0")
+                line: 3,
+                message:
+                    "DisbursementMade: fund q has 5.000.000 đ on 2024-03-01, less than the 6.000.000 đ asked: its balance would go below 0 on that date")
         ) { try store.ledger.importLines(Array(file.utf8), actor: "lan") }
         #expect(try store.head == 0)
         let summary = try store.ledger.importLines(Array(([Self.opening, Self.donation].joined(separator: "\n")).utf8), actor: "lan")

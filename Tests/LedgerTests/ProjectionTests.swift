@@ -39,8 +39,14 @@ struct LedgerProjectionTests {
         #expect(fund.disbursed(for: .gift) == PurposeTotals(count: 0, quantity: 0, amount: .zero))
         let history = try #require(try store.ledger.memberHistory("dv-1"))
         #expect(history.total == VND(9_000))
-        #expect(history.deposits.map(\.reversed) == [true, false])
-        #expect(history.deposits.map(\.runningTotal) == [.zero, VND(9_000)])
+        // The deposit counts from its date until its reversal, on the reversal's own date, takes it away.
+        #expect(history.deposits.map(\.depositedOn) == [day("2024-06-01"), day("2024-06-08"), day("2024-06-10")])
+        #expect(history.deposits.map(\.reversed) == [true, false, false])
+        #expect(history.deposits.map(\.amount) == [VND(7_000), VND(9_000), VND(-7_000)])
+        #expect(history.deposits.map(\.runningTotal) == [VND(7_000), VND(16_000), VND(9_000)])
+        #expect(history.deposits.map(\.reversesPosition) == [nil, nil, history.deposits[0].position])
+        #expect(history.depositDays == 1)
+        #expect(history.lastDepositOn == day("2024-06-08"))
         // March shows the payment; April its reversal.
         let march = try store.ledger.periodReport(from: day("2024-03-01"), to: day("2024-03-31")).funds[0]
         #expect(march.disbursed(for: .gift).amount == VND(40_000))

@@ -34,10 +34,12 @@ struct RuleTests {
         try store.record(openFund("vi-nguoi-ngheo"), donate("vi-nguoi-ngheo", 57_248_000))
         store.expectRefused(
             disburse("vi-nguoi-ngheo", 60_000_000, id: "d-1"),
-            .fundWouldGoNegative(fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000)))
+            .fundWouldGoNegative(fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000), on: day("2024-03-01")))
         let message = RuleViolation.fundWouldGoNegative(
-            fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000)).description
-        #expect(message == "fund vi-nguoi-ngheo has 57.248.000 đ, less than the 60.000.000 đ asked: its balance would go below 0")
+            fund: "vi-nguoi-ngheo", balance: VND(57_248_000), requested: VND(60_000_000), on: day("2024-03-01")).description
+        #expect(
+            message
+                == "fund vi-nguoi-ngheo has 57.248.000 đ on 2024-03-01, less than the 60.000.000 đ asked: its balance would go below 0 on that date")
         try store.record(disburse("vi-nguoi-ngheo", 57_248_000, id: "d-2"))
         #expect(try store.ledger.fund("vi-nguoi-ngheo")?.balance == .zero)
     }
@@ -48,7 +50,7 @@ struct RuleTests {
         try store.record(openFund("q"))
         let donation = try store.record(donate("q", 10_000))[0].eventId
         try store.record(disburse("q", 8_000, id: "d-1"))
-        store.expectRefused(reverse(donation), .fundWouldGoNegative(fund: "q", balance: VND(2_000), requested: VND(10_000)))
+        store.expectRefused(reverse(donation), .fundWouldGoNegative(fund: "q", balance: VND(2_000), requested: VND(10_000), on: day("2024-10-01")))
     }
 
     @Test("a deposit falls inside its model's period, by an enrolled member, into an open model")

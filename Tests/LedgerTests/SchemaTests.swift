@@ -24,6 +24,11 @@ struct SchemaTests {
             .disbursementMade(DisbursementMade(disbursementId: "d-1", fundId: "q", purpose: .healthInsurance, beneficiary: Beneficiary(name: "Hộ ông Lê Văn Tư", kind: .nearPoorHousehold), amount: VND(50_752_000), quantity: 93, disbursedOn: day("2024-03-01"), decisionRef: "QĐ 12", programme: "BHYT 2024")),
             .externalSupportRecorded(ExternalSupportRecorded(organisation: "Hội Phụ nữ", programme: "Mẹ đỡ đầu", description: "05 trẻ", beneficiaries: 5, value: VND(20_900_000), recordedOn: day("2024-04-01"), source: "Hội viên")),
             .entryReversed(EntryReversed(reversesEventId: id, reversedOn: day("2024-10-01"), reason: "nhập nhầm")),
+            .periodClosed(
+                PeriodClosed(
+                    through: day("2024-03-31"), decision: "Quyết định 05/QĐ-MTTQ",
+                    funds: [.init(fundId: "khuyen-hoc", balance: VND(0)), .init(fundId: "q", balance: VND(57_248_000))],
+                    models: [.init(modelId: "ong-heo-2024", collected: VND(26_043_000))])),
         ]
         var samples = events.map { ($0.type.rawValue, $0.type.currentSchemaVersion, $0.payload()) }
         samples.append(
@@ -64,6 +69,21 @@ struct SchemaTests {
                     outer[key] = .object(changed)
                     mutations.append(.object(outer))
                 }
+            case .array(let items):
+                retyped[key] = .text("x")
+                // The first item of a list of objects: each member left out, retyped, below its minimum, and one too many.
+                guard case .object(let item)? = items.first else { break }
+                for (itemKey, itemValue) in item {
+                    var changed = item
+                    changed.removeValue(forKey: itemKey)
+                    mutations.append(.object(members.merging([key: .array([.object(changed)] + items.dropFirst())]) { $1 }))
+                    changed = item
+                    if case .integer = itemValue { changed[itemKey] = .integer(-1) } else { changed[itemKey] = .integer(1) }
+                    mutations.append(.object(members.merging([key: .array([.object(changed)] + items.dropFirst())]) { $1 }))
+                }
+                var extraItem = item
+                extraItem["unexpected"] = .integer(1)
+                mutations.append(.object(members.merging([key: .array([.object(extraItem)])]) { $1 }))
             default: retyped[key] = .text("x")
             }
             mutations.append(.object(retyped))
@@ -174,8 +194,8 @@ struct ImportLineSchemaTests {
             """
         let (status, text) = try python([
             "-c", script, packageRoot.appendingPathComponent("Schemas").path,
-            packageRoot.appendingPathComponent("tools/demo/nui-sam-2024.jsonl").path,
-            packageRoot.appendingPathComponent("tools/demo/piggybank-2024.jsonl").path,
+            packageRoot.appendingPathComponent("Sources/ansinh/Demo/nui-sam-2024.jsonl").path,
+            packageRoot.appendingPathComponent("Sources/ansinh/Demo/piggybank-2024.jsonl").path,
         ])
         #expect(status == 0, "\(text)")
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "2286")

@@ -19,7 +19,7 @@ final class TemporaryPath {
 func demoLedger(_ folder: TemporaryPath) throws -> Ledger {
     let ledger = try Ledger(path: folder.path)
     for file in ["nui-sam-2024.jsonl", "piggybank-2024.jsonl"] {
-        _ = try ledger.importLines(Array(try Data(contentsOf: packageRoot.appendingPathComponent("tools/demo/" + file))), actor: "demo")
+        _ = try ledger.importLines(Array(try Data(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/" + file))), actor: "demo")
     }
     return ledger
 }
@@ -102,7 +102,7 @@ struct AuditTests {
         let ledger = try demoLedger(folder)
         let position: UInt64 = 60
         let expected = try Ledger(path: TemporaryPath("expected").path)
-        let lines = try Data(contentsOf: packageRoot.appendingPathComponent("tools/demo/nui-sam-2024.jsonl")).split(separator: UInt8(ascii: "\n"))
+        let lines = try Data(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/nui-sam-2024.jsonl")).split(separator: UInt8(ascii: "\n"))
         _ = try expected.importLines(Array(lines.prefix(Int(position)).joined(separator: [UInt8(ascii: "\n")])), actor: "demo")
         let scratch = TemporaryPath("past")
         let past = try Auditor.replay(ledger, through: position, into: scratch.path)
@@ -125,7 +125,7 @@ struct ExportTests {
         #expect(manifest.fromPosition == 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
         for name in ["events.jsonl", "funds.json", "funds.csv", "members.json", "members.csv", "member-histories.json",
-                     "member-deposits.csv", "pledges.json", "pledges.csv", "cells.json", "cells.csv",
+                     "member-deposits.csv", "pledges.json", "pledges.csv", "cells.json", "cells.csv", "periods.json", "periods.csv",
                      "piggybank-ong-heo-2024.json", "piggybank-ong-heo-2024-cells.csv", "report-2024.json", "report-2024.csv",
                      "manifest.json"] {
             #expect(files.contains(name), "\(name) missing")
@@ -135,7 +135,7 @@ struct ExportTests {
         #expect(histories.count == 120)
         #expect(histories.reduce(0) { $0 + ($1["deposits"] as! [Any]).count } == 2_056)
         let depositRows = try String(contentsOfFile: out.path + "/member-deposits.csv", encoding: .utf8).components(separatedBy: "\r\n")
-        #expect(depositRows.first == "memberId,position,depositedOn,modelId,amount,runningTotal,reversed")
+        #expect(depositRows.first == "memberId,position,depositedOn,modelId,amount,runningTotal,reversed,reversesPosition")
         #expect(depositRows.filter { !$0.isEmpty }.count == 2_057)
         let (status, output) = try verifyExport(out.path)
         #expect(status == 0, "\(output)")
@@ -238,7 +238,7 @@ struct ConcurrentExportTests {
         let chunks = TemporaryPath("chunks")
         try FileManager.default.createDirectory(atPath: chunks.path, withIntermediateDirectories: true)
         var paths: [String] = []
-        let lines = try Data(contentsOf: packageRoot.appendingPathComponent("tools/demo/piggybank-2024.jsonl"))
+        let lines = try Data(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/piggybank-2024.jsonl"))
             .split(separator: UInt8(ascii: "\n"))
         for (index, start) in stride(from: 0, to: lines.count, by: 100).enumerated() {
             let path = chunks.path + "/chunk-\(String(format: "%03d", index)).jsonl"
@@ -247,7 +247,7 @@ struct ConcurrentExportTests {
             paths.append(path)
         }
         let ledger = try Ledger(path: folder.path)
-        _ = try ledger.importLines(Array(try Data(contentsOf: packageRoot.appendingPathComponent("tools/demo/nui-sam-2024.jsonl"))), actor: "demo")
+        _ = try ledger.importLines(Array(try Data(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/nui-sam-2024.jsonl"))), actor: "demo")
         // Another process imports the piggy-bank file, a hundred lines at a time.
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -139,6 +139,8 @@ import unicodedata
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The event files ship inside the program, as resources of its `ansinh` target.
+DATA = os.path.join(HERE, "..", "..", "Sources", "ansinh", "Demo")
 SEED = "ansinh-demo/nui-sam/2024"
 NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c41-2e5d7f0a9b13")
 
@@ -1075,11 +1077,11 @@ def main():
         assert alone["periodReport"]["funds"][fid] == both["periodReport"]["funds"][fid]
     assert piggy_alone["piggyBankModel"] == both["piggyBankModel"]
 
-    write_jsonl(os.path.join(HERE, NUI_SAM_FILE), nui_sam)
-    write_jsonl(os.path.join(HERE, PIGGY_FILE), piggy)
+    write_jsonl(os.path.join(DATA, NUI_SAM_FILE), nui_sam)
+    write_jsonl(os.path.join(DATA, PIGGY_FILE), piggy)
 
     def digest(name):
-        with open(os.path.join(HERE, name), "rb") as fh:
+        with open(os.path.join(DATA, name), "rb") as fh:
             return hashlib.sha256(fh.read()).hexdigest()
 
     expected = {

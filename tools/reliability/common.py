@@ -26,7 +26,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.dirname(HERE)
 VERIFY_EXPORT = os.path.join(TOOLS, "verify-export.py")
-DEMO = os.path.join(TOOLS, "demo")
+DEMO = os.path.join(TOOLS, "..", "Sources", "ansinh", "Demo")
 NUI_SAM = os.path.join(DEMO, "nui-sam-2024.jsonl")
 PIGGYBANK = os.path.join(DEMO, "piggybank-2024.jsonl")
 
