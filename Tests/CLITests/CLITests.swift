@@ -8,7 +8,7 @@ struct CLITests {
         ["init"], ["demo"], ["fund"], ["fund", "open"], ["fund", "show"], ["member"], ["member", "enrol"], ["member", "leave"],
         ["member", "history"], ["pledge", "make"], ["pledge", "cancel"], ["donate"], ["piggybank", "start"],
         ["piggybank", "close"], ["piggybank", "summary"], ["deposit"], ["disburse"], ["external", "record"], ["reverse"],
-        ["import"], ["funds"], ["members"], ["cells"], ["report"], ["log"], ["status"], ["projections", "rebuild"],
+        ["import"], ["funds"], ["members"], ["cells"], ["report"], ["log"], ["status"], ["projections", "rebuild"], ["period", "close"], ["periods"], ["audit", "replay"],
     ]
 
     @Test("--help for the command and every subcommand")

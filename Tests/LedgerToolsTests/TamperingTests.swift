@@ -94,6 +94,31 @@ struct TamperingTests {
         #expect("\(failure)".contains("chain broken"))
     }
 
+    @Test("a close of the books whose figures were changed, chain and projections recomputed, fails the audit at its position")
+    func forgedCloseFigures() throws {
+        let folder = TemporaryPath("tamper")
+        let ledger = try demoLedger(folder)
+        let close = try ledger.closePeriod(through: LocalDate("2024-06-30")!, decision: "Quyết định 05/QĐ-MTTQ", actor: "lan")
+        #expect(try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path).isValid)
+        try Forger.rewrite(ledger, at: close.position, rechain: true) { payload in
+            guard case .object(var members) = payload, case .array(var funds) = members["funds"], case .object(var first) = funds[0]
+            else { return }
+            first["balance"] = .integer(1)
+            funds[0] = .object(first)
+            members["funds"] = .array(funds)
+            payload = .object(members)
+        }
+        try ledger.rebuildProjections()
+        #expect(try ledger.log.verify().isValid, "the forged chain is valid on its own")
+        let report = try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path)
+        guard case .ruleBroken(let position, let type, let reason) = report.problem else {
+            Issue.record("expected the close's figures to be recomputed and found wrong, got \(String(describing: report.problem))")
+            return
+        }
+        #expect(position == close.position && type == "PeriodClosed")
+        #expect(reason.contains("does not match the books") && reason.contains("balance 1 đ"), "\(reason)")
+    }
+
     @Test("a changed amount with the whole chain recomputed shows as projection drift, and against a published manifest")
     func rechained() throws {
         let folder = TemporaryPath("tamper")
