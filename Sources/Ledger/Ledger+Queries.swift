@@ -234,8 +234,23 @@ public struct MemberHistory: Hashable, Sendable {
         /// A deposit reversed later: it counts until the reversal's row takes it away.
         public var reversed: Bool
         /// On a reversal's row, dated the reversal's date: the position of the deposit it takes away.
-        public var reversesPosition: UInt64?
+        public var reversesPosition: UInt64? { reversedPosition == 0 ? nil : reversedPosition }
         public var runningTotal: VND
+        /// 0 on a deposit's row: a plain integer keeps the row narrow (a history holds thousands).
+        private var reversedPosition: UInt64
+
+        public init(
+            position: UInt64, modelId: String, depositedOn: LocalDate, amount: VND, reversed: Bool, reversesPosition: UInt64?,
+            runningTotal: VND
+        ) {
+            self.position = position
+            self.modelId = modelId
+            self.depositedOn = depositedOn
+            self.amount = amount
+            self.reversed = reversed
+            self.reversedPosition = reversesPosition ?? 0
+            self.runningTotal = runningTotal
+        }
     }
 
     public var member: MemberRecord

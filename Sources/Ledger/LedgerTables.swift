@@ -190,6 +190,14 @@ struct LedgerTables {
         return LedgerTables(transaction: transaction, databases: databases)
     }
 
+    /// The last day of the latest close of the books, if any: read from its key alone,
+    /// as every command asks it.
+    func closedThrough() throws -> LocalDate? {
+        try transaction.withCursor(databases.periods) { cursor in
+            try cursor.last().map { LedgerKey.date(fromDayKey: $0.key) }
+        }
+    }
+
     /// The latest close of the books, if any.
     func lastPeriod() throws -> PeriodRecord? {
         try transaction.withCursor(databases.periods) { cursor in
@@ -200,34 +208,36 @@ struct LedgerTables {
     /// A fund's day movements dated `from` or later, in date order. Reads the table
     /// itself: call it on ``flushed()`` tables in a write transaction.
     func dayNets(of fundId: String, from date: LocalDate) throws -> [(date: LocalDate, net: VND)] {
-        let prefix = LedgerKey.prefix(fundId)
-        return try transaction.withCursor(databases.fundDayNet) { cursor in
-            var days: [(date: LocalDate, net: VND)] = []
-            var entry = try cursor.seek(atLeast: LedgerKey.fundDay(fundId, date))
-            while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
-                var reader = CBORReader(current.value)
-                let day = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
-                days.append((day, VND(try reader.readInteger())))
-                entry = try cursor.next()
-            }
-            return days
+        var days: [(date: LocalDate, net: VND)] = []
+        try forEachDayNet(of: fundId, from: date) { day, net in
+            days.append((day, net))
+            return true
         }
+        return days
     }
 
     /// A fund's balance at the end of `date`: everything dated on or before it.
     func balance(of fundId: String, through date: LocalDate) throws -> VND {
+        var balance = VND.zero
+        try forEachDayNet(of: fundId, from: nil) { day, net in
+            guard day <= date else { return false }
+            balance = try balance.adding(net)
+            return true
+        }
+        return balance
+    }
+
+    /// Walks a fund's day movements in date order, from `date` (or its first), while `body` says so.
+    private func forEachDayNet(of fundId: String, from date: LocalDate?, _ body: (LocalDate, VND) throws -> Bool) throws {
         let prefix = LedgerKey.prefix(fundId)
-        return try transaction.withCursor(databases.fundDayNet) { cursor in
-            var balance = VND.zero
-            var entry = try cursor.seek(atLeast: prefix)
+        try transaction.withCursor(databases.fundDayNet) { cursor in
+            var entry = try cursor.seek(atLeast: date.map { LedgerKey.fundDay(fundId, $0) } ?? prefix)
             while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
                 let day = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
-                guard day <= date else { break }
                 var reader = CBORReader(current.value)
-                balance = try balance.adding(VND(try reader.readInteger()))
+                guard try body(day, VND(try reader.readInteger())) else { return }
                 entry = try cursor.next()
             }
-            return balance
         }
     }
 

@@ -178,18 +178,22 @@ public struct DepositRecord: Codable, Hashable, Sendable {
     public var amount: VND
     /// A deposit that was reversed later (it still counts up to the reversal's date).
     public var reversed = false
-    /// On a reversal's row: the position of the deposit it reverses.
-    public var reversesPosition: UInt64?
+    /// On a reversal's row, the position of the deposit it reverses; 0 on a deposit's
+    /// (positions start at 1). Kept as a plain integer: a member's history holds
+    /// thousands of rows, and an optional would widen each.
+    private var reversedPosition: UInt64 = 0
 
     public init(modelId: String, depositedOn: LocalDate, amount: VND, reversed: Bool = false, reversesPosition: UInt64? = nil) {
         self.modelId = modelId
         self.depositedOn = depositedOn
         self.amount = amount
         self.reversed = reversed
-        self.reversesPosition = reversesPosition
+        self.reversedPosition = reversesPosition ?? 0
     }
 
-    public var isReversal: Bool { reversesPosition != nil }
+    /// On a reversal's row: the position of the deposit it reverses.
+    public var reversesPosition: UInt64? { reversedPosition == 0 ? nil : reversedPosition }
+    public var isReversal: Bool { reversedPosition != 0 }
     /// What the row adds to the member's savings on its date.
     public var signedAmount: VND { isReversal ? amount.negated : amount }
 

@@ -186,8 +186,8 @@ struct Rules {
 
     /// A close of the books: after the last one, with the figures the log gives.
     private func checkClose(_ closed: PeriodClosed) throws -> (stream: String, expected: ExpectedVersion) {
-        if let last = try tables.lastPeriod(), closed.through <= last.through {
-            throw RuleViolation.periodAlreadyClosed(through: closed.through, closedThrough: last.through)
+        if let through = try tables.closedThrough(), closed.through <= through {
+            throw RuleViolation.periodAlreadyClosed(through: closed.through, closedThrough: through)
         }
         let figures = try tables.periodFigures(through: closed.through)
         if let difference = PeriodFigures.firstDifference(
@@ -203,7 +203,7 @@ struct Rules {
 
     /// Refuses anything whose effect is dated on or before the last close of the books.
     private func notInClosedPeriod(_ date: LocalDate, _ what: String) throws {
-        guard let period = try tables.lastPeriod(), date <= period.through else { return }
+        guard let through = try tables.closedThrough(), date <= through, let period = try tables.lastPeriod() else { return }
         throw RuleViolation.periodClosed(through: period.through, decision: period.decision, what: what)
     }
 
