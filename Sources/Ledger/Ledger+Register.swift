@@ -4,8 +4,9 @@ import LMDB
 
 extension LedgerSnapshot {
     /// A fund's register: every entry that moved its money, in order of business date
-    /// (a reversal on its own date; entries of one day in the order recorded), with the
-    /// running balance and who recorded it. `nil` for an unknown fund.
+    /// (a reversal on its own date; within a day, money in before money out, each in
+    /// the order recorded, so the running balance never dips below the day's close),
+    /// with the running balance and who recorded it. `nil` for an unknown fund.
     public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
         guard try tables.fund(fundId) != nil else { return nil }
         var entries: [RegisterEntry] = []
@@ -16,7 +17,7 @@ extension LedgerSnapshot {
             try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
             entries.append(entry)
         }
-        entries.sort { ($0.date, $0.position) < ($1.date, $1.position) }
+        entries.sort { ($0.date, $0.amount < .zero ? 1 : 0, $0.position) < ($1.date, $1.amount < .zero ? 1 : 0, $1.position) }
         var balance = VND.zero
         for index in entries.indices {
             balance = try balance.adding(entries[index].amount)

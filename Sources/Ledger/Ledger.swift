@@ -107,7 +107,8 @@ public final class Ledger: Sendable {
                 position: position, eventId: eventId, type: event.type, stream: stream, wasAlreadyStored: true,
                 fundId: fundId, fundBalance: try fundId.flatMap { try tables.fund($0)?.balance })
         }
-        let target = try Rules(tables: tables, log: writer.reader).check(event)
+        let today = LocalDate(at: log.options.clock())
+        let target = try Rules(tables: tables, log: writer.reader, today: today).check(event)
         let result = try writer.append([newEvent], to: target.stream, expecting: target.expected)
         let appended = result.events[0]
         let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)

@@ -23,6 +23,7 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
     case modelAlreadyClosed(model: String, closedOn: LocalDate)
     case periodClosed(through: LocalDate, decision: String, what: String)
     case periodAlreadyClosed(through: LocalDate, closedThrough: LocalDate)
+    case periodNotOver(through: LocalDate, today: LocalDate)
     case periodFiguresDiffer(through: LocalDate, detail: String)
     case dateBeforeFundOpened(fund: String, date: LocalDate, openedOn: LocalDate)
     case dateBefore(what: String, date: LocalDate, earliest: LocalDate, reason: String)
@@ -67,6 +68,8 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
                 + "correct a closed period with a reversal dated after \(through)"
         case .periodAlreadyClosed(let through, let closedThrough):
             return "the books are already closed through \(closedThrough): a new close must be through a later date than that, not \(through)"
+        case .periodNotOver(let through, let today):
+            return "the books cannot be closed through \(through), after today (\(today)): only days that have passed can be closed"
         case .periodFiguresDiffer(let through, let detail):
             return "the close through \(through) does not match the books: \(detail)"
         case .dateBeforeFundOpened(let fund, let date, let openedOn):

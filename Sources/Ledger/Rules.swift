@@ -12,6 +12,8 @@ import Foundation
 struct Rules {
     let tables: LedgerTables
     let log: LogReader
+    /// Today in the ward's calendar, by the store's clock: a close cannot reach past it.
+    let today: LocalDate
 
     func check(_ event: LedgerEvent) throws -> (stream: String, expected: ExpectedVersion) {
         switch event {
@@ -125,12 +127,9 @@ struct Rules {
             throw RuleViolation.entryAlreadyReversed(eventId: id, reversalPosition: position)
         }
         try notBefore(reversal.reversedOn, original.businessDate, "reversal date", "the entry is dated then")
-        let effective = LedgerEvent.entryReversed(reversal).effectiveDate(original: original)
-        try notInClosedPeriod(
-            effective,
-            original.type.isStatus
-                ? "the reversal of a \(original.type.rawValue) dated \(effective) (it withdraws it from that date)"
-                : "a reversal dated \(effective)")
+        // A reversal is an entry of its own date. One of a status withdraws it from the
+        // status's date on, but a status moves no money, so a closed period's figures hold.
+        try notInClosedPeriod(reversal.reversedOn, "a reversal dated \(reversal.reversedOn)")
         switch original {
         case .donationReceived(let donation):
             try canPay(donation.amount, from: try existingFund(donation.fundId), on: reversal.reversedOn)
@@ -189,6 +188,7 @@ struct Rules {
         if let through = try tables.closedThrough(), closed.through <= through {
             throw RuleViolation.periodAlreadyClosed(through: closed.through, closedThrough: through)
         }
+        guard closed.through <= today else { throw RuleViolation.periodNotOver(through: closed.through, today: today) }
         let figures = try tables.periodFigures(through: closed.through)
         if let difference = PeriodFigures.firstDifference(
             recorded: closed.funds, computed: figures.funds, id: \.fundId, value: \.balance, what: "fund", measure: "balance")

@@ -8,8 +8,8 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load the ward of Núi Sam's 2024 figures into a store and print its report and piggy-bank summary.",
         discussion: """
-            The demo's event files ship with the program: in ansinh_ansinh.resources beside it (copy \
-            that folder along with the program), or in the checkout it was built from. --data names \
+            The demo's event files ship with the program, in ansinh_ansinh.resources beside it: copy \
+            that folder along with the program. --data names \
             another folder holding nui-sam-2024.jsonl and piggybank-2024.jsonl. Running it again on the \
             same store changes nothing.
             """)
@@ -45,7 +45,7 @@ struct Demo: ParsableCommand {
     }
 
     /// The folder holding the demo's event files: --data, else the resources shipped beside
-    /// the program, else those of the checkout it was built from.
+    /// the program (where the build puts them, and where the README's install copies them).
     private func demoFolder() throws -> String {
         var candidates: [String] = []
         if let data { candidates.append(data) }
@@ -54,7 +54,6 @@ struct Demo: ParsableCommand {
         if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
             candidates.append(executable.appendingPathComponent("ansinh_ansinh.resources/Demo").path)
         }
-        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Demo").path)
         for candidate in candidates where FileManager.default.fileExists(atPath: candidate + "/nui-sam-2024.jsonl") {
             return candidate
         }

@@ -23,13 +23,6 @@ struct PeriodCommand: ParsableCommand {
         var decision: String
         @OptionGroup var options: RecordOptions
 
-        func validate() throws {
-            let today = LocalDate.today()
-            guard through <= today else {
-                throw ValidationError("--through \(through) is after today (\(today)): only days that have passed can be closed")
-            }
-        }
-
         func run() throws {
             try reportingFailures {
                 let ledger = try options.store.openLedger()

@@ -42,7 +42,8 @@ struct BusinessDateCLITests {
         #expect(run.status == 73)
         #expect(run.stderr.contains("already closed through 2024-03-31"), "\(run.stderr)")
         run = try store.run("period", "close", "--through", "2999-01-01", "--decision", "future")
-        #expect(run.status == 64)
+        #expect(run.status == 65)
+        #expect(run.stderr.hasPrefix("ansinh: the books cannot be closed through 2999-01-01, after today"), "\(run.stderr)")
         // A correction dated after the close.
         let log = try store.run("log", "--type", "DonationReceived", "--format", "json")
         let donationId = try #require(
@@ -116,5 +117,11 @@ struct BusinessDateCLITests {
         #expect(status == 0, "\(output)")
         #expect(output.contains("Imported nui-sam-2024.jsonl: 104 recorded"), "\(output)")
         #expect(output.contains("624.845.000"), "\(output)")
+        // The program alone, without its resources, says what to copy.
+        try FileManager.default.removeItem(at: place.appendingPathComponent("ansinh_ansinh.resources"))
+        let (alone, message) = try runProcess(place.appendingPathComponent("ansinh").path, ["demo", "--store", elsewhere.path + "/other"])
+        #expect(alone == 65)
+        #expect(message.contains("copy the folder ansinh_ansinh.resources"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/other"), "nothing created")
     }
 }

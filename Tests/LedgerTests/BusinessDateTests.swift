@@ -124,6 +124,17 @@ struct BusinessDateTests {
         #expect(try store.ledger.piggyBankSummary("pb")?.expected == VND(30_000))
     }
 
+    @Test("the register lists a day's money in before its money out, so its running balance never dips below 0")
+    func registerWithinADay() throws {
+        let store = try TemporaryLedger()
+        try store.record(
+            openFund("f"), donate("f", 100, on: "2024-03-01"), disburse("f", 80, id: "d-1", on: "2024-03-05"),
+            donate("f", 100, on: "2024-03-05"), disburse("f", 50, id: "d-2", on: "2024-03-02"))
+        let register = try #require(try store.ledger.fundRegister("f"))
+        #expect(register.map(\.amount) == [.zero, VND(100), VND(-50), VND(100), VND(-80)])
+        #expect(register.map(\.runningBalance) == [.zero, VND(100), VND(50), VND(150), VND(70)])
+    }
+
     @Test("cancelling a pledge twice, or closing a model twice, is refused in those words")
     func twice() throws {
         let store = try TemporaryLedger()
@@ -194,12 +205,13 @@ struct PeriodCloseTests {
         store.expectRefused(
             reverse(donation, on: "2024-03-30"),
             .periodClosed(through: day("2024-03-31"), decision: "Quyết định 05/QĐ-MTTQ", what: "a reversal dated 2024-03-30"))
-        // Withdrawing a leaving reaches back to its own date, inside the closed period.
+        // A leaving dated in the closed period is withdrawn by a reversal dated after it:
+        // it moves no money, so the closed figures hold.
         store.expectRefused(
-            reverse(leaving, on: "2024-04-05"),
-            .periodClosed(
-                through: day("2024-03-31"), decision: "Quyết định 05/QĐ-MTTQ",
-                what: "the reversal of a MemberLeft dated 2024-03-15 (it withdraws it from that date)"))
+            reverse(leaving, on: "2024-03-31"),
+            .periodClosed(through: day("2024-03-31"), decision: "Quyết định 05/QĐ-MTTQ", what: "a reversal dated 2024-03-31"))
+        try store.record(reverse(leaving, on: "2024-04-05"))
+        #expect(try store.ledger.member("dv-2")?.leftOn == nil)
         // A correction: a reversal dated after the close of an entry dated before it.
         try store.record(reverse(donation, on: "2024-04-02"))
         #expect(try store.ledger.periodReport(from: day("2024-01-01"), to: day("2024-03-31")) == before.with(closes: try store.ledger.periods()))
@@ -218,6 +230,15 @@ struct PeriodCloseTests {
         let last = try #require(try store.ledger.periods().last)
         #expect(last.position == second.position)
         #expect(last.funds == [.init(fundId: "q", balance: VND(1_000 + 7_000 - 500 + 9_000)), .init(fundId: "z", balance: .zero)])
+    }
+
+    @Test("a close cannot reach past today, by the store's clock")
+    func closeNotAfterToday() throws {
+        let (store, _, _) = try Self.ward()
+        let today = LocalDate.today()
+        store.expectRefused(
+            .periodClosed(PeriodClosed(through: today.advanced(by: 1), decision: "QĐ", funds: [], models: [])),
+            .periodNotOver(through: today.advanced(by: 1), today: today))
     }
 
     @Test("a close retried with its event id records nothing new")

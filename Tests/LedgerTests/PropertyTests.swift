@@ -76,9 +76,12 @@ struct PropertyTests {
         let reference = Reference(accepted)
         for close in closes {
             for kept in close.reports {
-                #expect(
-                    try store.ledger.periodReport(from: kept.from, to: kept.to).funds == kept.report.funds,
-                    "seed \(seed): the report \(kept.from)…\(kept.to), inside the period closed through \(close.through), changed")
+                let now = try store.ledger.periodReport(from: kept.from, to: kept.to)
+                let what = "seed \(seed): the report \(kept.from)…\(kept.to), inside the period closed through \(close.through), changed"
+                #expect(now.funds == kept.report.funds, "\(what)")
+                #expect(now.externalSupport.map(\.support) == kept.report.externalSupport.map(\.support), "\(what)")
+                #expect(now.externalSupport.map(\.isReversal) == kept.report.externalSupport.map(\.isReversal), "\(what)")
+                #expect(try now.externalSupportValue == kept.report.externalSupportValue, "\(what)")
             }
         }
         try Self.checkReplayAsOf(store, reference, random: &random, context: "seed \(seed)")
