@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The nightly job: a signed export and a compacted backup of an ansinh store, in a
 # dated folder, checked with tools/verify-export.py; the backup is audited, and held
-# to the head the previous night published; only the last KEEP are kept.
+# to the head the previous night published; every backup kept is checked against its
+# SHA-256 and its structure walked; only the last KEEP are kept.
 #
 #   ANSINH_STORE=/var/lib/ansinh/nui-sam ANSINH_ARCHIVE=/var/backups/ansinh \
 #       tools/nightly-export.sh
@@ -78,6 +79,23 @@ cp "$work/data.mdb" "$work/restore-check/data.mdb"
     || fail "audit of the backup: $(tail -n 1 "$work/audit.log")"
 rm -rf "$work/restore-check"
 mv "$work" "$final" || fail "cannot rename $work to $final"
+
+# Every backup kept must still match its SHA-256 and hold its structure: a backup
+# that rotted on its disk is found the night it rots, not the day it is needed.
+mapfile -t kept < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort)
+for folder in ${kept[@]+"${kept[@]}"}; do
+    [ -f "$folder/data.mdb" ] || continue
+    if [ -f "$folder/data.mdb.sha256" ]; then
+        (cd "$folder" && sha256sum --quiet -c data.mdb.sha256) >"$ANSINH_ARCHIVE/.check.log" 2>&1 \
+            || fail "the backup $folder/data.mdb no longer matches its SHA-256"
+    else
+        log "WARNING: $folder/data.mdb has no SHA-256 beside it (written before backups carried one)"
+    fi
+    "$ansinh" audit verify --structure-only --store "$folder" >"$ANSINH_ARCHIVE/.check.log" 2>&1 \
+        || fail "the backup in $folder is damaged: $(tail -n 1 "$ANSINH_ARCHIVE/.check.log")"
+done
+rm -f "$ANSINH_ARCHIVE/.check.log"
+log "checked ${#kept[@]} kept backup(s): each matches its SHA-256 and holds its structure"
 log "done: $final ($(head -n 1 "$final/verify.log"))"
 
 # Keep the last $keep dated folders.

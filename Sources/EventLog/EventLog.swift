@@ -137,15 +137,62 @@ public final class EventLog: Sendable {
         return bytes.loadBigEndian(fromByteOffset: 0, as: UInt32.self)
     }
 
+    /// Makes sure the folder holds a store that may be opened: its data file exists (or
+    /// may be created, when `create` and there is none), is not empty, and is as long as
+    /// its header says, before LMDB reads a page of it. An empty data file is never taken
+    /// for a new store: it is a store whose data was lost.
     private static func prepareFolder(path: String, create: Bool) throws {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw LogError.storeNotAFolder(path: path) }
-            return
+        } else {
+            guard create else { throw LogError.storeNotFound(path: path) }
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        guard create else { throw LogError.storeNotFound(path: path) }
-        try FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do {
+            _ = try DataFile(folder: path)
+        } catch .missing {
+            guard create else { throw LogError.storeNotFound(path: path) }
+        } catch .empty(let file) {
+            throw LogError.dataFileEmpty(path: file)
+        } catch {
+            throw LogError.damagedStore(reason: "\(error)")
+        }
+    }
+
+    /// Checks the structure of the store's data file at `path` by reading it directly,
+    /// not through LMDB: its header and length, then every page of every tree, while a
+    /// read snapshot keeps writers from reusing the pages walked. Nothing is written.
+    /// - Throws: ``LogError/damagedStore(_:)`` naming the first bad page and its database,
+    ///   ``LogError/storeNotFound(path:)`` or ``LogError/dataFileEmpty(path:)``.
+    public static func checkStructure(path: String, progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil) throws
+        -> StoreStructure
+    {
+        StoreStructure(try walkStructure(path: path, progress: progress))
+    }
+
+    private static func walkStructure(path: String, progress: ((UInt64, UInt64) -> Void)?) throws -> DataFile.StructureReport {
+        try prepareFolder(path: path, create: false)
+        if !FileManager.default.fileExists(atPath: path + "/lock.mdb") {
+            // No process has the store open (a backup, a copy): nothing to hold still, and
+            // opening it would leave a lock file beside it.
+            do {
+                return try DataFile(folder: path).checkStructure(progress: progress)
+            } catch {
+                throw LogError.damagedStore(reason: "\(error)")
+            }
+        }
+        var options = Environment.Options()
+        options.readOnly = true
+        let environment = try Environment(path: path, options: options)
+        return try environment.read { transaction in
+            do {
+                return try DataFile(folder: path).checkStructure(transactionId: transaction.id, progress: progress)
+            } catch let problem as DataFileProblem {
+                throw LogError.damagedStore(reason: "\(problem)")
+            }
+        }
     }
 
     private static func checkFormat(meta: Database, in transaction: Transaction, clock: () -> Timestamp) throws {
@@ -276,4 +323,23 @@ public struct AppendResult: Hashable, Sendable {
 
     /// Every event was already stored: the append changed nothing.
     public var changedNothing: Bool { events.allSatisfy(\.wasAlreadyStored) }
+}
+
+/// What a structural check of a store's data file walked.
+public struct StoreStructure: Sendable, Equatable {
+    /// Pages reached from the store's trees.
+    public var pagesReached: UInt64
+    /// Pages on the free list.
+    public var pagesFree: UInt64
+    /// The pages the data file uses (the highest page number in use, plus one).
+    public var pagesInUse: UInt64
+    /// The named databases walked.
+    public var databases: [String]
+
+    init(_ report: DataFile.StructureReport) {
+        pagesReached = report.pagesReached
+        pagesFree = report.pagesFree
+        pagesInUse = report.pagesInUse
+        databases = report.databases
+    }
 }

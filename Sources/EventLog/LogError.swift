@@ -25,6 +25,11 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptRecord(position: UInt64, reason: String)
     /// A projection is kept in an older layout and the store is open read-only.
     case projectionsOutdated(name: String)
+    /// The data file is there but empty: its data was lost (a failed copy, a full disk).
+    case dataFileEmpty(path: String)
+    /// The data file is damaged, as found by reading it directly: cut short, or a page
+    /// that breaks the storage's layout (named, with its database). Nothing is written to it.
+    case damagedStore(reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +54,10 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "event \(eventId.uuidString.lowercased()): \(error)"
         case .corruptRecord(let position, let reason):
             return "the event at position \(position) is damaged (\(reason)); run an audit"
+        case .dataFileEmpty(let path):
+            return "the data file is empty (0 bytes): restore it from a backup (\(path))"
+        case .damagedStore(let reason):
+            return "the store is damaged: \(reason)"
         case .projectionsOutdated(let name):
             return "the store's \(name) projection was written by an older version; "
                 + "open the store for writing once (or run `ansinh projections rebuild`) to refold it"

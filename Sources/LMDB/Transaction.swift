@@ -7,6 +7,9 @@ import CLMDB
 /// transaction after its closure returned is a programmer error and traps.
 public class Transaction {
     let handle: OpaquePointer
+
+    /// The transaction's id (`mdb_txn_id`): for a read, the id of the commit its snapshot shows.
+    public var id: UInt64 { UInt64(mdb_txn_id(handle)) }
     public unowned let environment: Environment
     private(set) var isFinished = false
 

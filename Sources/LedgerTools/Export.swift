@@ -286,7 +286,7 @@ public func hex(_ bytes: [UInt8]) -> String {
 }
 
 /// Writes `data` and flushes it to disk before returning.
-func writeDurably(_ data: Data, to url: URL) throws {
+public func writeDurably(_ data: Data, to url: URL) throws {
     _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o644])
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }

@@ -27,7 +27,7 @@ struct Ansinh: ParsableCommand {
             Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self, PeriodCommand.self,
             Import.self,
             Funds.self, Members.self, Cells.self, Report.self, Periods.self, Log.self, Status.self,
-            ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
+            ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self, Restore.self,
         ]
     )
 
@@ -35,6 +35,7 @@ struct Ansinh: ParsableCommand {
     /// (the outside contract for every failure), naming the option and where to read
     /// more, and exit 64; help and every other outcome are the argument parser's own.
     static func main() {
+        SignalGuard.install(command: commandPath())
         do {
             var command = try parseAsRoot()
             try command.run()

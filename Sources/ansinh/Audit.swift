@@ -14,7 +14,12 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain, every event against the catalogue and the rules, and the projections against a replay.",
             discussion: """
-                Exit status 0 when everything holds; 1, naming the first bad position or entry, when it does not.
+                Exit status 0 when everything holds; 1, naming the first bad position or entry, when it does not; \
+                74 when the data file itself is damaged.
+
+                It first walks every page of the data file, reading it directly rather than through the storage \
+                library, and reports the first damaged page and its database; only then does it read events. \
+                --structure-only runs that walk alone: a quick nightly check of backups.
 
                 The chain shows any event changed in place. To show that events were cut from the end of the log, \
                 or that the whole chain was recomputed after an edit, hold the store to manifests published \
@@ -29,14 +34,26 @@ struct AuditCommand: ParsableCommand {
                 "The ward's published public key (64 hex digits, or a file holding them): each manifest must carry its signature. Default: the store's signing.pub, when there is one.",
                 valueName: "key"))
         var publicKey: String?
+        @Flag(help: "Only walk the data file's pages: its structure, not its history.") var structureOnly = false
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
             if publicKey != nil && manifest.isEmpty { throw ValidationError("--public-key checks a --manifest; give one") }
+            if structureOnly && !manifest.isEmpty { throw ValidationError("--structure-only checks no --manifest") }
         }
 
         func run() throws {
             try reportingFailures {
+                try refuseFile(at: store.storePath)
+                let pages = ProgressBar("Pages   ")
+                let structure = try EventLog.checkStructure(path: store.storePath) { done, total in pages.update(Int(done), of: Int(total)) }
+                pages.finish()
+                let walked = "The data file's structure holds: \(structure.pagesReached) pages in \(structure.databases.count) "
+                    + "databases and \(structure.pagesFree) free pages, of \(structure.pagesInUse) in use.\n"
+                if structureOnly {
+                    emit(walked)
+                    return
+                }
                 let ledger = try store.openLedger(readOnly: true)
                 let key = try trustedKey()
                 let published = try manifest.map { path in
@@ -59,6 +76,7 @@ struct AuditCommand: ParsableCommand {
                     "Audit passed: \(report.eventsChecked) events; the chain holds to head position \(report.head.position), "
                         + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; "
                         + "the projections equal a replay of the log.\n")
+                emit(walked)
                 for manifest in published {
                     emit(
                         "The log still holds position \(manifest.manifest.headPosition) with the hash \(manifest.source) published"
@@ -311,8 +329,11 @@ struct KeysCommand: ParsableCommand {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a compacted copy of the store's data file while clerks go on writing.",
-        discussion: "To restore: make a folder and put the file in it as data.mdb; `ansinh audit verify --store FOLDER` checks it.")
+        abstract: "Write a compacted copy of the store's data file while clerks go on writing, with its SHA-256 beside it.",
+        discussion: """
+            Writes FILE and FILE.sha256 (as `sha256sum -c` reads it). `ansinh restore --from FILE --to FOLDER` \
+            checks both, the file's structure and its history before the copy becomes a store.
+            """)
     @Option(help: ArgumentHelp("The file to write.", valueName: "file")) var out: String
     @OptionGroup var store: StoreOptions
 
@@ -321,6 +342,8 @@ struct Backup: ParsableCommand {
             let ledger = try store.openLedger(readOnly: true)
             let target = URL(fileURLWithPath: out).standardizedFileURL
             guard !FileManager.default.fileExists(atPath: out) else { throw ExportError.exists(target.path) }
+            let checksum = Backups.checksumPath(for: target.path)
+            guard !FileManager.default.fileExists(atPath: checksum) else { throw ExportError.exists(checksum) }
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let partial = PartialWrite.start(for: target).path
             let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
@@ -335,13 +358,53 @@ struct Backup: ParsableCommand {
                         throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
                     }
                 }
-                try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
+                try Backups.writeChecksum(of: partial, as: target.path)
+                do {
+                    try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: checksum)
+                    throw error
+                }
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error
             }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
-            emit("Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes).\n")
+            emit(
+                "Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes), "
+                    + "its SHA-256 in \(Backups.checksumPath(for: out)).\n")
+        }
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a store from a backup, after checking its SHA-256, its structure and its history.",
+        discussion: """
+            Checks FILE against FILE.sha256, copies it beside FOLDER, walks every page of the copy and audits \
+            it (the chain, every event against the rules, the projections against a replay), and only then \
+            renames the copy to FOLDER. It never overwrites a store: FOLDER must not exist, or be empty. \
+            Nothing is left behind when a check fails.
+            """)
+    @Option(help: ArgumentHelp("The backup file, written by `ansinh backup`.", valueName: "file")) var from: String
+    @Option(help: ArgumentHelp("The folder the store is restored to: new, or empty.", valueName: "folder")) var to: String
+    @Flag(help: "Restore a backup that has no FILE.sha256 beside it (one written before backups carried it).")
+    var withoutChecksum = false
+
+    func run() throws {
+        try reportingFailures {
+            let report: Backups.RestoreReport
+            do {
+                report = try Backups.restore(from: from, to: to, checksum: !withoutChecksum)
+            } catch let problem as AuditProblem {
+                throw Failure(message: "\(from) fails the audit, so nothing was restored: \(problem)", status: ExitStatus.auditFailed)
+            }
+            emit(
+                "Restored \(from) to \(to): "
+                    + (report.checksumChecked ? "its SHA-256 matches; " : "no checksum checked; ")
+                    + "\(report.structure.pagesReached) pages in \(report.structure.databases.count) databases hold their structure; "
+                    + "\(report.audit.eventsChecked) events pass the audit, head position \(report.audit.head.position), "
+                    + "hash \(report.audit.head.hash.hex).\n")
         }
     }
 }

@@ -76,6 +76,8 @@ func describe(_ error: any Error) -> (String, Int32) {
             return (error.description, ExitStatus.conflict)
         case .limitExceeded, .invalidName, .invalidData:
             return (error.description, ExitStatus.refused)
+        case .dataFileEmpty, .damagedStore:
+            return (error.description, ExitStatus.storeProblem)
         case .storeNotFound(let path):
             return (
                 "no store at \(path); create one with `ansinh init --ward NAME --province NAME` "
@@ -97,6 +99,12 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .invalid, .versionMismatch, .corrupted:
             return ("the store's files are damaged or not an ansinh store (\(error))", ExitStatus.storeProblem)
         default: return ("store error: \(error)", ExitStatus.storeProblem)
+        }
+    case let error as BackupError:
+        switch error {
+        case .storeExists, .folderNotEmpty: return (error.description, ExitStatus.conflict)
+        case .checksumMissing: return (error.description, ExitStatus.refused)
+        case .unreadable, .checksumMismatch: return (error.description, ExitStatus.storeProblem)
         }
     case let error as AuditProblem:
         return ("\(error)", ExitStatus.auditFailed)

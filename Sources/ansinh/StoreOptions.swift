@@ -33,9 +33,6 @@ struct StoreOptions: ParsableArguments {
         options.createIfMissing = false
         options.environment.readOnly = readOnly
         try refuseFile(at: storePath)
-        guard FileManager.default.fileExists(atPath: storePath + "/data.mdb") else {
-            throw LogError.storeNotFound(path: storePath)
-        }
         return try Ledger(path: storePath, options: options)
     }
 }

@@ -1,0 +1,137 @@
+import Crypto
+import EventLog
+import Foundation
+import Ledger
+
+/// Backups you can trust: each carries its SHA-256 beside it, and a restore checks that
+/// hash, the file's structure and its whole history on a copy before it becomes a store.
+public enum Backups {
+    /// `FILE.sha256`, in the form `sha256sum -c` reads: the hex digest, two spaces, the file's name.
+    public static func checksumPath(for file: String) -> String { file + ".sha256" }
+
+    /// The SHA-256 of the file at `path`, read in chunks, in lowercase hex.
+    public static func sha256(ofFileAt path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw BackupError.unreadable(path) }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hex(Array(hasher.finalize()))
+    }
+
+    /// Writes `FILE.sha256` for the data in `partial`, which is about to become `file`.
+    /// The checksum is created only if it does not exist, so of two backups to one path
+    /// at once, one writes both files and the other is told they exist.
+    /// - Throws: ``ExportError/exists(_:)`` when it exists.
+    public static func writeChecksum(of partial: String, as file: String) throws {
+        let line = try sha256(ofFileAt: partial) + "  " + URL(fileURLWithPath: file).lastPathComponent + "\n"
+        let path = checksumPath(for: file)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw ExportError.exists(path) }
+            throw ExportError.cannotWrite(path, String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let bytes = Array(line.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: path)
+            throw ExportError.cannotWrite(path, reason)
+        }
+    }
+
+    /// Checks `file` against the hash written beside it.
+    /// - Throws: ``BackupError/checksumMissing(_:)`` or ``BackupError/checksumMismatch(_:expected:found:)``.
+    public static func checkChecksum(of file: String) throws {
+        let path = checksumPath(for: file)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw BackupError.checksumMissing(path) }
+        let expected = String(text.prefix { !$0.isWhitespace }).lowercased()
+        let found = try sha256(ofFileAt: file)
+        guard expected == found else { throw BackupError.checksumMismatch(file, expected: expected, found: found) }
+    }
+
+    /// What a restore checked.
+    public struct RestoreReport: Sendable {
+        public var structure: StoreStructure
+        public var audit: AuditReport
+        public var checksumChecked: Bool
+    }
+
+    /// Restores the backup `file` as the store `folder`: checks its hash (unless
+    /// `checksum` is false), copies it beside the target, walks its structure and audits
+    /// it there, and only then renames the copy into place. It never overwrites a store:
+    /// `folder` must not exist, or be empty.
+    public static func restore(from file: String, to folder: String, checksum: Bool = true) throws -> RestoreReport {
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        try refuseExisting(target)
+        guard FileManager.default.fileExists(atPath: file) else { throw BackupError.unreadable(file) }
+        if checksum { try checkChecksum(of: file) }
+        let parent = target.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = PartialWrite.start(for: target)
+        defer {
+            try? FileManager.default.removeItem(at: staging)
+            try? FileManager.default.removeItem(atPath: staging.path + ".audit")
+        }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try copyDurably(file, to: staging.appendingPathComponent("data.mdb").path)
+        let structure = try EventLog.checkStructure(path: staging.path)
+        let audit = try auditCopy(at: staging.path)
+        if let problem = audit.problem { throw problem }
+        try? FileManager.default.removeItem(at: staging.appendingPathComponent("lock.mdb"))
+        try refuseExisting(target)
+        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        try FileManager.default.moveItem(at: staging, to: target)
+        syncFolder(parent.path)
+        return RestoreReport(structure: structure, audit: audit, checksumChecked: checksum)
+    }
+
+    private static func auditCopy(at path: String) throws -> AuditReport {
+        var options = EventLog.Options()
+        options.createIfMissing = false
+        options.environment.readOnly = true
+        let ledger = try Ledger(path: path, options: options)
+        return try Auditor.audit(ledger, scratchFolder: path + ".audit")
+    }
+
+    /// A folder that holds anything is not overwritten.
+    private static func refuseExisting(_ target: URL) throws {
+        guard FileManager.default.fileExists(atPath: target.path) else { return }
+        if FileManager.default.fileExists(atPath: target.appendingPathComponent("data.mdb").path) {
+            throw BackupError.storeExists(target.path)
+        }
+        guard (try? FileManager.default.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {
+            throw BackupError.folderNotEmpty(target.path)
+        }
+    }
+
+    private static func copyDurably(_ source: String, to destination: String) throws {
+        guard let input = FileHandle(forReadingAtPath: source) else { throw BackupError.unreadable(source) }
+        defer { try? input.close() }
+        _ = FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600])
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: destination))
+        defer { try? output.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
+        try output.synchronize()
+    }
+}
+
+/// Why a backup was not made or not restored.
+public enum BackupError: Error, Hashable, Sendable, CustomStringConvertible {
+    case unreadable(String)
+    case checksumMissing(String)
+    case checksumMismatch(String, expected: String, found: String)
+    case storeExists(String)
+    case folderNotEmpty(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): return "cannot read \(path)"
+        case .checksumMissing(let path):
+            return "no checksum at \(path): the backup cannot be checked (give --without-checksum to restore it all the same)"
+        case .checksumMismatch(let path, let expected, let found):
+            return "\(path) is damaged: its SHA-256 is \(found), but the backup wrote \(expected); use another backup"
+        case .storeExists(let path): return "\(path) already holds a store; a restore never overwrites one"
+        case .folderNotEmpty(let path): return "\(path) is not empty; restore into a new or empty folder"
+        }
+    }
+}
