@@ -93,6 +93,7 @@ public final class EventLog: Sendable {
             }
             let meta = try open("meta")
             try Self.checkFormat(meta: meta, in: transaction, clock: options.clock)
+            try Self.checkIdentity(path: path, meta: meta, in: transaction)
             let databases = Databases(
                 events: try open("events", .integerKey), eventIds: try open("event-ids"),
                 streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"))
@@ -192,6 +193,38 @@ public final class EventLog: Sendable {
             } catch let problem as DataFileProblem {
                 throw LogError.damagedStore(reason: "\(problem)")
             }
+        }
+    }
+
+    static let storeIdKey = "storeId"
+    /// The file beside the data file that names the store it belongs to.
+    static let storeIdFileName = "store-id"
+
+    /// The store's identity: a random id kept in its data file, and the same id in the
+    /// file `store-id` beside it, so that a data file swapped for another store's (a
+    /// copy from the wrong folder, a restore gone astray) is refused, not read as this
+    /// store. A store without an id gets one on its first writable open; a folder
+    /// without the file gets it then too (a restored backup).
+    private static func checkIdentity(path: String, meta: Database, in transaction: Transaction) throws {
+        var stored = try transaction.get(meta, storeIdKey).map { Array($0) }
+        if stored == nil, let writable = transaction as? WriteTransaction {
+            let id = withUnsafeBytes(of: UUID().uuid) { Array($0) }
+            try writable.put(meta, key: storeIdKey, value: id)
+            stored = id
+        }
+        guard let stored else { return }
+        let id = stored.map { String(format: "%02x", $0) }.joined()
+        let file = path + "/" + storeIdFileName
+        if let named = try? String(contentsOfFile: file, encoding: .utf8) {
+            let folderId = named.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard folderId == id else {
+                throw LogError.damagedStore(
+                    reason: "the data file belongs to another store (its id is \(id), but this folder's store-id file names \(folderId)); "
+                        + "put back this store's own data file, or restore it from a backup")
+            }
+        } else if transaction is WriteTransaction {
+            guard FileManager.default.createFile(atPath: file, contents: Data((id + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            else { throw LMDBError.accessDenied }
         }
     }
 

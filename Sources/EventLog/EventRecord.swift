@@ -116,6 +116,19 @@ public struct RecordedEventView {
     }
 
     public var prevHash: ChainHash { ChainHash(bytes: canonicalBytes) }
+
+    /// Checks that the record's bytes still hash to its stored hash, and, given the
+    /// previous event's hash, that it follows it: for readers that hand events on
+    /// (a listing, an export), so damaged bytes are never passed off as history.
+    /// - Throws: ``LogError/corruptRecord(position:reason:)``.
+    public func checkIntegrity(following previous: ChainHash?) throws(LogError) {
+        guard ChainHash.digest(of: canonicalBytes) == hash else {
+            throw .corruptRecord(position: position, reason: "its bytes no longer hash to its stored hash")
+        }
+        if let previous, previous != prevHash {
+            throw .corruptRecord(position: position, reason: "it does not follow the event before it in the hash chain")
+        }
+    }
     /// The stored hash (the record's last 32 bytes), not recomputed.
     public var hash: ChainHash {
         ChainHash(bytes: UnsafeRawBufferPointer(start: canonicalBytes.baseAddress! + canonicalBytes.count, count: 32))

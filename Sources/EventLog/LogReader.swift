@@ -64,7 +64,12 @@ public struct LogReader {
             }
             var remaining = limit
             while let current = entry, remaining > 0 {
-                try body(try Self.view(current.value, position: current.key.loadNativeUInt64() ?? 0))
+                let position = current.key.loadNativeUInt64() ?? 0
+                let event = try Self.view(current.value, position: position)
+                guard event.position == position else {
+                    throw LogError.corruptRecord(position: position, reason: "it is stored under another position than its own")
+                }
+                try body(event)
                 remaining -= 1
                 entry = direction == .forward ? try cursor.next() : try cursor.previous()
             }
@@ -86,6 +91,9 @@ public struct LogReader {
             {
                 guard let position = current.value.loadNativeUInt64(), let event = try event(at: position) else {
                     throw LogError.corruptRecord(position: 0, reason: "the index of stream \(stream) names a missing event")
+                }
+                guard event.stream == stream, event.streamVersion == current.key.loadBigEndian(fromByteOffset: prefix.count, as: UInt64.self) else {
+                    throw LogError.corruptRecord(position: position, reason: "the index of stream \(stream) points at another event")
                 }
                 try body(event)
                 remaining -= 1

@@ -80,6 +80,9 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.durability == .bulkLoadNoSync { flags |= UInt32(MDB_NOSYNC) }
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            // LMDB prints its failed assertion itself before aborting; aborting here first
+            // leaves the process's own handler of the abort to say it in one line.
+            try check(mdb_env_set_assert(handle) { _, _ in abort() })
             try check(mdb_env_open(handle, path, flags, options.fileMode))
             var cleared: Int32 = 0
             try check(mdb_reader_check(handle, &cleared))

@@ -107,6 +107,7 @@ extension LedgerSnapshot {
         try tables.transaction.withCursor(tables.databases.belowTarget) { cursor in
             var entry = try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.starts(with: prefix) {
+                _ = try Seal.opened(current.value, key: current.key, in: tables.databases.belowTarget)
                 let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]), as: UTF8.self)
                 guard let member = try tables.member(memberId), let totals = try tables.modelMember(modelId, memberId),
                     let line = try totals.contribution(dailyTarget: model.dailyTarget)
@@ -190,7 +191,8 @@ extension LedgerSnapshot {
         try tables.transaction.withCursor(tables.databases.externalSupport) { cursor in
             var entry = try cursor.seek(atLeast: LedgerKey.day(from))
             while let current = entry, LedgerKey.date(fromDayKey: current.key) <= to {
-                report.externalSupport.append(try decodeRecord(ExternalSupportRecord.self, current.value))
+                let value = try Seal.opened(current.value, key: current.key, in: tables.databases.externalSupport)
+                report.externalSupport.append(try decodeRecord(ExternalSupportRecord.self, value))
                 entry = try cursor.next()
             }
         }

@@ -13,8 +13,9 @@ struct LedgerProjection: InlineProjection {
     /// 2: deposit rows in a fixed binary layout, members' enrolled days per model, and
     /// the summary's cell lines and below-target list. 3: every figure by business date:
     /// reversal rows in deposit histories and external support, day balances per fund,
-    /// models closed early, closed periods.
-    var formatVersion: UInt32 { 3 }
+    /// models closed early, closed periods. 4: every value sealed with a CRC-32C of its
+    /// key and itself, checked when read.
+    var formatVersion: UInt32 { 4 }
     let databases: LedgerDatabases
 
     init(_ setup: ProjectionSetup) throws {
@@ -83,8 +84,8 @@ struct LedgerProjection: InlineProjection {
             try recountEnrolledDays(in: model, tables: tables)
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
-            try context.transaction.put(
-                databases.deposits, key: LedgerKey.deposit(deposit.memberId, stored.position), value: row.storedBytes())
+            let key = LedgerKey.deposit(deposit.memberId, stored.position)
+            try context.transaction.put(databases.deposits, key: key, value: Seal.sealed(row.storedBytes(), key: key))
             try deposited(tables, deposit, sign: 1, on: deposit.depositedOn)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {
@@ -93,7 +94,8 @@ struct LedgerProjection: InlineProjection {
             }
             try recountEnrolledDays(in: try tables.model(closed.modelId)!, tables: tables)  // none expected after the close
         case .disbursementMade(let disbursement):
-            try context.transaction.put(databases.disbursements, key: disbursement.disbursementId, value: stored.position)
+            try context.transaction.put(
+                databases.disbursements, key: disbursement.disbursementId, value: Seal.sealed(stored.position, key: disbursement.disbursementId))
             try disburse(tables, disbursement, sign: 1, on: disbursement.disbursedOn)
         case .externalSupportRecorded(let support):
             let record = ExternalSupportRecord(support: support, eventId: stored.eventId.uuidString.lowercased())
@@ -171,7 +173,7 @@ struct LedgerProjection: InlineProjection {
         let isBelow = (new?.belowTarget ?? 0) > 0
         guard wasBelow != isBelow, let transaction = tables.transaction as? WriteTransaction else { return }
         if isBelow {
-            try transaction.put(databases.belowTarget, key: key, value: [] as [UInt8])
+            try transaction.put(databases.belowTarget, key: key, value: Seal.sealed([], key: key))
         } else {
             try transaction.delete(databases.belowTarget, key: key)
         }
@@ -238,8 +240,8 @@ struct LedgerProjection: InlineProjection {
         }
         let original = try LedgerEvent.decode(stored)
         let originalPosition = stored.position
-        try context.transaction.put(
-            databases.reversals, key: LedgerKey.eventId(reversal.reversesEventId), value: position)
+        let reversalKey = LedgerKey.eventId(reversal.reversesEventId)
+        try context.transaction.put(databases.reversals, key: reversalKey, value: Seal.sealed(position, key: reversalKey))
         let date = reversal.reversedOn
         switch original {
         case .memberLeft(let left):
@@ -259,7 +261,8 @@ struct LedgerProjection: InlineProjection {
                 $0.reversed = true
             }
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: date, amount: deposit.amount, reversesPosition: originalPosition)
-            try context.transaction.put(databases.deposits, key: LedgerKey.deposit(deposit.memberId, position), value: row.storedBytes())
+            let rowKey = LedgerKey.deposit(deposit.memberId, position)
+            try context.transaction.put(databases.deposits, key: rowKey, value: Seal.sealed(row.storedBytes(), key: rowKey))
             try deposited(tables, deposit, sign: -1, on: date)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {

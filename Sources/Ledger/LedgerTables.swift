@@ -118,12 +118,12 @@ struct LedgerTables {
             let bytes = key.withRawBytes { Array($0) }
             let cacheKey = LedgerCache.Key(database: database, key: bytes)
             if let entry = cache.entries[cacheKey] { return entry.value as? Record }
-            let record = try transaction.get(database, bytes).map { try decodeRecord(type, $0) }
+            let record = try transaction.get(database, bytes).map { try decodeRecord(type, try Seal.opened($0, key: bytes, in: database)) }
             cache.entries[cacheKey] = LedgerCache.Entry(value: record, dirty: false)
             return record
         }
         guard let bytes = try transaction.get(database, key) else { return nil }
-        return try decodeRecord(type, bytes)
+        return try decodeRecord(type, try Seal.opened(bytes, key: key, in: database))
     }
 
     func store<Record: Codable>(_ record: Record, _ database: Database, _ key: some RawBytesConvertible) throws {
@@ -136,10 +136,10 @@ struct LedgerTables {
             return
         }
         if let deposit = record as? DepositRecord {
-            try writable.put(database, key: key, value: deposit.storedBytes())
+            try writable.put(database, key: key, value: Seal.sealed(deposit.storedBytes(), key: key))
             return
         }
-        try writable.put(database, key: key, value: try PayloadEncoder().encode(record).canonicalBytes())
+        try writable.put(database, key: key, value: Seal.sealed(try PayloadEncoder().encode(record).canonicalBytes(), key: key))
     }
 
     func fund(_ fundId: String) throws -> FundBalance? { try load(FundBalance.self, databases.funds, fundId) }
@@ -152,12 +152,15 @@ struct LedgerTables {
     }
 
     func disbursementPosition(_ disbursementId: String) throws -> UInt64? {
-        try transaction.get(databases.disbursements, disbursementId)?.loadNativeUInt64()
+        try transaction.get(databases.disbursements, disbursementId).flatMap {
+            try Seal.opened($0, key: disbursementId, in: databases.disbursements).loadNativeUInt64()
+        }
     }
 
     /// The position of the reversal of `eventId`, if it was reversed.
     func reversal(of eventId: UUID) throws -> UInt64? {
-        try transaction.get(databases.reversals, LedgerKey.eventId(eventId))?.loadNativeUInt64()
+        let key = LedgerKey.eventId(eventId)
+        return try transaction.get(databases.reversals, key).flatMap { try Seal.opened($0, key: key, in: databases.reversals).loadNativeUInt64() }
     }
 
     /// A member's deposit rows with their positions, in recording order.
@@ -168,10 +171,11 @@ struct LedgerTables {
             var previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)?  // the map's bytes, valid in this transaction
             var entry = try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.count == prefix.count + 8, current.key.starts(with: prefix) {
-                guard let record = DepositRecord(storedBytes: current.value, previous: previous) else {
+                let value = try Seal.opened(current.value, key: current.key, in: databases.deposits)
+                guard let record = DepositRecord(storedBytes: value, previous: previous) else {
                     throw ProjectionFault(reason: "a deposit row of member \(memberId) is damaged")
                 }
-                previous = (current.value, record)
+                previous = (value, record)
                 rows.append((current.key.loadBigEndianUInt64(at: prefix.count), record))
                 entry = try cursor.next()
             }
@@ -201,7 +205,7 @@ struct LedgerTables {
     /// The latest close of the books, if any.
     func lastPeriod() throws -> PeriodRecord? {
         try transaction.withCursor(databases.periods) { cursor in
-            try cursor.last().map { try decodeRecord(PeriodRecord.self, $0.value) }
+            try cursor.last().map { try decodeRecord(PeriodRecord.self, try Seal.opened($0.value, key: $0.key, in: databases.periods)) }
         }
     }
 
@@ -234,7 +238,7 @@ struct LedgerTables {
             var entry = try cursor.seek(atLeast: date.map { LedgerKey.fundDay(fundId, $0) } ?? prefix)
             while let current = entry, current.key.count == prefix.count + 4, current.key.starts(with: prefix) {
                 let day = LedgerKey.date(fromDayKey: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
-                var reader = CBORReader(current.value)
+                var reader = CBORReader(try Seal.opened(current.value, key: current.key, in: databases.fundDayNet))
                 guard try body(day, VND(try reader.readInteger())) else { return }
                 entry = try cursor.next()
             }
@@ -251,7 +255,7 @@ struct LedgerTables {
         try transaction.withCursor(database) { cursor in
             var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.starts(with: prefix) {
-                try body(current.key, try decodeRecord(type, current.value))
+                try body(current.key, try decodeRecord(type, try Seal.opened(current.value, key: current.key, in: database)))
                 entry = try cursor.next()
             }
         }
@@ -300,7 +304,7 @@ final class LedgerCache {
         }
         for (key, entry) in dirty {
             guard let value = entry.value else { continue }
-            try transaction.put(key.database, key: key.key, value: try PayloadEncoder().encode(value).canonicalBytes())
+            try transaction.put(key.database, key: key.key, value: Seal.sealed(try PayloadEncoder().encode(value).canonicalBytes(), key: key.key))
         }
         entries.removeAll()
     }
@@ -320,4 +324,63 @@ extension UnsafeRawBufferPointer {
     func loadBigEndianUInt64(at offset: Int) -> UInt64 {
         UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
+}
+
+/// Every value the ledger's read models store ends with a CRC-32C of its key and its
+/// value, checked whenever it is read: the storage library keeps no checksums of its
+/// own, so a damaged byte in a balance is reported as damage, never shown as a figure.
+enum Seal {
+    static let byteCount = 4
+
+    /// `value` followed by its seal under `key`.
+    static func sealed(_ value: [UInt8], key: some RawBytesConvertible) -> [UInt8] {
+        var crc = key.withRawBytes { CRC32C.update(CRC32C.start, $0) }
+        crc = value.withUnsafeBytes { CRC32C.update(crc, $0) }
+        var bytes = value
+        withUnsafeBytes(of: CRC32C.finish(crc).littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    static func sealed(_ position: UInt64, key: some RawBytesConvertible) -> [UInt8] {
+        sealed(withUnsafeBytes(of: position) { Array($0) }, key: key)
+    }
+
+    /// The value within `stored`, once its seal holds.
+    /// - Throws: ``ProjectionFault`` naming the table when it does not.
+    static func opened(_ stored: UnsafeRawBufferPointer, key: some RawBytesConvertible, in database: Database) throws
+        -> UnsafeRawBufferPointer
+    {
+        guard stored.count >= byteCount else { throw damaged(database) }
+        let value = UnsafeRawBufferPointer(rebasing: stored[..<(stored.count - byteCount)])
+        var crc = key.withRawBytes { CRC32C.update(CRC32C.start, $0) }
+        crc = CRC32C.update(crc, value)
+        let seal = UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: stored.count - byteCount, as: UInt32.self))
+        guard CRC32C.finish(crc) == seal else { throw damaged(database) }
+        return value
+    }
+
+    static func damaged(_ database: Database) -> ProjectionFault {
+        ProjectionFault(reason: "a record of \(database.name ?? "a read model") is damaged (its checksum does not hold); "
+            + "run `ansinh audit verify`, and restore the store from a backup")
+    }
+}
+
+/// CRC-32C (Castagnoli), one byte at a time from a table.
+enum CRC32C {
+    static let start: UInt32 = 0xFFFF_FFFF
+    static let table: [UInt32] = (0..<256).map { index in
+        var crc = UInt32(index)
+        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        return crc
+    }
+
+    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = crc
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
+        }
+        return crc
+    }
+
+    static func finish(_ crc: UInt32) -> UInt32 { ~crc }
 }

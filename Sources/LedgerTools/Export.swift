@@ -107,7 +107,10 @@ public enum Exporter {
             try handle.write(contentsOf: buffer)
             buffer.removeAll(keepingCapacity: true)
         }
+        var chained: ChainHash? = previousHash
         try snapshot.log.forEachEvent(from: sincePosition + 1) { event in
+            try event.checkIntegrity(following: chained)
+            chained = event.hash
             try event.appendJSONLine(to: &buffer)
             count += 1
             if buffer.count >= 1 << 20 {

@@ -44,10 +44,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                try refuseFile(at: store.storePath)
-                let pages = ProgressBar("Pages   ")
-                let structure = try EventLog.checkStructure(path: store.storePath) { done, total in pages.update(Int(done), of: Int(total)) }
-                pages.finish()
+                let structure = try store.checkStructure()
                 let walked = "The data file's structure holds: \(structure.pagesReached) pages in \(structure.databases.count) "
                     + "databases and \(structure.pagesFree) free pages, of \(structure.pagesInUse) in use.\n"
                 if structureOnly {
@@ -243,6 +240,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            _ = try store.checkStructure()  // an export reads every page: walk them first
             let ledger = try store.openLedger()
             let since = try sincePosition ?? (incremental ? UInt64(ledger.log.setting("export.lastPosition") ?? "0") ?? 0 : 0)
             let key = try SigningKey.load(store: store.storePath)
@@ -339,6 +337,7 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            _ = try store.checkStructure()  // a backup of a damaged store would keep the damage
             let ledger = try store.openLedger(readOnly: true)
             let target = URL(fileURLWithPath: out).standardizedFileURL
             guard !FileManager.default.fileExists(atPath: out) else { throw ExportError.exists(target.path) }

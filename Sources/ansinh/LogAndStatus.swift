@@ -32,8 +32,12 @@ struct Log: ParsableCommand {
             var lines: [String] = []
             try ledger.log.read { reader in
                 var shown = 0
+                var previous: ChainHash? = fromPosition > 1 || stream != nil ? nil : ChainHash.genesis
                 let visit: (RecordedEventView) throws -> Void = { event in
                     guard shown < limit ?? .max, event.position >= fromPosition else { return }
+                    // Damaged bytes are never listed as history; read in order, each must follow the last.
+                    try event.checkIntegrity(following: previous)
+                    if stream == nil { previous = event.hash }
                     if let type, !event.typeBytes.elementsEqual(type.utf8) { return }
                     let day = LocalDate(at: event.recordedAt)
                     if let since, day < since { return }

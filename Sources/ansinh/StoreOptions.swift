@@ -37,6 +37,16 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+extension StoreOptions {
+    /// Walks every page of the store's data file, with a progress bar on a terminal.
+    func checkStructure() throws -> StoreStructure {
+        try refuseFile(at: storePath)
+        let pages = ProgressBar("Pages   ")
+        defer { pages.finish() }
+        return try EventLog.checkStructure(path: storePath) { done, total in pages.update(Int(done), of: Int(total)) }
+    }
+}
+
 /// A store is a folder: a path naming a file is a mistake worth saying plainly.
 func refuseFile(at path: String) throws {
     var isFolder: ObjCBool = false

@@ -29,6 +29,16 @@ struct ReliabilityToolTests {
         #expect(status == 0, "\(output)")
     }
 
+    @Test("damaged copies of a store: every command ends in one line and exit 0, 1 or 74, never a signal, never a write when it refuses")
+    func damageCampaign() throws {
+        let (status, output) = try runTool("damage_campaign.py", ["--cases", "25", "--seed", "7"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(", 0 killed by a signal"), "\(output)")
+        for kind in ["truncate", "zero", "flip", "empty", "swap"] {
+            #expect(output.range(of: "  \(kind) +found \\(exit 74\\): [1-9]", options: .regularExpression) != nil, "\(kind): \(output)")
+        }
+    }
+
     @Test("several processes recording, importing, exporting, querying and auditing one store at once")
     func concurrency() throws {
         let (status, output) = try runTool("concurrency.py", ["--seconds", "6", "--processes", "4", "--seed", "7"])
