@@ -9,11 +9,20 @@ public struct Entry {
 /// A position in a database, moved forward and backward; see ``Transaction/withCursor(_:_:)``.
 ///
 /// Each move returns the entry it lands on, or `nil` past either end.
+///
+/// A step forward must land on a greater key, and a step back on a smaller one, by the
+/// database's own order (`mdb_cmp`): LMDB keeps no page checksums, and a damaged node
+/// pointer can make a page look valid while it repeats or skips an entry. A step that
+/// breaks the order throws ``LMDBError/corrupted``.
 /// See <http://www.lmdb.tech/doc/group__mdb.html#ga48df35fb102536b32dfbb801a47b4cb0>.
 public final class Cursor {
     private let handle: OpaquePointer
     private let transaction: Transaction
+    private let database: MDB_dbi
     private var isClosed = false
+    /// The key of the entry the cursor is on, copied: the order of the next step is checked against it.
+    private var currentKey: [UInt8] = []
+    private var hasCurrent = false
 
     init(transaction: Transaction, database: Database) throws {
         var handle: OpaquePointer?
@@ -21,6 +30,7 @@ public final class Cursor {
         guard let handle else { throw LMDBError.badTransaction }
         self.handle = handle
         self.transaction = transaction
+        self.database = database.handle
     }
 
     deinit {
@@ -34,8 +44,25 @@ public final class Cursor {
 
     public func first() throws -> Entry? { try move(MDB_FIRST) }
     public func last() throws -> Entry? { try move(MDB_LAST) }
-    public func next() throws -> Entry? { try move(MDB_NEXT) }
-    public func previous() throws -> Entry? { try move(MDB_PREV) }
+    public func next() throws -> Entry? { try step(MDB_NEXT, order: 1) }
+    public func previous() throws -> Entry? { try step(MDB_PREV, order: -1) }
+
+    /// A step to the next or previous entry, which must lie on the side `order` says.
+    private func step(_ operation: MDB_cursor_op, order: Int32) throws -> Entry? {
+        guard let entry = try get(operation) else {
+            hasCurrent = false
+            return nil
+        }
+        defer { land(entry) }
+        guard hasCurrent else { return entry }
+        let comparison = currentKey.withUnsafeBytes { previous in
+            var left = MDB_val(mv_size: entry.key.count, mv_data: UnsafeMutableRawPointer(mutating: entry.key.baseAddress))
+            var right = MDB_val(mv_size: previous.count, mv_data: UnsafeMutableRawPointer(mutating: previous.baseAddress))
+            return mdb_cmp(transaction.handle, database, &left, &right)
+        }
+        guard comparison.signum() == order else { throw LMDBError.corrupted }
+        return entry
+    }
 
     /// Moves to the first key equal to or after `key` (`MDB_SET_RANGE`).
     public func seek(atLeast key: some RawBytesConvertible) throws -> Entry? {
@@ -47,8 +74,26 @@ public final class Cursor {
         try key.withRawBytes { try move(MDB_SET_KEY, key: $0) }
     }
 
+    /// A move that is not a step (first, last, a seek): its entry starts the order anew.
     @inline(__always)
     private func move(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
+        guard let entry = try get(operation, key: key) else {
+            hasCurrent = false
+            return nil
+        }
+        land(entry)
+        return entry
+    }
+
+    @inline(__always)
+    private func land(_ entry: Entry) {
+        currentKey.removeAll(keepingCapacity: true)
+        currentKey.append(contentsOf: entry.key)
+        hasCurrent = true
+    }
+
+    @inline(__always)
+    private func get(_ operation: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws -> Entry? {
         transaction.assertUsable()
         var keyValue = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
         var data = MDB_val()
