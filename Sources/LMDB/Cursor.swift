@@ -20,9 +20,12 @@ public final class Cursor {
     private let transaction: Transaction
     private let database: MDB_dbi
     private var isClosed = false
-    /// The key of the entry the cursor is on, copied: the order of the next step is checked against it.
-    private var currentKey: [UInt8] = []
+    /// The key of the entry the cursor is on, copied (LMDB keys are at most 511 bytes):
+    /// the order of the next step is checked against it.
+    private let currentKey = UnsafeMutableRawBufferPointer.allocate(byteCount: Cursor.keyBytesMax, alignment: 8)
+    private var currentKeyCount = 0
     private var hasCurrent = false
+    static let keyBytesMax = 512
 
     init(transaction: Transaction, database: Database) throws {
         var handle: OpaquePointer?
@@ -35,6 +38,7 @@ public final class Cursor {
 
     deinit {
         precondition(isClosed, "a cursor outlived its closure")
+        currentKey.deallocate()
     }
 
     func close() {
@@ -55,11 +59,9 @@ public final class Cursor {
         }
         defer { land(entry) }
         guard hasCurrent else { return entry }
-        let comparison = currentKey.withUnsafeBytes { previous in
-            var left = MDB_val(mv_size: entry.key.count, mv_data: UnsafeMutableRawPointer(mutating: entry.key.baseAddress))
-            var right = MDB_val(mv_size: previous.count, mv_data: UnsafeMutableRawPointer(mutating: previous.baseAddress))
-            return mdb_cmp(transaction.handle, database, &left, &right)
-        }
+        var left = MDB_val(mv_size: entry.key.count, mv_data: UnsafeMutableRawPointer(mutating: entry.key.baseAddress))
+        var right = MDB_val(mv_size: currentKeyCount, mv_data: currentKey.baseAddress)
+        let comparison = mdb_cmp(transaction.handle, database, &left, &right)
         guard comparison.signum() == order else { throw LMDBError.corrupted }
         return entry
     }
@@ -87,8 +89,8 @@ public final class Cursor {
 
     @inline(__always)
     private func land(_ entry: Entry) {
-        currentKey.removeAll(keepingCapacity: true)
-        currentKey.append(contentsOf: entry.key)
+        currentKeyCount = min(entry.key.count, Cursor.keyBytesMax)
+        if currentKeyCount > 0 { currentKey.baseAddress!.copyMemory(from: entry.key.baseAddress!, byteCount: currentKeyCount) }
         hasCurrent = true
     }
 

@@ -36,12 +36,16 @@ struct Import: ParsableCommand {
             One event a line: {"type": "DisbursementMade", "data": {…}, "eventId": "…optional UUID…"}.
             Every line is checked first; a bad one is reported by its number and field, and
             nothing is written. Lines with event ids can be imported again without effect.
+            The store's data file is walked page by page first: a damaged one is refused (exit 74).
             """)
     @Argument(help: "The file, or - for standard input.") var file: String
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         try reportingFailures {
+            // A bulk write reads indexes all over the store: its pages are walked first,
+            // so a damaged index cannot let an event already stored be recorded again.
+            _ = try store.checkStructure()
             let ledger = try store.openLedger()
             let summary = try importFile(file, into: ledger, actor: store.actorName)
             emit(

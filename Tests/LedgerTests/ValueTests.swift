@@ -1,6 +1,6 @@
 import EventLog
 import Foundation
-import Ledger
+@testable import Ledger
 import Testing
 
 @Suite("Money, dates and names")
@@ -49,5 +49,23 @@ struct ValueTests {
         let member = try #require(try store.ledger.member("dv-1"))
         #expect(Array(member.fullName.unicodeScalars) == Array(nfc.unicodeScalars))
         #expect(Array(member.cell.unicodeScalars) == Array("Chi bộ 1".unicodeScalars))
+    }
+}
+
+@Suite("Checksums of stored records")
+struct ChecksumTests {
+    @Test("CRC-32C gives the published check value, at every split of its input")
+    func crc32c() {
+        // RFC 3720 (iSCSI), Appendix B.4: CRC-32C of "123456789" is 0xE3069283.
+        let text = Array("123456789".utf8)
+        for split in 0...text.count {
+            let crc = text[..<split].withUnsafeBytes { first in
+                text[split...].withUnsafeBytes { second in CRC32C.update(CRC32C.update(CRC32C.start, first), second) }
+            }
+            #expect(CRC32C.finish(crc) == 0xE306_9283, "split at \(split)")
+        }
+        // 32 bytes of zeros (RFC 3720, B.4): 0x8A9136AA.
+        let zeros = [UInt8](repeating: 0, count: 32)
+        #expect(zeros.withUnsafeBytes { CRC32C.finish(CRC32C.update(CRC32C.start, $0)) } == 0x8A91_36AA)
     }
 }
