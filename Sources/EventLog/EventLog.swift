@@ -206,17 +206,19 @@ public final class EventLog: Sendable {
     /// store. A store without an id gets one on its first writable open; a folder
     /// without the file gets it then too (a restored backup).
     private static func checkIdentity(path: String, meta: Database, in transaction: Transaction) throws {
+        let file = path + "/" + storeIdFileName
+        let folderId = (try? String(contentsOfFile: file, encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         var stored = try transaction.get(meta, storeIdKey).map { Array($0) }
         if stored == nil, let writable = transaction as? WriteTransaction {
-            let id = withUnsafeBytes(of: UUID().uuid) { Array($0) }
+            // A store without an id takes the folder's, when an earlier open wrote the file
+            // but not the id (it failed before committing); else a new one.
+            let id = folderId.flatMap(Self.idBytes) ?? withUnsafeBytes(of: UUID().uuid) { Array($0) }
             try writable.put(meta, key: storeIdKey, value: id)
             stored = id
         }
         guard let stored else { return }
         let id = stored.map { String(format: "%02x", $0) }.joined()
-        let file = path + "/" + storeIdFileName
-        if let named = try? String(contentsOfFile: file, encoding: .utf8) {
-            let folderId = named.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let folderId {
             guard folderId == id else {
                 throw LogError.damagedStore(
                     reason: "the data file belongs to another store (its id is \(id), but this folder's store-id file names \(folderId)); "
@@ -226,6 +228,18 @@ public final class EventLog: Sendable {
             guard FileManager.default.createFile(atPath: file, contents: Data((id + "\n").utf8), attributes: [.posixPermissions: 0o600])
             else { throw LMDBError.accessDenied }
         }
+    }
+
+    /// The 16 bytes of an id written as 32 hex digits, or `nil`.
+    private static func idBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count == 32 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 32, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<(index + 2)], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     private static func checkFormat(meta: Database, in transaction: Transaction, clock: () -> Timestamp) throws {

@@ -21,6 +21,35 @@ struct StoreTests {
         #expect(message.contains("newer"))
     }
 
+    @Test("a store's id: kept in its data file and named beside it; another store's data file is refused; a lost id is taken back from the folder")
+    func identity() throws {
+        let folder = TemporaryFolder()
+        let other = TemporaryFolder()
+        do {
+            _ = try openLog(folder)
+            _ = try openLog(other)
+        }
+        let named = try String(contentsOfFile: folder.path + "/store-id", encoding: .utf8)
+        #expect(named.count == 33 && named.hasSuffix("\n"))
+        // An open that wrote the file but never committed the id: the next open takes the file's.
+        do {
+            let log = try openLog(folder)
+            try log.environment.write { transaction throws in
+                _ = try transaction.delete(try transaction.openDatabase("meta"), key: "storeId")
+            }
+        }
+        _ = try openLog(folder)
+        #expect(try String(contentsOfFile: folder.path + "/store-id", encoding: .utf8) == named)
+        try FileManager.default.removeItem(atPath: folder.dataFile)
+        try FileManager.default.copyItem(atPath: other.dataFile, toPath: folder.dataFile)
+        #expect {
+            try openLog(folder)
+        } throws: { error in
+            guard case .damagedStore(let reason) = error as? LogError else { return false }
+            return reason.hasPrefix("the data file belongs to another store")
+        }
+    }
+
     @Test("a missing store is not created unless asked; a file is not a store")
     func missingAndFile() throws {
         let folder = TemporaryFolder()
