@@ -79,8 +79,18 @@ cp "$work/data.mdb" "$work/restore-check/data.mdb"
     || fail "audit of the backup: $(tail -n 1 "$work/audit.log")"
 rm -rf "$work/restore-check"
 mv "$work" "$final" || fail "cannot rename $work to $final"
+log "done: $final ($(head -n 1 "$final/verify.log"))"
 
-# Every backup kept must still match its SHA-256 and hold its structure: a backup
+# Keep the last $keep dated folders.
+mapfile -t folders < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort)
+excess=$(( ${#folders[@]} - keep ))
+for (( index = 0; index < excess; index++ )); do
+    log "removing ${folders[$index]} (keeping the last $keep)"
+    rm -rf "${folders[$index]}"
+done
+
+# After the rotation, so a backup that rotted cannot keep old folders from going:
+# every backup kept must still match its SHA-256 and hold its structure: a backup
 # that rotted on its disk is found the night it rots, not the day it is needed.
 mapfile -t kept < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort)
 for folder in ${kept[@]+"${kept[@]}"}; do
@@ -96,12 +106,3 @@ for folder in ${kept[@]+"${kept[@]}"}; do
 done
 rm -f "$ANSINH_ARCHIVE/.check.log"
 log "checked ${#kept[@]} kept backup(s): each matches its SHA-256 and holds its structure"
-log "done: $final ($(head -n 1 "$final/verify.log"))"
-
-# Keep the last $keep dated folders.
-mapfile -t folders < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort)
-excess=$(( ${#folders[@]} - keep ))
-for (( index = 0; index < excess; index++ )); do
-    log "removing ${folders[$index]} (keeping the last $keep)"
-    rm -rf "${folders[$index]}"
-done

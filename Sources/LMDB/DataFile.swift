@@ -86,7 +86,11 @@ public struct DataFile: Sendable {
         metas = [firstMeta, second]
         guard let current = currentMeta else { throw .notADataFile(path: path, reason: "no valid meta page") }
         if second == nil { throw .damagedPage(page: 1, database: "the store's header", reason: "the second meta page is not valid") }
-        let expected = (current.lastPage + 1) * UInt64(size)
+        // The file holds at least up to the last page in use (the last page number × the
+        // page size): LMDB may leave that page itself unwritten when it was freed in the
+        // transaction that allocated it. The walk checks every page it reaches.
+        let (expected, overflow) = current.lastPage.multipliedReportingOverflow(by: UInt64(size))
+        guard !overflow else { throw .notADataFile(path: path, reason: "its meta page names an impossible last page") }
         guard byteCount >= expected else { throw .truncated(path: path, byteCount: byteCount, expectedByteCount: expected) }
     }
 

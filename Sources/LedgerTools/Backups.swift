@@ -18,9 +18,8 @@ public enum Backups {
         return hex(Array(hasher.finalize()))
     }
 
-    /// Writes `FILE.sha256` for the data in `partial`, which is about to become `file`.
-    /// The checksum is created only if it does not exist, so of two backups to one path
-    /// at once, one writes both files and the other is told they exist.
+    /// Writes `FILE.sha256` for the data in `partial`, once it has become `file`. The
+    /// checksum is created only if it does not exist.
     /// - Throws: ``ExportError/exists(_:)`` when it exists.
     public static func writeChecksum(of partial: String, as file: String) throws {
         let line = try sha256(ofFileAt: partial) + "  " + URL(fileURLWithPath: file).lastPathComponent + "\n"
@@ -39,14 +38,12 @@ public enum Backups {
         }
     }
 
-    /// Checks `file` against the hash written beside it.
-    /// - Throws: ``BackupError/checksumMissing(_:)`` or ``BackupError/checksumMismatch(_:expected:found:)``.
-    public static func checkChecksum(of file: String) throws {
+    /// The hash written beside `file`.
+    /// - Throws: ``BackupError/checksumMissing(_:)``.
+    public static func recordedChecksum(of file: String) throws -> String {
         let path = checksumPath(for: file)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw BackupError.checksumMissing(path) }
-        let expected = String(text.prefix { !$0.isWhitespace }).lowercased()
-        let found = try sha256(ofFileAt: file)
-        guard expected == found else { throw BackupError.checksumMismatch(file, expected: expected, found: found) }
+        return String(text.prefix { !$0.isWhitespace }).lowercased()
     }
 
     /// What a restore checked.
@@ -64,7 +61,7 @@ public enum Backups {
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         try refuseExisting(target)
         guard FileManager.default.fileExists(atPath: file) else { throw BackupError.unreadable(file) }
-        if checksum { try checkChecksum(of: file) }
+        let expected = checksum ? try recordedChecksum(of: file) : nil
         let parent = target.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let staging = PartialWrite.start(for: target)
@@ -73,22 +70,32 @@ public enum Backups {
             try? FileManager.default.removeItem(atPath: staging.path + ".audit")
         }
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        try copyDurably(file, to: staging.appendingPathComponent("data.mdb").path)
+        let copy = staging.appendingPathComponent("data.mdb").path
+        try copyDurably(file, to: copy)
+        if let expected {
+            // The bytes checked are the bytes restored: the copy's.
+            let found = try sha256(ofFileAt: copy)
+            guard found == expected else { throw BackupError.checksumMismatch(file, expected: expected, found: found) }
+        }
         let structure = try EventLog.checkStructure(path: staging.path)
         let audit = try auditCopy(at: staging.path)
         if let problem = audit.problem { throw problem }
         try? FileManager.default.removeItem(at: staging.appendingPathComponent("lock.mdb"))
         try refuseExisting(target)
-        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        // An empty folder given as the target makes way; `rmdir` removes only an empty one.
+        if FileManager.default.fileExists(atPath: target.path), rmdir(target.path) != 0 {
+            throw BackupError.folderNotEmpty(target.path)
+        }
         try FileManager.default.moveItem(at: staging, to: target)
         syncFolder(parent.path)
         return RestoreReport(structure: structure, audit: audit, checksumChecked: checksum)
     }
 
+    /// Audits the copy, opened for writing: a backup written by an older version has its
+    /// read models refolded into today's layout first (the copy is about to become the store).
     private static func auditCopy(at path: String) throws -> AuditReport {
         var options = EventLog.Options()
         options.createIfMissing = false
-        options.environment.readOnly = true
         let ledger = try Ledger(path: path, options: options)
         return try Auditor.audit(ledger, scratchFolder: path + ".audit")
     }

@@ -357,13 +357,12 @@ struct Backup: ParsableCommand {
                         throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
                     }
                 }
-                try Backups.writeChecksum(of: partial, as: target.path)
-                do {
-                    try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
-                } catch {
-                    try? FileManager.default.removeItem(atPath: checksum)
-                    throw error
-                }
+                // The data first, then its checksum: of two backups to one path at once, the
+                // one whose data lands writes the checksum; a kill in between leaves a backup
+                // without one (restore then asks for --without-checksum), never a checksum
+                // that blocks the next backup.
+                try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
+                try Backups.writeChecksum(of: target.path, as: target.path)
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)
                 throw error

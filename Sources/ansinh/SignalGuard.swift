@@ -23,13 +23,14 @@ enum SignalGuard {
 
     /// Installs the handlers for the command named `command`, such as `ansinh funds`.
     static func install(command: String) {
+        #if os(Linux)
         let reasons: [(Int32, String)] = [
             (SIGBUS, "a bus error (the data file is shorter than it was, or a page points past its end)"),
             (SIGSEGV, "a memory fault (a damaged page pointed somewhere it cannot)"),
             (SIGABRT, "a failed check of the storage library (a damaged page)"),
         ]
         for (signal, reason) in reasons {
-            let text = "ansinh: the store is damaged: `\(command)` was stopped by \(reason); nothing was written. "
+            let text = "ansinh: the store is damaged: `\(command)` was stopped by \(reason); a write it had not finished was not committed. "
                 + "Run `ansinh audit verify --structure-only` to find the damaged page, and restore the store from a backup\n"
             switch signal {
             case SIGBUS: busMessage = strdup(text)
@@ -55,5 +56,6 @@ enum SignalGuard {
             sigemptyset(&action.sa_mask)
             sigaction(signal, &action, nil)
         }
+        #endif
     }
 }
