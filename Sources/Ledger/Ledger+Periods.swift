@@ -80,6 +80,4 @@ extension LedgerSnapshot {
         return periods
     }
 
-    /// The latest close of the books, if any.
-    public func lastPeriod() throws -> PeriodRecord? { try tables.lastPeriod() }
 }
