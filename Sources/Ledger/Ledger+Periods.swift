@@ -79,5 +79,4 @@ extension LedgerSnapshot {
         try tables.scan(PeriodRecord.self, tables.databases.periods) { _, period in periods.append(period) }
         return periods
     }
-
 }
