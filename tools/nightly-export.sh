@@ -31,7 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v "$ansinh" >/dev/null 2>&1 || fail "cannot run $ansinh"
 [[ "$keep" =~ ^[1-9][0-9]*$ ]] || fail "ANSINH_KEEP must be a whole number ≥ 1, not $keep"
 
-day=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
+# ANSINH_TEST_TODAY (for tests only) fixes the day, as it fixes ansinh's clock.
+day=${ANSINH_TEST_TODAY:-$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)}
 final="$ANSINH_ARCHIVE/$day"
 work="$ANSINH_ARCHIVE/.$day.partial"
 [ -e "$final" ] && fail "$final already exists"

@@ -2,8 +2,9 @@
 // process while the test kills it or appends too.
 //
 //   ansinh-logstress STORE STREAM BATCHES EVENTS_PER_BATCH [--no-sync] [--map-bytes N]
-//       After each committed batch it prints one line per event,
-//       `ack POSITION EVENT_ID`, written at once: a printed event is an acknowledged one.
+//       Before each batch it prints `begin BATCH`; after it is committed, one line per
+//       event, `ack POSITION EVENT_ID`, written at once: a printed event is an
+//       acknowledged one. A kill after a `begin` and before its acks landed inside an append.
 //   ansinh-logstress STORE --hold-read [--readers N]
 //       Takes a reader slot, prints `holding HEAD`, and keeps the slot until killed.
 import EventLog
@@ -40,6 +41,7 @@ func appendBatches(_ log: EventLog, stream: String, batches: Int, perBatch: Int)
                     "filler": .text(filler),
                 ]))
         }
+        FileHandle.standardOutput.write(Data("begin \(batch)\n".utf8))
         let result = try log.append(events, to: stream, actor: "stress")
         var lines = ""
         for event in result.events {

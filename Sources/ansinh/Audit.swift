@@ -245,11 +245,14 @@ struct Export: ParsableCommand {
             let since = try sincePosition ?? (incremental ? UInt64(ledger.log.setting("export.lastPosition") ?? "0") ?? 0 : 0)
             let key = try SigningKey.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
-            let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
-                bar.update(Int(done), of: Int(total))
+            let manifest = try TestMarkers.around("export") {
+                let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
+                    bar.update(Int(done), of: Int(total))
+                }
+                try ledger.log.setSetting("export.lastPosition", to: String(manifest.headPosition))
+                return manifest
             }
             bar.finish()
-            try ledger.log.setSetting("export.lastPosition", to: String(manifest.headPosition))
             emit(
                 "Exported positions \(manifest.fromPosition) to \(manifest.headPosition) into \(out)"
                     + "\nHead hash: \(manifest.headHash)" + (key == nil ? "\nNot signed: create the ward's key with `ansinh keys init`." : "\nSigned with key \(manifest.signingKey!)")
@@ -344,28 +347,30 @@ struct Backup: ParsableCommand {
             let checksum = Backups.checksumPath(for: target.path)
             guard !FileManager.default.fileExists(atPath: checksum) else { throw ExportError.exists(checksum) }
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let partial = PartialWrite.start(for: target).path
-            let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard descriptor >= 0 else {
-                throw Failure(message: "cannot create \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
-            }
-            do {
-                do {
-                    defer { close(descriptor) }
-                    try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
-                    guard fsync(descriptor) == 0 else {
-                        throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
-                    }
+            try TestMarkers.around("backup") {
+                let partial = PartialWrite.start(for: target).path
+                let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                guard descriptor >= 0 else {
+                    throw Failure(message: "cannot create \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
                 }
-                // The data first, then its checksum: of two backups to one path at once, the
-                // one whose data lands writes the checksum; a kill in between leaves a backup
-                // without one (restore then asks for --without-checksum), never a checksum
-                // that blocks the next backup.
-                try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
-                try Backups.writeChecksum(of: target.path, as: target.path)
-            } catch {
-                try? FileManager.default.removeItem(atPath: partial)
-                throw error
+                do {
+                    do {
+                        defer { close(descriptor) }
+                        try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
+                        guard fsync(descriptor) == 0 else {
+                            throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
+                        }
+                    }
+                    // The data first, then its checksum: of two backups to one path at once, the
+                    // one whose data lands writes the checksum; a kill in between leaves a backup
+                    // without one (restore then asks for --without-checksum), never a checksum
+                    // that blocks the next backup.
+                    try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
+                    try Backups.writeChecksum(of: target.path, as: target.path)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: partial)
+                    throw error
+                }
             }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             emit(

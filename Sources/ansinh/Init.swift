@@ -89,12 +89,14 @@ func importFile(_ file: String, into ledger: Ledger, actor: String) throws -> Im
         checking.finish()
         recording.finish()
     }
-    return try ledger.importLines([UInt8](data), actor: actor) { phase, done, total in
-        switch phase {
-        case .checking: checking.update(done, of: total)
-        case .recording:
-            checking.finish()
-            recording.update(done, of: total)
+    return try TestMarkers.around("import") {
+        try ledger.importLines([UInt8](data), actor: actor) { phase, done, total in
+            switch phase {
+            case .checking: checking.update(done, of: total)
+            case .recording:
+                checking.finish()
+                recording.update(done, of: total)
+            }
         }
     }
 }
@@ -112,7 +114,9 @@ struct ProjectionsCommand: ParsableCommand {
             try reportingFailures {
                 let ledger = try store.openLedger()
                 let bar = ProgressBar("Rebuilding")
-                try ledger.rebuildProjections { done, total in bar.update(Int(done), of: Int(total)) }
+                try TestMarkers.around("rebuild") {
+                    try ledger.rebuildProjections { done, total in bar.update(Int(done), of: Int(total)) }
+                }
                 bar.finish()
                 emit("Rebuilt the projections from \(try ledger.log.head().position) events.\n")
             }

@@ -26,8 +26,10 @@ struct PeriodCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let ledger = try options.store.openLedger()
-                let entry = try ledger.closePeriod(
-                    through: through, decision: decision, eventId: options.eventId, actor: options.store.actorName)
+                let entry = try TestMarkers.around("record") {
+                    try ledger.closePeriod(
+                        through: through, decision: decision, eventId: options.eventId, actor: options.store.actorName)
+                }
                 options.report(entry)
                 if let period = try ledger.periods().last(where: { $0.through == through }) {
                     emit(try Listings.periodFigures(period, funds: ledger.funds()).table)

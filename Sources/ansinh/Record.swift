@@ -14,7 +14,7 @@ struct RecordOptions: ParsableArguments {
     /// Records `event` and prints what was recorded.
     func record(_ event: LedgerEvent) throws {
         let ledger = try store.openLedger()
-        report(try ledger.record([LedgerCommand(event, eventId: eventId)], actor: store.actorName)[0])
+        report(try TestMarkers.around("record") { try ledger.record([LedgerCommand(event, eventId: eventId)], actor: store.actorName)[0] })
     }
 
     /// Prints what a command recorded.

@@ -9,38 +9,35 @@ struct Run {
     let stderr: String
 }
 
-
-
-
-/// Runs `ansinh` with `arguments`, standard input from `input`, in `directory`.
-func ansinh(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], in directory: String? = nil) throws -> Run {
+/// Runs `ansinh` with `arguments`, standard input from `input`, in `directory`. A run
+/// longer than `timeLimit` seconds is killed, and fails the test.
+func ansinh(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], in directory: String? = nil,
+            timeLimit: Double = 120) throws -> Run {
     let process = Process()
     process.executableURL = ansinhExecutable
     process.arguments = arguments
     var merged = ProcessInfo.processInfo.environment
     merged.removeValue(forKey: "ANSINH_STORE")
     merged.removeValue(forKey: "ANSINH_ACTOR")
+    merged.removeValue(forKey: "ANSINH_TEST_TODAY")
     merged["USER"] = "thu-ky"
     for (key, value) in environment { merged[key] = value }
     process.environment = merged
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let stdout = Pipe()
-    let stdin = Pipe()
-    // Standard error goes to a file, standard output to a pipe read to its end: a
-    // large output can block neither.
-    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorFile) }
-    process.standardOutput = stdout
-    process.standardError = try FileHandle(forWritingTo: errorFile)
-    process.standardInput = stdin
+    // Standard input, output and error are files: a large output can block nothing, and
+    // the wait keeps its deadline.
+    let inputFile = temporaryOutputFile(), outputFile = temporaryOutputFile(), errorFile = temporaryOutputFile()
+    defer { for file in [inputFile, outputFile, errorFile] { try? FileManager.default.removeItem(at: file) } }
+    if let input { try input.write(to: inputFile) }
+    let handles = try (FileHandle(forReadingFrom: inputFile), FileHandle(forWritingTo: outputFile), FileHandle(forWritingTo: errorFile))
+    defer { for handle in [handles.0, handles.1, handles.2] { try? handle.close() } }
+    process.standardInput = handles.0
+    process.standardOutput = handles.1
+    process.standardError = handles.2
     try process.run()
-    if let input { stdin.fileHandleForWriting.write(input) }
-    try stdin.fileHandleForWriting.close()
-    let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    try waitForExit(process, timeLimit: timeLimit)
     return Run(
-        status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+        status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
         stderr: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self))
 }
 

@@ -208,7 +208,8 @@ func displayColumns(_ line: String) -> Int {
 
 @Suite("Progress on a terminal")
 struct TerminalTests {
-    @Test("import and rebuild draw a progress bar on a terminal", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/script")))
+    @Test("import and rebuild draw a progress bar on a terminal",
+          .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/script"), "needs util-linux's `script` for a pseudo-terminal"))
     func progressOnTerminal() throws {
         let store = try StoreFolder.initialised()
         let file = packageRoot.appendingPathComponent("Sources/ansinh/Demo/piggybank-2024.jsonl").path
@@ -217,12 +218,15 @@ struct TerminalTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qec", command, "/dev/null"]
-        let output = Pipe()
-        process.standardOutput = output
+        let output = temporaryOutputFile()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        process.standardOutput = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        try waitForExit(process, timeLimit: 120)
+        let text = String(decoding: try Data(contentsOf: output), as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("Checking "), "\(text.prefix(300))")
         #expect(text.contains("Recording"), "\(text.prefix(300))")
@@ -315,6 +319,9 @@ struct AuditCLITests {
         let environment = [
             "PATH": ansinhExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "ANSINH_STORE": store.path, "ANSINH_ARCHIVE": archive, "ANSINH_KEEP": "2",
+            // The night's folder is named by the ward's date: fixed, so that a run spanning
+            // midnight in Asia/Ho_Chi_Minh (17:00 UTC) names no second folder.
+            "ANSINH_TEST_TODAY": "2025-01-15",
         ]
         func runJob() throws -> (status: Int32, output: String) {
             try runProcess("/bin/bash", [packageRoot.appendingPathComponent("tools/nightly-export.sh").path], environment: environment)
@@ -324,7 +331,8 @@ struct AuditCLITests {
         let kept = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
         #expect(kept.count == 2, "\(kept)")
         #expect(kept.first == "2020-01-02")
-        let today = kept.last!
+        let today = "2025-01-15"
+        #expect(kept.last == today)
         #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/export/manifest.json"))
         #expect(FileManager.default.fileExists(atPath: archive + "/" + today + "/data.mdb"))
         #expect(log.contains("ansinh-nightly: done:"))

@@ -12,8 +12,7 @@ let namespacesAvailable: Bool = {
     probe.arguments = ["--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]
     probe.standardOutput = FileHandle.nullDevice
     probe.standardError = FileHandle.nullDevice
-    guard (try? probe.run()) != nil else { return false }
-    probe.waitUntilExit()
+    guard (try? probe.run()) != nil, (try? waitForExit(probe, timeLimit: 30)) != nil else { return false }
     return probe.terminationStatus == 0
 }()
 
@@ -100,7 +99,7 @@ struct HostileEnvironmentTests {
                     return process
                 }
                 for process in processes { try process.run() }
-                for process in processes { process.waitUntilExit() }
+                for process in processes { try waitForExit(process, timeLimit: 120) }
                 let statuses = processes.map(\.terminationStatus).sorted()
                 #expect(statuses == [0, 65], "\(command): \(statuses)")
                 let left = try FileManager.default.contentsOfDirectory(atPath: folder + "/nested")

@@ -7,19 +7,23 @@ import Testing
 /// found nothing wrong, and names the seed, round and invariant otherwise.
 @Suite("Reliability tools, short runs", .serialized)
 struct ReliabilityToolTests {
-    func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    func runTool(_ name: String, _ arguments: [String], timeLimit: Double = 600) throws -> (status: Int32, output: String) {
         try runProcess(
             "/usr/bin/env",
-            ["python3", packageRoot.appendingPathComponent("tools/reliability/" + name).path, "--ansinh", ansinhExecutable.path] + arguments)
+            ["python3", packageRoot.appendingPathComponent("tools/reliability/" + name).path, "--ansinh", ansinhExecutable.path] + arguments,
+            timeLimit: timeLimit)
     }
 
-    @Test("SIGKILL during appends, imports, rebuilds, exports and backups loses nothing and leaves nothing half-done")
+    @Test("SIGKILL inside appends, imports, rebuilds, exports and backups loses nothing and leaves nothing half-done")
     func crashCampaign() throws {
-        let (status, output) = try runTool("crash_campaign.py", ["--rounds", "15", "--seed", "7", "--import-lines", "500"])
+        let (status, output) = try runTool("crash_campaign.py", ["--rounds", "10", "--seed", "7", "--import-lines", "500", "--min-inside", "2"])
         #expect(status == 0, "\(output)")
+        // Each operation was killed at least twice between its markers: after it began to
+        // write, before it was complete (the tool also fails otherwise).
         for operation in ["append", "import", "rebuild", "export", "backup"] {
-            #expect(output.range(of: "\(operation): [1-9][0-9]* rounds", options: .regularExpression) != nil,
-                    "\(operation) was not exercised: \(output)")
+            let inside = output.firstMatch(of: try Regex("\\n  \(operation): [0-9]+ rounds \\(inside ([0-9]+),"))
+                .flatMap { Int($0.output[1].substring ?? "") }
+            #expect((inside ?? 0) >= 2, "\(operation) was killed inside only \(inside ?? 0) times: \(output)")
         }
     }
 
@@ -41,7 +45,12 @@ struct ReliabilityToolTests {
 
     @Test("several processes recording, importing, exporting, querying and auditing one store at once")
     func concurrency() throws {
-        let (status, output) = try runTool("concurrency.py", ["--seconds", "6", "--processes", "4", "--seed", "7"])
+        let (status, output) = try runTool(
+            "concurrency.py", ["--seconds", "6", "--processes", "4", "--seed", "7", "--min-acknowledged", "40"])
         #expect(status == 0, "\(output)")
+        // The tool also fails unless the four writers' positions interleave.
+        let acknowledged = output.firstMatch(of: /, ([0-9]+) acknowledged events \(([0-9]+) changes of writer/)
+        #expect(Int(acknowledged?.output.1 ?? "") ?? 0 >= 40, "\(output)")
+        #expect(Int(acknowledged?.output.2 ?? "") ?? 0 >= 3, "\(output)")
     }
 }

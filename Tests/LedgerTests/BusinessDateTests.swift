@@ -173,8 +173,8 @@ struct BusinessDateTests {
 @Suite("Closes of the books")
 struct PeriodCloseTests {
     /// A fund with money in and out around 2024-03-31, a member saving in a model.
-    static func ward() throws -> (store: TemporaryLedger, donation: UUID, leaving: UUID) {
-        let store = try TemporaryLedger()
+    static func ward(clock: Timestamp? = nil) throws -> (store: TemporaryLedger, donation: UUID, leaving: UUID) {
+        let store = try TemporaryLedger(clock: clock)
         try store.record(
             openFund("q", opening: 1_000), openFund("z", on: "2024-05-01"), enrol("dv-1"), enrol("dv-2"),
             startModel("pb", fund: "q", from: "2024-03-01", to: "2024-11-30"),
@@ -234,8 +234,10 @@ struct PeriodCloseTests {
 
     @Test("a close cannot reach past today, by the store's clock")
     func closeNotAfterToday() throws {
-        let (store, _, _) = try Self.ward()
-        let today = LocalDate.today()
+        // 23:59:59 in Vietnam on 2024-12-31: the next day is still refused, today is not.
+        let (store, _, _) = try Self.ward(clock: Timestamp(iso8601: "2024-12-31T16:59:59.000000Z")!)
+        let today = day("2024-12-31")
+        #expect(try store.ledger.closePeriod(through: today, decision: "QĐ", actor: "lan").position > 0)
         store.expectRefused(
             .periodClosed(PeriodClosed(through: today.advanced(by: 1), decision: "QĐ", funds: [], models: [])),
             .periodNotOver(through: today.advanced(by: 1), today: today))

@@ -8,9 +8,12 @@ final class TemporaryLedger {
     let path: String
     let ledger: Ledger
 
-    init() throws {
+    /// A new ledger; with `clock`, the store's clock reads that instant, not the system's.
+    init(clock: Timestamp? = nil) throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-ledger-\(UUID().uuidString.prefix(8))").path
-        ledger = try Ledger(path: path)
+        var options = EventLog.Options()
+        if let clock { options.clock = { clock } }
+        ledger = try Ledger(path: path, options: options)
     }
 
     deinit {

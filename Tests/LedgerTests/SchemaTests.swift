@@ -111,11 +111,14 @@ struct SchemaTests {
             "python3", packageRoot.appendingPathComponent("tools/check_schemas.py").path,
             packageRoot.appendingPathComponent("Schemas").path, file.path,
         ]
-        let output = Pipe()
-        process.standardOutput = output
+        let output = temporaryOutputFile()
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        process.standardOutput = handle
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        try waitForExit(process, timeLimit: 120)
+        let data = try Data(contentsOf: output)
         #expect(process.terminationStatus == 0, "check_schemas.py failed; is Python's jsonschema installed?")
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]

@@ -281,7 +281,7 @@ struct ConcurrentExportTests {
             exports.append(out)
             if exports.count > 40 { break }
         }
-        writer.waitUntilExit()
+        try waitForExit(writer, timeLimit: 300)
         #expect(writer.terminationStatus == 0)
         #expect(heads.count >= 2, "the exports should have seen the log at different heads: \(heads.sorted())")
         for out in exports {

@@ -42,6 +42,7 @@ class Result:
     """One finished ansinh process."""
 
     def __init__(self, argv, returncode, stdout, stderr, seconds, timed_out=False, killed_by_us=False):
+        self.markers = []     # (start|done, operation, seconds since the spawn), with markers=True
         self.argv = argv
         self.returncode = returncode
         self.stdout = stdout
@@ -85,20 +86,63 @@ class Ansinh:
     def argv(self, args, store=None):
         return [self.binary] + list(args) + ["--store", store or self.store]
 
-    def spawn(self, args, store=None, stdin=None):
+    def spawn(self, args, store=None, stdin=None, markers=False):
         argv = self.argv(args, store)
+        env = self.env
+        marker_file = None
+        if markers:
+            # ansinh writes `start OP SECONDS` / `done OP SECONDS` (CLOCK_MONOTONIC, which is
+            # Python's time.monotonic on Linux) around the part of its run that writes.
+            handle, marker_file = tempfile.mkstemp(prefix="ansinh-markers-")
+            os.close(handle)
+            env = dict(self.env, ANSINH_TEST_MARKERS=marker_file)
+        started = time.monotonic()
         process = subprocess.Popen(
             argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         process.argv_ = argv
-        process.started_ = time.monotonic()
+        process.started_ = started
+        process.marker_file_ = marker_file
         return process
 
-    def finish(self, process, deadline_seconds=None, kill_after=None, stdin=None):
+    @staticmethod
+    def read_markers(process):
+        if process.marker_file_ is None:
+            return []
+        markers = []
+        with open(process.marker_file_, encoding="utf-8") as handle:
+            for line in handle:
+                fields = line.split()
+                if len(fields) == 3 and fields[0] in ("start", "done"):
+                    markers.append((fields[0], fields[1], float(fields[2]) - process.started_))
+        os.remove(process.marker_file_)
+        return markers
+
+    def wait_for_start(self, process, stdin, timeout):
+        """Polls the marker file until the operation's `start` marker is there (then returns
+        the seconds since the spawn), or the process ended (None)."""
+        if stdin is not None:
+            process.stdin.write(stdin)
+            process.stdin.close()
+        deadline = process.started_ + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            with open(process.marker_file_, "rb") as handle:
+                if b"start " in handle.read():
+                    return time.monotonic() - process.started_
+            time.sleep(0.0002)
+        return None
+
+    def finish(self, process, deadline_seconds=None, kill_after=None, stdin=None, kill_after_start=None):
         """Waits for `process`. With `kill_after` seconds (from its start), SIGKILLs it then
-        if it is still running. A run past `deadline_seconds` is a hang: killed, timed_out."""
+        if it is still running; with `kill_after_start` seconds, that many seconds after it
+        wrote its `start` marker (it needs markers=True). A run past `deadline_seconds` is
+        a hang: killed, timed_out."""
         timeout = self.timeout if deadline_seconds is None else deadline_seconds
         killed = timed_out = False
+        if kill_after_start is not None:
+            started = self.wait_for_start(process, stdin, timeout)
+            stdin = None
+            kill_after = (started if started is not None else timeout) + kill_after_start
         wait = timeout if kill_after is None else min(timeout, max(0.0, kill_after - (time.monotonic() - process.started_)))
         try:
             out, err = process.communicate(input=stdin, timeout=wait)
@@ -115,11 +159,13 @@ class Ansinh:
         seconds = time.monotonic() - process.started_
         # A process that ended on its own just before our kill is not killed by us.
         killed = killed and process.returncode == -signal.SIGKILL
-        return Result(process.argv_, process.returncode, out, err, seconds, timed_out, killed)
+        result = Result(process.argv_, process.returncode, out, err, seconds, timed_out, killed)
+        result.markers = self.read_markers(process)
+        return result
 
-    def run(self, args, store=None, stdin=None, timeout=None, kill_after=None):
-        process = self.spawn(args, store, stdin)
-        return self.finish(process, timeout, kill_after, stdin)
+    def run(self, args, store=None, stdin=None, timeout=None, kill_after=None, markers=False, kill_after_start=None):
+        process = self.spawn(args, store, stdin, markers or kill_after_start is not None)
+        return self.finish(process, timeout, kill_after, stdin, kill_after_start)
 
     # ---- reading the store
 

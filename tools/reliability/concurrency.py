@@ -29,6 +29,8 @@ gapless and chained; no event in the log that no command acknowledged; every fun
 balance >= 0; `ansinh audit verify` passes; every export folder passes
 tools/verify-export.py and its head hash is the log's hash at that position; every
 backup, restored as FOLDER/data.mdb, passes `ansinh audit verify --store FOLDER`.
+And that the run proved something: every worker had events acknowledged, every two
+workers' positions interleave, and at least --min-acknowledged events were.
 
 Exit status 0 when no failure was found, 1 otherwise (the work folder is then kept).
 """
@@ -54,6 +56,7 @@ class Shared:
     def __init__(self):
         self.lock = threading.Lock()
         self.acknowledged = {}     # event id -> position (None when not printed)
+        self.worker_of = {}        # event id -> the worker whose command acknowledged it
         self.retryable = []        # (argv, event id, position) of recorded single commands
         self.donations = []        # event ids of recorded donations (reversal targets)
         self.results = []          # (worker, kind, Result)
@@ -82,6 +85,7 @@ class Worker(threading.Thread):
             if result.returncode == 0 and command is not None:
                 position = common.reported_position(result)
                 shared.acknowledged[command.event_id] = position
+                shared.worker_of.setdefault(command.event_id, self.number)
                 shared.retryable.append((command.argv, command.event_id, position))
                 if command.kind == "donate":
                     shared.donations.append(command.event_id)
@@ -90,7 +94,7 @@ class Worker(threading.Thread):
 
     def run(self):
         try:
-            while time.monotonic() < self.stop_at and not self.tool.stop.is_set():
+            while not self.tool.stop.is_set() and not self.tool.done(self.stop_at):
                 kind = self.rng.choices(sorted(KINDS), [KINDS[k] for k in sorted(KINDS)])[0]
                 getattr(self, "do_" + kind)()
                 self.count += 1
@@ -128,6 +132,7 @@ class Worker(threading.Thread):
             if result.returncode == 0:
                 for command in commands:
                     self.tool.shared.acknowledged[command.event_id] = None
+                    self.tool.shared.worker_of.setdefault(command.event_id, self.number)
         if result.returncode == 0:
             os.remove(path)
 
@@ -308,7 +313,8 @@ class Tool:
         for fund_id, fund in self.ansinh.funds().items():
             if fund["balance"] < 0:
                 problems.append("fund %s ends with a negative balance %d" % (fund_id, fund["balance"]))
-        run.fail("final checks", problems)
+        problems = self.concurrency_problems(by_id)
+        run.fail("did the workers really run at once", problems)
         for folder in self.shared.exports:
             complaint = common.verify_export(folder)
             if complaint:
@@ -329,20 +335,75 @@ class Tool:
             if audit:
                 run.fail("backup %s" % target, ["the backup does not pass audit: " + audit])
 
+    def done(self, stop_at):
+        """The workers stop after --seconds, once at least --min-acknowledged events were
+        acknowledged and the workers' positions interleave (as far as the positions the
+        commands printed tell); on a busy machine that may take longer, but never more
+        than 4 × --seconds."""
+        now = time.monotonic()
+        if now < stop_at:
+            return False
+        if now >= stop_at + 3 * self.args.seconds:
+            return True
+        with self.shared.lock:
+            known = {event_id: position for event_id, position in self.shared.acknowledged.items() if position}
+            enough = len(self.shared.acknowledged) >= self.args.min_acknowledged
+            return enough and not self.interleaving_problems(self.positions_by_worker(known))
+
+    def positions_by_worker(self, position_of):
+        positions = {}
+        for event_id, worker in self.shared.worker_of.items():
+            position = position_of.get(event_id)
+            if position:
+                positions.setdefault(worker, []).append(position)
+        return positions
+
+    def interleaving_problems(self, positions):
+        """Every worker has acknowledged events, and each one's positions interleave with
+        another's: it wrote both before and after something another worker wrote."""
+        problems = []
+        for worker in range(1, self.args.processes + 1):
+            mine = positions.get(worker)
+            if not mine:
+                problems.append("worker %d had no event acknowledged" % worker)
+                continue
+            others = [(min(theirs), max(theirs)) for other, theirs in positions.items() if other != worker]
+            if not any(low < max(mine) and min(mine) < high for low, high in others):
+                problems.append("the positions of worker %d (%d..%d) do not interleave with another worker's"
+                                % (worker, min(mine), max(mine)))
+        return problems
+
+    def concurrency_problems(self, by_id):
+        """A run proves something only if the workers' writes really met: at least
+        --min-acknowledged events acknowledged, and the workers' positions interleave."""
+        problems = []
+        if len(self.shared.acknowledged) < self.args.min_acknowledged:
+            problems.append("only %d events acknowledged, fewer than --min-acknowledged %d"
+                            % (len(self.shared.acknowledged), self.args.min_acknowledged))
+        positions = self.positions_by_worker({event_id: event["position"] for event_id, event in by_id.items()})
+        ordered = sorted((position, worker) for worker, found in positions.items() for position in found)
+        self.alternations = sum(1 for left, right in zip(ordered, ordered[1:]) if left[1] != right[1])
+        return problems + self.interleaving_problems(positions)
+
     def summary(self):
         kinds = sorted({kind for kind, _ in self.counts})
         print("commands per kind and outcome:")
         for kind in kinds:
             print("  %-32s %s" % (kind, ", ".join("%s: %d" % (outcome, n) for (k, outcome), n in sorted(self.counts.items()) if k == kind)))
-        return "%d commands by %d processes in %d s, %d acknowledged events, %d exports and %d backups checked, head %d" % (
-            sum(self.counts.values()), self.args.processes, self.args.seconds, len(self.shared.acknowledged),
-            getattr(self, "exports_checked", 0), len(self.shared.backups), getattr(self, "head", 0))
+        return ("%d commands by %d processes in %d s, %d acknowledged events (%d changes of writer between "
+                "consecutive positions), %d exports and %d backups checked, head %d" % (
+                    sum(self.counts.values()), self.args.processes, self.args.seconds, len(self.shared.acknowledged),
+                    getattr(self, "alternations", 0), getattr(self, "exports_checked", 0), len(self.shared.backups),
+                    getattr(self, "head", 0)))
 
 
 def main():
     parser = common.base_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=30, help="how long the workers run (default: 30)")
     parser.add_argument("--processes", type=int, default=4, help="worker processes at once (default: 4)")
+    parser.add_argument("--min-acknowledged", type=int, default=0,
+                        help="go on past --seconds (up to 4 × --seconds) until N events were acknowledged, some from "
+                             "every worker, and fail if fewer were (default: 0)")
     parser.add_argument("--without", type=lambda text: text.split(","), default=[],
                         help="leave out these kinds, comma-separated: " + ", ".join(sorted(KINDS)))
     args = parser.parse_args()

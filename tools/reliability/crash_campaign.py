@@ -4,10 +4,16 @@ acknowledged is lost and nothing half-done is visible.
 
     tools/reliability/crash_campaign.py --rounds 50 --ansinh /path/to/ansinh [--seed N]
 
-Each round picks an operation (round-robin, or --order random) and kills it after
-a random delay spread over that operation's typical duration (measured first, then
-followed as the store grows): 60% uniform over 0..125% of it, 40% in 80..110% (the
-commit, rename and exit), so kills land early, midway, late, or after the end.
+Each round picks an operation (round-robin, or --order random) and kills it at a
+chosen moment. ansinh, run with ANSINH_TEST_MARKERS, writes a marker just before the
+operation starts to write and one when it is complete (committed, renamed into place),
+so every kill is classified by what it interrupted: `inside` the operation, `before`
+it began writing (opening, checking), `after` it was complete (printing, exiting), or
+none because the process `finished` first. The campaign learns each operation's
+window from the markers of unkilled runs (as the store grows) and aims 75% of its
+kills inside it, 25% uniformly over 0..125% of the run. With --min-inside K it goes
+on with extra rounds (at most --rounds more) until every operation was killed inside
+at least K times, and fails otherwise: a campaign whose kills all missed proves little.
 Every --fresh-store-every rounds a freshly seeded store replaces the old one, since
 `audit verify` after every round replays the whole log.
 
@@ -55,45 +61,67 @@ class Campaign:
         self.stores = 0
         self.acknowledged = {}           # event id -> position, in the current store
         self.acknowledged_earlier = 0    # acknowledged events checked in earlier stores
-        self.typical = {}                # operation -> seconds (moving average)
+        self.window = {}                 # operation -> (start, end) seconds after the spawn (moving average)
         self.counts = Counter()          # (operation, outcome)
-        self.moments = Counter()         # (operation, early|mid|late|after)
+        self.moments = Counter()         # (operation, inside|before|after|finished)
         self.debris = Counter()
         self.written = Counter()         # (operation, killed command's events in the log?)
         self.events = []
+        self.extra_rounds = 0
 
     # ---- bookkeeping
 
-    def learn_typical(self, operation, seconds):
-        old = self.typical.get(operation)
-        self.typical[operation] = seconds if old is None else 0.7 * old + 0.3 * seconds
+    def learn(self, operation, result, scale=1.0):
+        """An unkilled run's markers give the operation's window: seconds from the spawn
+        to its start and to its end (a moving average, per --import-lines for imports)."""
+        starts = [t for kind, _, t in result.markers if kind == "start"]
+        dones = [t for kind, _, t in result.markers if kind == "done"]
+        if not starts or not dones or result.killed_by_us:
+            return
+        window = (min(starts) / scale, max(dones) / scale)
+        old = self.window.get(operation)
+        self.window[operation] = window if old is None else tuple(0.7 * o + 0.3 * n for o, n in zip(old, window))
 
     def kill_delay(self, operation, scale=1.0):
-        """Seconds after the start: 60% uniform over 0 .. 1.25 × the typical duration
-        (early, mid, late, or after it ended), 40% in 0.8 .. 1.1 × (the last moments:
-        the commit, the rename, the exit)."""
-        typical = self.typical[operation] * scale
-        if self.rng.random() < 0.4:
-            return self.rng.uniform(0.8 * typical, 1.1 * typical)
-        return self.rng.uniform(0.0, 1.25 * typical)
+        """When to kill, as keyword arguments of Ansinh.run: 75% aimed inside the operation,
+        uniformly over its learned duration after its `start` marker appears; 25% uniformly
+        over 0 .. 1.25 × its end after the spawn (before it, inside, after it, or after the
+        exit)."""
+        start, end = (value * scale for value in self.window[operation])
+        if self.rng.random() < 0.75:
+            return {"kill_after_start": self.rng.uniform(0.0, max(end - start, 0.0002))}
+        return {"kill_after": self.rng.uniform(0.0, 1.25 * end)}
 
-    def learn_from_kill(self, operation, result, scale=1.0):
-        """A run killed after its typical duration was still going: the typical
-        duration is too short (the store grew), so raise it."""
-        if result.killed_by_us and result.seconds > self.typical[operation] * scale:
-            self.learn_typical(operation, result.seconds * 1.2 / scale)
+    def learn_from_kill(self, operation, result, label, scale=1.0):
+        """Killed before the operation began although aimed later: the store grew, and the
+        window moved; shift it by what was seen."""
+        if label == "before" and result.seconds > self.window[operation][0] * scale:
+            start, end = self.window[operation]
+            shift = result.seconds / scale - start
+            self.window[operation] = (start + shift, end + shift)
+
+    @staticmethod
+    def classify(result):
+        """What a kill interrupted, from the child's markers."""
+        if not result.killed_by_us:
+            return "finished"
+        kinds = [kind for kind, _, _ in result.markers]
+        if "start" not in kinds:
+            return "before"
+        return "after" if "done" in kinds else "inside"
 
     def moment(self, operation, result, where="", scale=1.0):
-        if not result.killed_by_us:
-            self.moments[(operation, "after")] += 1
+        label = self.classify(result)
+        self.moments[(operation, label)] += 1
+        if label == "finished":
             text = "finished (exit %d) before the kill, in %.0f ms" % (result.returncode, result.seconds * 1000)
         else:
-            fraction = result.seconds / max(self.typical[operation] * scale, 1e-6)
-            label = "early" if fraction < 0.33 else ("mid" if fraction < 0.66 else "late")
-            self.moments[(operation, label)] += 1
-            text = "killed at %.0f ms (%s, %.0f%% of typical)" % (result.seconds * 1000, label, fraction * 100)
+            start, end = (value * scale * 1000 for value in self.window[operation])
+            text = "killed at %.1f ms, %s the operation (its window %.1f..%.1f ms)" % (
+                result.seconds * 1000, label, start, end)
         if self.args.verbose:
             self.run.note("%s: %s" % (where, text))
+        self.learn_from_kill(operation, result, label, scale)
         return text
 
     def ended(self, result, allowed, where, killed_ok=True):
@@ -147,19 +175,18 @@ class Campaign:
         victim = self.rng.randint(0, length)
         killed = None
         for index, command in enumerate(commands):
-            kill_after = self.kill_delay("append") if index == victim else None
-            result = self.ansinh.run(command.argv, kill_after=kill_after)
+            kill = self.kill_delay("append") if index == victim else {}
+            result = self.ansinh.run(command.argv, markers=True, **kill)
             if not self.ended(result, command.allowed, "%s, command %d/%d" % (where, index + 1, length)):
                 return
             if result.killed_by_us:
                 killed = (index, command, result)
-                self.learn_from_kill("append", result)
                 break
-            self.learn_typical("append", result.seconds)
+            self.learn("append", result)
             if result.returncode == 0:
                 self.acknowledge_output([command.event_id], result)
         if killed is None:
-            self.moments[("append", "after")] += 1
+            self.moments[("append", "finished")] += 1
             self.counts[("append", "finished")] += 1
             if self.args.verbose:
                 self.run.note("%s: all %d commands finished before the kill" % (where, length))
@@ -190,22 +217,22 @@ class Campaign:
         common.write_jsonl(path, commands)
         ids = [command.event_id for command in commands]
         scale = count / float(self.args.import_lines)
-        result = self.ansinh.run(["import", path], kill_after=self.kill_delay("import", scale))
+        result = self.ansinh.run(["import", path], markers=True, **self.kill_delay("import", scale))
         if not self.ended(result, {0}, where):
             return
         self.moment("import", result, where, scale)
         if result.killed_by_us:
             self.counts[("import", "killed")] += 1
-            self.learn_from_kill("import", result, scale)
         else:
             self.counts[("import", "finished")] += 1
-            self.learn_typical("import", result.seconds / scale)
+            self.learn("import", result, scale)
             self.acknowledge_output(ids, result)
         if not self.check_store("%s (%d lines)" % (where, count), import_ids=ids):
             return
         if result.killed_by_us:
             self.written[("import", ids[0] in common.index_by_id(self.events))] += 1
-            retry = self.ansinh.run(["import", path])
+            retry = self.ansinh.run(["import", path], markers=True)
+            self.learn("import", retry, scale)
             if self.ended(retry, {0}, "%s, retry of the killed import" % where, killed_ok=False):
                 self.acknowledge_output(ids, retry)
                 self.check_store("%s, after the retry" % where, import_ids=ids)
@@ -213,14 +240,12 @@ class Campaign:
             os.remove(path)
 
     def op_rebuild(self, where):
-        result = self.ansinh.run(["projections", "rebuild"], kill_after=self.kill_delay("rebuild"))
+        result = self.ansinh.run(["projections", "rebuild"], markers=True, **self.kill_delay("rebuild"))
         if not self.ended(result, {0}, where):
             return
         self.moment("rebuild", result, where)
         self.counts[("rebuild", "killed" if result.killed_by_us else "finished")] += 1
-        if not result.killed_by_us:
-            self.learn_typical("rebuild", result.seconds)
-        self.learn_from_kill("rebuild", result)
+        self.learn("rebuild", result)
         # The next commands must work: a query and a recording.
         query = self.ansinh.run(["funds", "--format", "json"])
         self.ended(query, {0}, "%s, `funds` after the rebuild" % where, killed_ok=False)
@@ -233,14 +258,12 @@ class Campaign:
     def op_export(self, where, number):
         target = self.run.path("exports", "e%04d" % number)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        result = self.ansinh.run(["export", "--out", target], kill_after=self.kill_delay("export"))
+        result = self.ansinh.run(["export", "--out", target], markers=True, **self.kill_delay("export"))
         if not self.ended(result, {0}, where):
             return
         self.moment("export", result, where)
         self.counts[("export", "killed" if result.killed_by_us else "finished")] += 1
-        if not result.killed_by_us:
-            self.learn_typical("export", result.seconds)
-        self.learn_from_kill("export", result)
+        self.learn("export", result)
         problems = []
         if os.path.exists(target):
             if not os.path.exists(os.path.join(target, "manifest.json")):
@@ -266,14 +289,12 @@ class Campaign:
     def op_backup(self, where, number):
         target = self.run.path("backups", "b%04d.mdb" % number)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        result = self.ansinh.run(["backup", "--out", target], kill_after=self.kill_delay("backup"))
+        result = self.ansinh.run(["backup", "--out", target], markers=True, **self.kill_delay("backup"))
         if not self.ended(result, {0}, where):
             return
         self.moment("backup", result, where)
         self.counts[("backup", "killed" if result.killed_by_us else "finished")] += 1
-        if not result.killed_by_us:
-            self.learn_typical("backup", result.seconds)
-        self.learn_from_kill("backup", result)
+        self.learn("backup", result)
         problems = []
         restored = self.run.path("backups", "restored-%04d" % number)
         if os.path.exists(target):
@@ -300,30 +321,34 @@ class Campaign:
     # ---- the campaign
 
     def calibrate(self):
-        """One unkilled run of each operation, for its typical duration."""
-        for operation in OPERATIONS:
-            self.typical[operation] = 0.05
+        """An unkilled run of each operation, for its window."""
         for index in range(3):
             command = self.world.recording()
-            result = self.ansinh.run(command.argv)
+            result = self.ansinh.run(command.argv, markers=True)
             if self.ended(result, command.allowed, "calibration", killed_ok=False):
-                self.learn_typical("append", result.seconds)
+                self.learn("append", result)
                 if result.returncode == 0:
                     self.acknowledge_output([command.event_id], result)
-        self.typical["import"] = 0.05
         path = self.run.path("calibration.jsonl")
         commands = self.world.import_lines(self.args.import_lines)
         common.write_jsonl(path, commands)
         for operation, args in (("import", ["import", path]), ("rebuild", ["projections", "rebuild"]),
                                 ("export", ["export", "--out", self.run.path("calibration-export")]),
                                 ("backup", ["backup", "--out", self.run.path("calibration-backup.mdb")])):
-            result = self.ansinh.run(args)
+            result = self.ansinh.run(args, markers=True)
             if self.ended(result, {0}, "calibration of %s" % operation, killed_ok=False):
-                self.typical[operation] = result.seconds
+                self.learn(operation, result)
         for event_id in (c.event_id for c in commands):
             self.acknowledged[event_id] = None
+        missing = [operation for operation in OPERATIONS if operation not in self.window]
+        if missing:
+            self.run.fail("calibration", ["no start and done markers from %s: is ANSINH_TEST_MARKERS honoured?"
+                                          % ", ".join(missing)])
+            return False
         self.check_store("calibration")
-        self.run.note("typical durations: " + ", ".join("%s %.0f ms" % (k, v * 1000) for k, v in sorted(self.typical.items())))
+        self.run.note("windows (ms after the spawn): " + ", ".join(
+            "%s %.1f..%.1f" % (k, v[0] * 1000, v[1] * 1000) for k, v in sorted(self.window.items())))
+        return True
 
     def new_store(self, index):
         """A freshly seeded store (the checks cost grows with the log: audit verify
@@ -344,19 +369,28 @@ class Campaign:
         return True
 
     def go(self):
-        if not self.new_store(1):
+        if not self.new_store(1) or not self.calibrate():
             return
-        self.calibrate()
-        for number in range(1, self.args.rounds + 1):
+        number = 0
+        planned = [OPERATIONS[(n - 1) % len(OPERATIONS)] if self.args.order == "roundrobin" else self.rng.choice(OPERATIONS)
+                   for n in range(1, self.args.rounds + 1)]
+        extra = 0
+        while True:
+            if planned:
+                operation = planned.pop(0)
+            else:
+                # Extra rounds, for the operations not yet killed inside --min-inside times.
+                short = [op for op in OPERATIONS if self.moments[(op, "inside")] < self.args.min_inside]
+                if not short or extra >= self.args.rounds:
+                    break
+                operation = short[extra % len(short)]
+                extra += 1
+            number += 1
             if self.run.failures and not self.args.keep_going:
                 break
             if number > 1 and (number - 1) % self.args.fresh_store_every == 0:
                 if not self.new_store(self.stores + 1):
                     return
-            if self.args.order == "random":
-                operation = self.rng.choice(OPERATIONS)
-            else:
-                operation = OPERATIONS[(number - 1) % len(OPERATIONS)]
             where = "round %d %s" % (number, operation)
             self.world.learn_balances(self.ansinh.funds())
             if operation == "export":
@@ -365,16 +399,23 @@ class Campaign:
                 self.op_backup(where, number)
             else:
                 getattr(self, "op_" + operation)(where)
-            if number % 10 == 0 or number == self.args.rounds:
+            if number % 10 == 0 or (not planned and number >= self.args.rounds):
                 self.run.note("round %d: head %d, %d acknowledged events" % (number, len(self.events), len(self.acknowledged)))
+        self.extra_rounds = extra
+        for operation in OPERATIONS:
+            inside = self.moments[(operation, "inside")]
+            if inside < self.args.min_inside:
+                self.run.fail("the campaign", ["only %d kill(s) landed inside %s, fewer than --min-inside %d"
+                                               % (inside, operation, self.args.min_inside)])
 
     def summary(self):
         per_op = []
         for operation in OPERATIONS:
             rounds = sum(v for (op, _), v in self.counts.items() if op == operation)
-            moments = ", ".join("%s %d" % (label, self.moments[(operation, label)]) for label in ("early", "mid", "late", "after"))
+            moments = ", ".join("%s %d" % (label, self.moments[(operation, label)])
+                                for label in ("inside", "before", "after", "finished"))
             per_op.append("%s: %d rounds (%s)" % (operation, rounds, moments))
-        print("per operation (kill moment: early/mid/late = killed during it, after = it finished first):")
+        print("per operation (killed inside it, before it began writing, after it was complete; or finished first):")
         for line in per_op:
             print("  " + line)
         killed = sum(v for (_, outcome), v in self.counts.items() if outcome == "killed")
@@ -385,9 +426,11 @@ class Campaign:
                       % (operation, self.written[(operation, True)], self.written[(operation, False)]))
         if self.debris:
             print("  leftover partial files after kills (not failures): %s" % common.format_counts(self.debris))
-        return ("%d rounds: %d killed during the operation, %d finished before the kill; %d store(s), last head %d, "
-                "%d acknowledged events checked" % (killed + finished, killed, finished, self.stores, len(self.events),
-                                                     self.acknowledged_earlier + len(self.acknowledged)))
+        inside = sum(v for (_, label), v in self.moments.items() if label == "inside")
+        return ("%d rounds (%d extra): %d killed, %d of them inside the operation, %d finished before the kill; "
+                "%d store(s), last head %d, %d acknowledged events checked"
+                % (killed + finished, self.extra_rounds, killed, inside, finished, self.stores, len(self.events),
+                   self.acknowledged_earlier + len(self.acknowledged)))
 
 
 def main():
@@ -399,6 +442,9 @@ def main():
                         help="typical lines per import; each is 50%%..150%% of it (default: 2000)")
     parser.add_argument("--fresh-store-every", type=int, default=25,
                         help="start a freshly seeded store every N rounds, to bound the cost of the checks (default: 25)")
+    parser.add_argument("--min-inside", type=int, default=0,
+                        help="fail unless every operation was killed inside at least K times; extra rounds (at most "
+                             "--rounds more) are run for the ones short of it (default: 0)")
     parser.add_argument("--verbose", action="store_true", help="print every round's kill moment")
     parser.add_argument("--keep-going", action="store_true", help="go on after a failing round")
     args = parser.parse_args()
