@@ -18,7 +18,6 @@ public struct ExportManifest: Codable, Hashable, Sendable {
     public var storeFormatVersion: UInt32
     public var ward: String
     public var province: String
-    public var store: String
     public var createdAt: String
     /// The first position in events.jsonl (1 for a full export).
     public var fromPosition: UInt64
@@ -61,7 +60,6 @@ public enum Exporter {
             }
             manifest.ward = ward
             manifest.province = province
-            manifest.store = URL(fileURLWithPath: ledger.log.path).standardizedFileURL.path
             manifest.signingKey = signingKey.map { hex(Array($0.publicKey.rawRepresentation)) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -169,7 +167,7 @@ public enum Exporter {
             try add("report-\(year)-external-support.csv", Data(Listings.externalSupport(report).csv.utf8))
         }
         return ExportManifest(
-            storeFormatVersion: EventLog.formatVersion, ward: "", province: "", store: "",
+            storeFormatVersion: EventLog.formatVersion, ward: "", province: "",
             createdAt: Timestamp.now().iso8601, fromPosition: sincePosition + 1, previousHash: previousHash.hex,
             headPosition: head.position, headHash: head.hash.hex, eventCount: count, signingKey: nil,
             files: files.sorted { $0.name < $1.name })

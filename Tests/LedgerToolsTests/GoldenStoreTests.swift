@@ -1,0 +1,213 @@
+import Crypto
+import EventLog
+import Foundation
+import LMDB
+import Testing
+
+/// The formats, pinned: `Tests/Fixtures/golden/` holds a small store written by
+/// `make.sh` (every kind of event, fixed ids and clock), its export and its head hash.
+/// The store must open, verify and re-export byte for byte, and today's program must
+/// write the same history again. Each of the seven ways the verification reports a
+/// failure is triggered by a record crafted from the documented layout (README, "Event
+/// record and hash chain"), written with LMDB alone. Changes to how the ledger stores
+/// or folds its read models must leave all of this as it is.
+@Suite("The golden store", .serialized)
+struct GoldenStoreTests {
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/golden")
+    /// The day make.sh fixed the clock to: a re-export must name the same instant.
+    static let today = "2024-12-31"
+
+    static func ansinh(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(ansinhExecutable.path, arguments, environment: ["ANSINH_TEST_TODAY": today], timeLimit: 120)
+    }
+
+    /// A copy of the golden store in a temporary folder (opening a store writes its
+    /// lock file, and an export records its position: the fixture stays untouched).
+    static func copy() throws -> TemporaryPath {
+        let folder = TemporaryPath("golden")
+        try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+        for name in ["data.mdb", "store-id"] {
+            try FileManager.default.copyItem(
+                atPath: fixtures.appendingPathComponent("store/" + name).path, toPath: folder.path + "/" + name)
+        }
+        return folder
+    }
+
+    /// Every file of an export folder, by name.
+    static func files(in folder: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+        }
+        return files
+    }
+
+    static func expectSameExport(_ folder: String, _ label: String) throws {
+        let expected = try files(in: fixtures.appendingPathComponent("export").path)
+        let found = try files(in: folder)
+        #expect(found.keys.sorted() == expected.keys.sorted(), "\(label): the files differ")
+        for (name, bytes) in expected.sorted(by: { $0.key < $1.key }) {
+            #expect(found[name] == bytes, "\(label): \(name) is not byte for byte the golden one")
+        }
+    }
+
+    static var headHash: String {
+        get throws {
+            try String(contentsOf: fixtures.appendingPathComponent("head-hash.txt"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test("the golden store opens, verifies, has its head hash, and re-exports byte for byte")
+    func reexport() throws {
+        let store = try Self.copy()
+        var run = try Self.ansinh(["audit", "verify", "--store", store.path])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains(try Self.headHash), "\(run.output)")
+        run = try Self.ansinh(["status", "--format", "json", "--store", store.path])
+        let status = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any]
+        #expect(status?["headPosition"] as? Int == 20)
+        #expect(status?["headHash"] as? String == (try Self.headHash))
+        let log = try EventLog(path: store.path, options: Self.readOnly)
+        let report = try log.verify()
+        #expect(report.isValid && report.eventsChecked == 20, "\(String(describing: report.failure))")
+        #expect(report.head.hash.hex == (try Self.headHash))
+        let export = TemporaryPath("golden-export")
+        run = try Self.ansinh(["export", "--out", export.path, "--store", store.path])
+        #expect(run.status == 0, "\(run.output)")
+        try Self.expectSameExport(export.path, "re-export of the golden store")
+    }
+
+    @Test("today's program records the golden history again, to the same bytes and hashes")
+    func recordAgain() throws {
+        let work = TemporaryPath("golden-again")
+        try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
+        let (status, output) = try runProcess(
+            "/bin/bash", [Self.fixtures.appendingPathComponent("make.sh").path, ansinhExecutable.path, work.path + "/store", work.path + "/export"],
+            timeLimit: 300)
+        #expect(status == 0, "\(output)")
+        try Self.expectSameExport(work.path + "/export", "the history recorded again")
+    }
+
+    @Test("the golden export passes the independent checker, and its chain ends at the head hash")
+    func independentChecker() throws {
+        let export = Self.fixtures.appendingPathComponent("export").path
+        let (status, output) = try python([packageRoot.appendingPathComponent("tools/verify-export.py").path, export])
+        #expect(status == 0, "\(output)")
+        let lines = try String(contentsOfFile: export + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Any]
+        #expect(last?["hash"] as? String == (try Self.headHash))
+    }
+
+    static var readOnly: EventLog.Options {
+        var options = EventLog.Options()
+        options.createIfMissing = false
+        options.environment.readOnly = true
+        return options
+    }
+
+    // MARK: The seven failures
+
+    /// A stored record, split by the documented layout.
+    struct Record {
+        var bytes: [UInt8]
+        static let positionOffset = 32
+        static let eventIdOffset = 40
+
+        var eventId: [UInt8] { Array(bytes[Self.eventIdOffset..<Self.eventIdOffset + 16]) }
+        /// Offset and length of the variable fields, after the 78 fixed bytes.
+        var dataRange: Range<Int> {
+            var offset = 32 + 8 + 16 + 8 + 8 + 4
+            for _ in 0..<3 {  // type, stream, recordedBy: u16 length ‖ UTF-8
+                offset += 2 + Int(bytes[offset]) << 8 + Int(bytes[offset + 1])
+            }
+            let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 + Int($1) }
+            return offset + 4..<offset + 4 + length
+        }
+        var streamKey: [UInt8] {
+            var offset = 32 + 8 + 16 + 8 + 8 + 4
+            offset += 2 + Int(bytes[offset]) << 8 + Int(bytes[offset + 1])
+            let length = Int(bytes[offset]) << 8 + Int(bytes[offset + 1])
+            let stream = Array(bytes[offset + 2..<offset + 2 + length])
+            return stream + [0] + Array(bytes[56..<64])  // ‖ 0x00 ‖ streamVersion, big-endian
+        }
+
+        /// Replaces the data (fixing its length) and stores a correct hash of the result.
+        mutating func replaceData(with data: [UInt8]) {
+            let range = dataRange
+            let length = UInt32(data.count)
+            bytes = Array(bytes[..<(range.lowerBound - 4)]) + withUnsafeBytes(of: length.bigEndian) { Array($0) } + data
+            bytes += Array(SHA256.hash(data: bytes))
+        }
+    }
+
+    /// Copies the golden store, lets `craft` change it with LMDB alone, and returns what
+    /// the verification reports.
+    static func verifyAfter(_ craft: (WriteTransaction, Database) throws -> Void) throws
+        -> (failure: VerificationFailure?, cli: (status: Int32, output: String))
+    {
+        let store = try copy()
+        do {
+            let environment = try Environment(path: store.path)
+            try environment.write { transaction in
+                try craft(transaction, try transaction.openDatabase("events", flags: .integerKey))
+            }
+        }
+        let failure = try EventLog(path: store.path, options: readOnly).verify().failure
+        return (failure, try ansinh(["audit", "verify", "--store", store.path]))
+    }
+
+    static func record(_ transaction: WriteTransaction, _ events: Database, at position: UInt64) throws -> Record {
+        Record(bytes: Array(try #require(try transaction.get(events, position))))
+    }
+
+    @Test("each of the seven ways verification fails is reported, at its position, by the log and by `audit verify`")
+    func sevenFailures() throws {
+        let position: UInt64 = 6
+        let cases: [(name: String, craft: (WriteTransaction, Database) throws -> Void, matches: (VerificationFailure.Problem) -> Bool)] = [
+            ("missingPosition", { transaction, events in
+                try transaction.delete(events, key: position)
+            }, { if case .missingPosition(found: 7) = $0 { true } else { false } }),
+            ("malformedRecord", { transaction, events in
+                let record = try Self.record(transaction, events, at: position)
+                try transaction.put(events, key: position, value: Array(record.bytes.prefix(60)))
+            }, { if case .malformedRecord = $0 { true } else { false } }),
+            ("positionMismatch", { transaction, events in
+                var record = try Self.record(transaction, events, at: position)
+                record.bytes[Record.positionOffset + 7] = 9
+                try transaction.put(events, key: position, value: record.bytes)
+            }, { if case .positionMismatch(recorded: 9) = $0 { true } else { false } }),
+            ("chainBroken", { transaction, events in
+                var record = try Self.record(transaction, events, at: position)
+                record.bytes[0] ^= 0x01
+                try transaction.put(events, key: position, value: record.bytes)
+            }, { if case .chainBroken = $0 { true } else { false } }),
+            ("hashMismatch", { transaction, events in
+                var record = try Self.record(transaction, events, at: position)
+                let data = record.dataRange
+                record.bytes[data.upperBound - 1] ^= 0x01
+                try transaction.put(events, key: position, value: record.bytes)
+            }, { if case .hashMismatch = $0 { true } else { false } }),
+            ("dataNotCanonical", { transaction, events in
+                // 5 as CBOR with a one-byte argument (0x18 0x05) where the shortest form is
+                // 0x05, under a correct hash: only canonical-form checking catches it.
+                var record = try Self.record(transaction, events, at: position)
+                record.replaceData(with: [0xa1, 0x61, 0x61, 0x18, 0x05])
+                try transaction.put(events, key: position, value: record.bytes)
+            }, { if case .dataNotCanonical = $0 { true } else { false } }),
+            ("indexMismatch", { transaction, events in
+                let record = try Self.record(transaction, events, at: position)
+                let eventIds = try transaction.openDatabase("event-ids")
+                let elsewhere: UInt64 = 5
+                try transaction.put(eventIds, key: record.eventId, value: elsewhere)
+            }, { if case .indexMismatch = $0 { true } else { false } }),
+        ]
+        for (name, craft, matches) in cases {
+            let (failure, cli) = try Self.verifyAfter(craft)
+            #expect(failure?.position == position, "\(name): \(String(describing: failure))")
+            #expect(failure.map { matches($0.problem) } == true, "\(name): \(String(describing: failure))")
+            #expect(cli.status == 1, "\(name): \(cli.status) \(cli.output)")
+            #expect(cli.output.contains("position \(position)"), "\(name): \(cli.output)")
+        }
+    }
+}
