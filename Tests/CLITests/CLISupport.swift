@@ -9,6 +9,11 @@ struct Run {
     let stderr: String
 }
 
+/// "Today" for every command the tests run (`ANSINH_TEST_TODAY`): the clock stands at
+/// noon in Vietnam that day, so no test depends on when it runs. A test that needs the
+/// real clock passes `ANSINH_TEST_TODAY: ""`.
+let testToday = "2025-01-15"
+
 /// Runs `ansinh` with `arguments`, standard input from `input`, in `directory`. A run
 /// longer than `timeLimit` seconds is killed, and fails the test.
 func ansinh(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:], in directory: String? = nil,
@@ -19,7 +24,7 @@ func ansinh(_ arguments: [String], input: Data? = nil, environment: [String: Str
     var merged = ProcessInfo.processInfo.environment
     merged.removeValue(forKey: "ANSINH_STORE")
     merged.removeValue(forKey: "ANSINH_ACTOR")
-    merged.removeValue(forKey: "ANSINH_TEST_TODAY")
+    merged["ANSINH_TEST_TODAY"] = testToday
     merged["USER"] = "thu-ky"
     for (key, value) in environment { merged[key] = value }
     process.environment = merged
