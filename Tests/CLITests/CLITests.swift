@@ -179,7 +179,7 @@ struct CLITests {
         let first = run.stdout
         run = try ansinh(["demo", "--store", store.path], in: packageRoot.path)
         #expect(run.status == 0)
-        #expect(run.stdout.contains("Imported nui-sam-2024.jsonl: 0 recorded, 104 already there."))
+        #expect(run.stdout.contains("Imported nui-sam-2024.jsonl: 0 recorded, 108 already there."))
         #expect(run.stdout.components(separatedBy: "\n").dropFirst(2) == first.components(separatedBy: "\n").dropFirst(2))
         run = try store.run("report", "--from", "2024-01-01", "--to", "2024-09-30", "--format", "json")
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
@@ -192,7 +192,7 @@ struct CLITests {
         run = try store.run("member", "history", "dv-017")
         #expect(run.stdout.hasPrefix("Nguyễn Thị Ngọc Hường (dv-017)"))
         run = try store.run("projections", "rebuild")
-        #expect(run.stdout == "Rebuilt the projections from 2286 events.\n")
+        #expect(run.stdout == "Rebuilt the projections from 2292 events.\n")
         #expect(try store.run("cells", "--format", "csv").stdout.hasPrefix("cell,membersNow,membersEver,deposits,deposited\r\n"))
     }
 }
@@ -230,8 +230,8 @@ struct TerminalTests {
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("Checking "), "\(text.prefix(300))")
         #expect(text.contains("Recording"), "\(text.prefix(300))")
-        #expect(text.contains("100% (2182/2182)"), "\(text.prefix(300))")
-        #expect(text.contains("Imported 2182 events: 2182 recorded"))
+        #expect(text.contains("100% (2184/2184)"), "\(text.prefix(300))")
+        #expect(text.contains("Imported 2184 events: 2184 recorded"))
     }
 }
 
@@ -249,7 +249,7 @@ struct AuditCLITests {
         let store = try Self.demoStore()
         var run = try store.run("audit", "verify")
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("Audit passed: 2286 events"))
+        #expect(run.stdout.hasPrefix("Audit passed: 2292 events"))
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: store.path + "/data.mdb")))
         for start in bytes.ranges(of: Array("Miếu Bà Chúa Xứ".utf8)).map(\.lowerBound) { bytes[start + 1] ^= 0x01 }
         try Data(bytes).write(to: URL(fileURLWithPath: store.path + "/data.mdb"))
@@ -296,7 +296,7 @@ struct AuditCLITests {
     @Test("audit replay and audit trail")
     func replayAndTrail() throws {
         let store = try Self.demoStore()
-        var run = try store.run("audit", "replay", "--until-position", "104", "--format", "json")
+        var run = try store.run("audit", "replay", "--until-position", "108", "--format", "json")
         #expect(run.status == 0, "\(run.stderr)")
         let past = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         let funds = past["funds"] as! [[String: Any]]
@@ -349,7 +349,7 @@ struct AuditCLITests {
         try FileManager.default.removeItem(atPath: archive + "/" + today)
         let published = archive + "/2020-01-03/export/manifest.json"
         let manifest = try String(contentsOfFile: published, encoding: .utf8)
-        try Data(manifest.replacingOccurrences(of: "\"headPosition\" : 2286", with: "\"headPosition\" : 2300").utf8)
+        try Data(manifest.replacingOccurrences(of: "\"headPosition\" : 2292", with: "\"headPosition\" : 2300").utf8)
             .write(to: URL(fileURLWithPath: published))
         (status, log) = try runJob()
         #expect(status != 0)

@@ -146,7 +146,7 @@ struct TamperingTests {
             Issue.record("expected the published head's hash to differ, got \(String(describing: report.problem))")
             return
         }
-        #expect(at == 2_286)
+        #expect(at == 2_292)
         #expect("\(report.problem!)".contains("history was rewritten"))
     }
 
@@ -164,7 +164,7 @@ struct TamperingTests {
         report = try Auditor.audit(
             ledger, scratchFolder: TemporaryPath("scratch").path,
             published: [try PublishedManifest(path: published.path + "/manifest.json", trustedKey: nil)])
-        #expect(report.problem == .publishedHeadMissing(manifest: published.path + "/manifest.json", position: 2_286, head: 2_200))
+        #expect(report.problem == .publishedHeadMissing(manifest: published.path + "/manifest.json", position: 2_292, head: 2_200))
         #expect("\(report.problem!)".contains("events were removed"))
     }
 
@@ -186,7 +186,7 @@ struct TamperingTests {
         // A forger moves the published head back, to match a cut log.
         let file = signed.path + "/manifest.json"
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "\"headPosition\" : 2286", with: "\"headPosition\" : 2200").utf8)
+        try Data(text.replacingOccurrences(of: "\"headPosition\" : 2292", with: "\"headPosition\" : 2200").utf8)
             .write(to: URL(fileURLWithPath: file))
         #expect(try String(contentsOfFile: file, encoding: .utf8) != text)
         #expect(throws: ManifestError.self) { try PublishedManifest(path: signed.path, trustedKey: key.privateKey.publicKey) }

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Generate the ansinh demo data for Núi Sam ward, 2024 (standard library only).
 
-Run from anywhere:  python3 tools/demo/generate.py
-It (re)writes, next to this file:
+Run from anywhere:  python3 tools/demo/generate.py [--out DIR]
+It (re)writes the two event files in Sources/ansinh/Demo (where the program ships
+them) and expected.json next to this file; with --out, all three in DIR instead (the
+tests run it so and compare the files byte for byte with the committed ones):
 
   nui-sam-2024.jsonl     the ward's figures for the first 9 months of 2024
                          (dates 2024-01-01 … 2024-09-30), in `ansinh import` format
@@ -15,9 +17,11 @@ It (re)writes, next to this file:
 
 Every line is {"type": …, "data": {…}, "eventId": "<uuid>"} with no schemaVersion key
 (current versions: DonationReceived v2, all others v1), UTF-8, one event per line,
-"\\n" line ends. Lines are ordered by business date; within a date by the order in
-TYPE_ORDER, so that every line only references things created on earlier lines and
-no fund balance is ever negative after any line.
+"\\n" line ends. Lines are in the order a clerk enters them: by business date, within
+a date by the order in TYPE_ORDER; a correction recorded after its reversal keeps the
+date the money really moved but is entered on the reversal's date, after it (see
+Corrections below). Every line only references things created on earlier lines, and
+no fund balance is ever below 0 at the end of any date, counting every earlier line.
 
 Determinism: no clock, no `random` module, no dict/set iteration whose order depends
 on hashing. Pseudo-random choices come from `Rng`, a SHA-256 counter generator with
@@ -126,10 +130,29 @@ Piggy-bank model (piggybank-2024.jsonl)
     money stays in the fund (the Standing Committee decides later), so its balance
     at the end is the total collected.
 
+Corrections (EntryReversed, the ledger's only way to correct a mistake). The
+article's totals are after corrections, so each mistake is undone in full:
+  * a receipt typed in twice: the 5.000.000 đ donation of 2024-03-20 to Vì người
+    nghèo (receipt PT-VNN/2024/032) is recorded twice; the copy is reversed on
+    2024-04-02, when the March cash book is checked against the receipts. The
+    reversal counts on its own date, so a report from 2024-04-01 opens with the copy
+    and takes it away in its own received;
+  * a wrong amount: BHYT round 2 (vnn-2024-008, 30 cards, 2024-06-20) is typed as
+    16.830.000 đ instead of 16.380.000 đ; reversed on 2024-06-24 and recorded again
+    as vnn-2024-008-ghi-lai, dated 2024-06-20 (when the money was paid), after the
+    reversal;
+  * a deposit typed for the wrong member: dv-045's 7.000 đ of 2024-08-17 is recorded
+    for dv-054 (same cell, the digits the other way round), reversed on 2024-08-20
+    and recorded for dv-045, dated 2024-08-17, after the reversal.
+  Between an entry and its reversal both count (the books as of 2024-08-18 hold the
+  7.000 đ twice: expected.json's piggyBankModelAsOf shows it).
+
 Piggy-bank figures in expected.json: "membersEnrolled" counts members enrolled on at
 least one day of the period; a day counts for a member when enrolledOn ≤ day and
 (no leftOn or day < leftOn); expected at target = Σ enrolled days × dailyTarget.
+Deposits, counts and totals are net of reversals, each counted on its own date.
 """
+import argparse
 import datetime
 import hashlib
 import json
@@ -147,9 +170,14 @@ NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c41-2e5d7f0a9b13")
 NUI_SAM_FILE = "nui-sam-2024.jsonl"
 PIGGY_FILE = "piggybank-2024.jsonl"
 EXPECTED_FILE = "expected.json"
+JSON_WIDTH = 230  # expected.json keeps an object on one line when it fits
 
 PERIOD_FROM = "2024-01-01"
 PERIOD_TO = "2024-09-30"
+# A second report, starting after the funds opened: its openings carry January–March forward.
+LATER_PERIOD_FROM = "2024-04-01"
+# A date between the deposit typed for the wrong member and its reversal.
+PIGGY_AS_OF = "2024-08-18"
 
 TYPE_ORDER = [
     "FundOpened", "MemberEnrolled", "PiggyBankModelStarted", "PledgeMade",
@@ -207,23 +235,40 @@ def vnd(n):
 
 
 class File:
-    """Collects the events of one import file and sorts them by business date."""
+    """Collects the events of one import file and puts them in the order a clerk
+    enters them: by business date, except a correction, which is entered after the
+    reversal it goes with (see `add`)."""
 
     def __init__(self, name):
         self.name = name
         self.events = []
         self.keys = set()
 
-    def add(self, type_, date, key, data):
+    def event_id(self, type_, key):
+        stable = f"{self.name}/{type_}/{key}"
+        if stable not in self.keys:
+            raise SystemExit(f"no event {stable} to refer to")
+        return str(uuid.uuid5(NAMESPACE, stable))
+
+    def add(self, type_, date, key, data, entered=None):
+        """`entered`: the day a correction was typed in, when later than its business
+        date; it then follows that day's reversals."""
         stable = f"{self.name}/{type_}/{key}"
         if stable in self.keys:
             raise SystemExit(f"duplicate stable name {stable}")
         self.keys.add(stable)
+        rank = TYPE_ORDER.index(type_) if entered is None else len(TYPE_ORDER)
         self.events.append({
-            "sort": (date, TYPE_ORDER.index(type_), len(self.events)),
+            "sort": (entered or date, rank, len(self.events)),
             "line": {"type": type_, "data": data,
                      "eventId": str(uuid.uuid5(NAMESPACE, stable))},
         })
+
+    def reverse(self, type_, key, on, reason):
+        """An EntryReversed of the event added as (type_, key), dated `on`."""
+        self.add("EntryReversed", on, f"{type_}/{key}", {
+            "reversesEventId": self.event_id(type_, key), "reversedOn": on,
+            "reason": reason})
 
     def lines(self):
         return [e["line"] for e in sorted(self.events, key=lambda e: e["sort"])]
@@ -287,6 +332,12 @@ HOANG_PHUC = "Khách sạn Hoàng Phúc Núi Sam"
 
 VNN_TOTAL = 624_845_000
 
+# Corrections (EntryReversed): a receipt typed in twice, a disbursement typed with the
+# wrong amount, a deposit typed for the wrong member.
+DUPLICATE_ON, DUPLICATE_REVERSED_ON = "2024-03-20", "2024-04-02"
+WRONG_AMOUNT_REVERSED_ON = "2024-06-24"
+CORRECTED_DISBURSEMENT = "vnn-2024-008-ghi-lai"
+
 
 def build_nui_sam(rng):
     f = File(NUI_SAM_FILE)
@@ -313,15 +364,15 @@ def build_nui_sam(rng):
             data["pledgeId"] = pledge_id
         data["receiptNo"] = receipt
         f.add("DonationReceived", on, f"{fund_id}/{receipt}", data)
-        return amount
+        return receipt, data
 
     def disburse(did, fund_id, purpose, ben, ben_kind, amount, qty, on, decision,
-                 programme):
+                 programme, entered=None):
         f.add("DisbursementMade", on, did, {
             "disbursementId": did, "fundId": fund_id, "purpose": purpose,
             "beneficiary": {"name": ben, "kind": ben_kind}, "amount": amount,
             "quantity": qty, "disbursedOn": on, "decisionRef": decision,
-            "programme": programme})
+            "programme": programme}, entered=entered)
 
     def external(key, org, programme, description, beneficiaries, value, on,
                  source=None):
@@ -415,8 +466,19 @@ def build_nui_sam(rng):
         raise SystemExit(f"unexpected remainder for the Miếu Bà collection box: {remainder}")
     vnn.append(("2024-09-25", "Hòm vận động Quỹ Vì người nghèo tại Miếu Bà Chúa Xứ "
                 "Núi Sam", "religiousBody", remainder, None))
+    if sum(1 for v in vnn if v[0] == DUPLICATE_ON) != 1:
+        raise SystemExit(f"expected exactly one donation on {DUPLICATE_ON} to enter twice")
     for day, donor, kind, amount, pid in sorted(vnn, key=lambda v: v[0]):
-        donation(VNN, day, nfc(donor), kind, amount, pid)
+        receipt, data = donation(VNN, day, nfc(donor), kind, amount, pid)
+        if day == DUPLICATE_ON:
+            # The clerk types the same receipt in twice; the monthly check of the cash
+            # book against the receipts finds it, and the copy is reversed.
+            copy = f"{VNN}/{receipt}/nhap-trung"
+            f.add("DonationReceived", day, copy, dict(data))
+            f.reverse("DonationReceived", copy, DUPLICATE_REVERSED_ON,
+                      f"Phiếu thu {receipt} ngày {d(day).strftime('%d/%m/%Y')} bị nhập "
+                      f"hai lần; đối chiếu sổ quỹ tháng {d(day).month}/{d(day).year} với "
+                      "phiếu thu phát hiện, điều chỉnh giảm bút toán trùng.")
 
     # --- Quỹ "Vì người nghèo": disbursements
     mttq = "Ban Thường trực Ủy ban MTTQ Việt Nam phường Núi Sam"
@@ -451,11 +513,22 @@ def build_nui_sam(rng):
              "nearPoorHousehold", 37_500_000, 150, "2024-06-10",
              f"Quyết định số 14/QĐ-MTTQ ngày 07/06/2024 của {mttq}",
              "Lễ hội Vía Bà Chúa Xứ Núi Sam 2024 – chia sẻ yêu thương")
-    disburse("vnn-2024-008", VNN, "healthInsurance",
-             "30 người thuộc hộ cận nghèo, hộ khó khăn chưa có thẻ BHYT",
-             "nearPoorHousehold", 16_380_000, 30, "2024-06-20",
-             f"Quyết định số 15/QĐ-MTTQ ngày 17/06/2024 của {mttq}",
-             "Cấp thẻ bảo hiểm y tế đợt 2 năm 2024")
+    # The 30 cards of round 2 cost 16.380.000 đ; the clerk first types 16.830.000,
+    # reverses it when the treasurer's voucher does not match, and records it again
+    # with the day the money was paid.
+    def bhyt_round_2(did, amount, entered=None):
+        disburse(did, VNN, "healthInsurance",
+                 "30 người thuộc hộ cận nghèo, hộ khó khăn chưa có thẻ BHYT",
+                 "nearPoorHousehold", amount, 30, "2024-06-20",
+                 f"Quyết định số 15/QĐ-MTTQ ngày 17/06/2024 của {mttq}",
+                 "Cấp thẻ bảo hiểm y tế đợt 2 năm 2024", entered=entered)
+
+    bhyt_round_2("vnn-2024-008", 16_830_000)
+    f.reverse("DisbursementMade", "vnn-2024-008", WRONG_AMOUNT_REVERSED_ON,
+              "Nhập sai số tiền: 16.830.000 đồng thay vì 16.380.000 đồng (30 thẻ × "
+              "546.000 đồng theo Quyết định số 15/QĐ-MTTQ); ghi lại khoản chi "
+              f"{CORRECTED_DISBURSEMENT} đúng số tiền.")
+    bhyt_round_2(CORRECTED_DISBURSEMENT, 16_380_000, entered=WRONG_AMOUNT_REVERSED_ON)
     gift_remainder = 416_845_000 - (135_000_000 + 105_000_000 + 30_000_000
                                     + 40_000_000 + 37_500_000)
     disburse("vnn-2024-009", VNN, "gift",
@@ -589,6 +662,9 @@ JOINERS = [  # (cell, enrolledOn) for members enrolled during the period
     ("Chi bộ khóm Vĩnh Đông 2", "2024-08-28"),
     ("Chi bộ Công an phường", "2024-10-07"),
 ]
+# A deposit typed for the wrong member (dv-054 for dv-045, the same cell), reversed.
+MISTYPED_MEMBER, TYPED_AS_MEMBER = "dv-045", "dv-054"
+MISTYPED_ON, MISTYPED_REVERSED_ON = "2024-08-17", "2024-08-20"
 LEAVERS = [  # (memberId, leftOn, reason)
     ("dv-034", "2024-07-31", "Chuyển sinh hoạt đảng chính thức về Đảng bộ phường "
                              "Vĩnh Mỹ, thành phố Châu Đốc."),
@@ -689,6 +765,7 @@ def build_piggy(rng):
         behaviour[mid] = "onTarget"
     late_short = sorted(joiner_ids)[1]
     behaviour[late_short] = "short"
+    mistyped = []
 
     for m in members:
         kind = behaviour[m["id"]]
@@ -721,9 +798,24 @@ def build_piggy(rng):
             if deposits and sum(a for _, a in deposits) >= enrolled_days * TARGET:
                 deposits.pop(len(deposits) // 2)  # missed one hand-in at least
         for day, amount in deposits:
-            f.add("PiggyBankDeposited", iso(day), f"{m['id']}/{iso(day)}", {
-                "modelId": MODEL, "memberId": m["id"], "amount": amount,
-                "depositedOn": iso(day)})
+            key = f"{m['id']}/{iso(day)}"
+            data = {"modelId": MODEL, "memberId": m["id"], "amount": amount,
+                    "depositedOn": iso(day)}
+            if (m["id"], iso(day)) != (MISTYPED_MEMBER, MISTYPED_ON):
+                f.add("PiggyBankDeposited", iso(day), key, data)
+                continue
+            # The cell's collector types this hand-in under the member whose id has the
+            # same digits the other way round; at the next check of the cell's list the
+            # entry is reversed and recorded for the member who paid, on the day paid.
+            wrong = f"{TYPED_AS_MEMBER}/{iso(day)}/nhap-nham"
+            f.add("PiggyBankDeposited", iso(day), wrong, dict(data, memberId=TYPED_AS_MEMBER))
+            f.reverse("PiggyBankDeposited", wrong, MISTYPED_REVERSED_ON,
+                      f"Ghi nhầm khoản nộp ngày {day.strftime('%d/%m/%Y')} của đảng viên "
+                      f"{MISTYPED_MEMBER} sang {TYPED_AS_MEMBER}; ghi lại cho {MISTYPED_MEMBER}.")
+            f.add("PiggyBankDeposited", iso(day), key, data, entered=MISTYPED_REVERSED_ON)
+            mistyped.append(key)
+    if len(mistyped) != 1:
+        raise SystemExit(f"{MISTYPED_MEMBER} has no deposit on {MISTYPED_ON} to mistype")
 
     f.add("PiggyBankModelClosed", iso(ENDS), MODEL, {
         "modelId": MODEL, "closedOn": iso(ENDS),
@@ -735,237 +827,501 @@ def build_piggy(rng):
 
 # ---------------------------------------------------------------- replay
 
-def replay(files):
-    """Fold the generated lines, enforcing the catalogue's business rules, and
-    compute the expected figures. `files` is a list of (file name, lines)."""
-    funds, pledges, members, models, disb_ids, event_ids = {}, {}, {}, {}, set(), set()
-    movements = []   # (fundId, date, kind, purpose, quantity, amount)
-    external = []
-    deposits = []    # (memberId, date, amount)
+# What `EntryReversed` may cancel (ansinh's EventType.isReversible), and the field that
+# dates each type (its business date; a reversal's is its own date).
+REVERSIBLE = {"MemberLeft", "PledgeMade", "PledgeCancelled", "DonationReceived",
+              "PiggyBankDeposited", "PiggyBankModelClosed", "DisbursementMade",
+              "ExternalSupportRecorded"}
+DATED_BY = {"FundOpened": "openedOn", "MemberEnrolled": "enrolledOn", "MemberLeft": "leftOn",
+            "PledgeMade": "pledgedOn", "PledgeCancelled": "cancelledOn",
+            "DonationReceived": "receivedOn", "PiggyBankModelStarted": "startsOn",
+            "PiggyBankDeposited": "depositedOn", "PiggyBankModelClosed": "closedOn",
+            "DisbursementMade": "disbursedOn", "ExternalSupportRecorded": "recordedOn",
+            "EntryReversed": "reversedOn"}
 
-    def fail(where, msg):
-        raise SystemExit(f"{where}: {msg}")
 
-    for fname, lines in files:
+class Books:
+    """The generated lines folded in import order, as ansinh folds them into an empty
+    store (position 1 is the first line of the first file), under the catalogue's
+    rules: a line ansinh would refuse stops the generator.
+
+    Money moves on its business date and a reversal of money on its own date; no fund
+    may be below 0 at the end of any date, counting every line folded so far."""
+
+    def __init__(self):
+        self.funds, self.pledges, self.members, self.models = {}, {}, {}, {}
+        self.disbursement_ids = set()
+        self.events = {}      # eventId -> the line, its position, stream, reversal
+        self.by_type = {}
+        self.movements = []   # money in or out of a fund, see `move`
+        self.rows = []        # member history rows: deposits and their reversals
+        self.external = []
+        self.reversals = []
+        self.position = 0
+        self.where = ""
+        self.current = None   # the line being folded
+
+    def fail(self, message):
+        raise SystemExit(f"{self.where}: {message}")
+
+    def fold(self, fname, lines):
+        handlers = {
+            "FundOpened": self.fund_opened, "MemberEnrolled": self.member_enrolled,
+            "MemberLeft": self.member_left, "PledgeMade": self.pledge_made,
+            "PledgeCancelled": self.pledge_cancelled, "DonationReceived": self.donation,
+            "PiggyBankModelStarted": self.model_started, "PiggyBankDeposited": self.deposit,
+            "PiggyBankModelClosed": self.model_closed, "DisbursementMade": self.disbursement,
+            "ExternalSupportRecorded": self.external_support, "EntryReversed": self.reversal,
+        }
         for no, line in enumerate(lines, 1):
-            where = f"{fname}:{no}"
+            self.where = f"{fname}:{no}"
+            self.position += 1
             t, data, eid = line["type"], line["data"], line["eventId"]
-            if eid in event_ids:
-                fail(where, "duplicate eventId")
-            event_ids.add(eid)
+            if eid in self.events:
+                self.fail("duplicate eventId")
+            if t not in handlers:
+                self.fail(f"unexpected type {t}")
             for obj in [data] + [data[k] for k in ("donor", "beneficiary") if k in data]:
                 for k, v in obj.items():
                     if isinstance(v, str) and k != "fullName" and v != nfc(v):
-                        fail(where, f"{k} is not NFC")
-            if t == "FundOpened":
-                if data["fundId"] in funds:
-                    fail(where, "fund exists")
-                funds[data["fundId"]] = {"name": data["name"], "openedOn": data["openedOn"],
-                                         "opening": data.get("openingBalance", 0),
-                                         "balance": data.get("openingBalance", 0),
-                                         "file": fname}
-            elif t == "PledgeMade":
-                if data["pledgeId"] in pledges or data["fundId"] not in funds:
-                    fail(where, "bad pledge")
-                pledges[data["pledgeId"]] = dict(data, received=0, cancelled=None)
-            elif t == "PledgeCancelled":
-                p = pledges.get(data["pledgeId"])
-                if p is None or p["cancelled"]:
-                    fail(where, "bad cancellation")
-                p["cancelled"] = data["cancelledOn"]
-            elif t == "DonationReceived":
-                fund = funds.get(data["fundId"])
-                if fund is None:
-                    fail(where, "unknown fund")
-                if "pledgeId" in data:
-                    p = pledges.get(data["pledgeId"])
-                    if p is None or p["cancelled"] or p["fundId"] != data["fundId"]:
-                        fail(where, "bad pledge reference")
-                    p["received"] += data["amount"]
-                fund["balance"] += data["amount"]
-                movements.append((data["fundId"], data["receivedOn"], "in", None, 0,
-                                  data["amount"]))
-            elif t == "DisbursementMade":
-                fund = funds.get(data["fundId"])
-                if fund is None or data["disbursementId"] in disb_ids:
-                    fail(where, "bad disbursement")
-                disb_ids.add(data["disbursementId"])
-                fund["balance"] -= data["amount"]
-                if fund["balance"] < 0:
-                    fail(where, "fund below 0")
-                movements.append((data["fundId"], data["disbursedOn"], "out",
-                                  data["purpose"], data["quantity"], data["amount"]))
-            elif t == "ExternalSupportRecorded":
-                external.append(data)
-            elif t == "MemberEnrolled":
-                if data["memberId"] in members:
-                    fail(where, "member exists")
-                members[data["memberId"]] = {"name": nfc(data["fullName"]),
-                                             "cell": data["cell"],
-                                             "enrolled": data["enrolledOn"], "left": None}
-            elif t == "MemberLeft":
-                m = members.get(data["memberId"])
-                if m is None or m["left"] or data["leftOn"] < m["enrolled"]:
-                    fail(where, "bad leave")
-                m["left"] = data["leftOn"]
-            elif t == "PiggyBankModelStarted":
-                if data["modelId"] in models or data["fundId"] not in funds:
-                    fail(where, "bad model")
-                models[data["modelId"]] = dict(data, closed=None)
-            elif t == "PiggyBankDeposited":
-                mo, m = models.get(data["modelId"]), members.get(data["memberId"])
-                day = data["depositedOn"]
-                if mo is None or m is None or mo["closed"]:
-                    fail(where, "bad deposit reference")
-                if not (mo["startsOn"] <= day <= mo["endsOn"]):
-                    fail(where, "deposit outside the period")
-                if not (m["enrolled"] <= day and (m["left"] is None or day < m["left"])):
-                    fail(where, "member not enrolled on that day")
-                funds[mo["fundId"]]["balance"] += data["amount"]
-                movements.append((mo["fundId"], day, "in", None, 0, data["amount"]))
-                deposits.append((data["memberId"], day, data["amount"]))
-            elif t == "PiggyBankModelClosed":
-                mo = models.get(data["modelId"])
-                if mo is None or mo["closed"] or data["closedOn"] < mo["startsOn"]:
-                    fail(where, "bad close")
-                mo["closed"] = data["closedOn"]
-            else:
-                fail(where, f"unexpected type {t}")
+                        self.fail(f"{k} is not NFC")
+            self.current = {"type": t, "data": data, "eventId": eid, "position": self.position,
+                            "date": data[DATED_BY[t]], "reversedBy": None}
+            self.current["stream"] = handlers[t](data)
+            self.events[eid] = self.current
+            self.by_type[t] = self.by_type.get(t, 0) + 1
 
-    def disbursed_block(rows):
-        out = {}
-        for purpose in sorted({r[3] for r in rows}):
-            sel = [r for r in rows if r[3] == purpose]
-            out[purpose] = {"count": len(sel), "quantity": sum(r[4] for r in sel),
-                            "amount": sum(r[5] for r in sel)}
+    # --- rules every line passes (ansinh's Rules.swift)
+
+    def fund_open_on(self, fund_id, day):
+        fund = self.funds.get(fund_id)
+        if fund is None:
+            self.fail(f"unknown fund {fund_id}")
+        if day < fund["openedOn"]:
+            self.fail(f"{fund_id} is not open on {day}")
+        return fund
+
+    def move(self, fund_id, day, kind, amount, count, source, purpose=None, quantity=0,
+             reverses=None):
+        """Money into (kind "in") or out of a fund dated `day`; a reversal has count -1
+        and takes its entry's amount and quantity away."""
+        self.movements.append({
+            "fundId": fund_id, "date": day, "kind": kind, "source": source,
+            "purpose": purpose, "quantity": quantity * count, "amount": amount * count,
+            "count": count, "net": amount * count * (1 if kind == "in" else -1),
+            "position": self.position, "reversesPosition": reverses,
+            "type": "EntryReversed" if reverses else self.current["type"]})
+        if self.movements[-1]["net"] < 0:
+            self.never_below_zero(fund_id, day)
+
+    def never_below_zero(self, fund_id, day):
+        """The fund's balance at the end of `day` and of every later date is ≥ 0."""
+        for date, balance in self.day_balances(fund_id):
+            if date >= day and balance < 0:
+                self.fail(f"{fund_id} would be at {vnd(balance)} đ on {date}")
+
+    def day_balances(self, fund_id):
+        by_day = {}
+        for m in self.movements:
+            if m["fundId"] == fund_id:
+                by_day[m["date"]] = by_day.get(m["date"], 0) + m["net"]
+        balance, out = self.funds[fund_id]["opening"], []
+        for date in sorted(by_day):
+            balance += by_day[date]
+            out.append((date, balance))
         return out
 
-    def fund_report(fid, frm, to):
-        f = funds[fid]
-        before = [r for r in movements if r[0] == fid and r[1] < frm]
-        inside = [r for r in movements if r[0] == fid and frm <= r[1] <= to]
-        opening = f["opening"] + sum(r[5] if r[2] == "in" else -r[5] for r in before)
-        received = sum(r[5] for r in inside if r[2] == "in")
-        outs = [r for r in inside if r[2] == "out"]
-        paid = sum(r[5] for r in outs)
-        return {"name": f["name"], "file": f["file"], "openedOn": f["openedOn"],
-                "opening": opening, "received": received,
-                "receivedCount": sum(1 for r in inside if r[2] == "in"),
-                "disbursed": disbursed_block(outs), "disbursedTotal": paid,
-                "closing": opening + received - paid}
+    def balance(self, fund_id, through=None):
+        fund = self.funds[fund_id]
+        if through is not None and fund["openedOn"] > through:
+            return 0
+        return fund["opening"] + sum(m["net"] for m in self.movements if m["fundId"] == fund_id
+                                     and (through is None or m["date"] <= through))
 
-    def external_report(frm, to):
-        recs = [e for e in external if frm <= e["recordedOn"] <= to]
-        by_org = {}
-        for e in recs:
-            o = by_org.setdefault(e["organisation"],
-                                  {"count": 0, "beneficiaries": 0, "value": 0})
-            o["count"] += 1
-            o["beneficiaries"] += e["beneficiaries"]
-            o["value"] += e["value"]
-        return {"count": len(recs), "beneficiaries": sum(e["beneficiaries"] for e in recs),
+    # --- one handler per type; each returns the event's stream
+
+    def fund_opened(self, data):
+        if data["fundId"] in self.funds:
+            self.fail("fund exists")
+        self.funds[data["fundId"]] = {"name": data["name"], "openedOn": data["openedOn"],
+                                      "opening": data.get("openingBalance", 0)}
+        return "fund-" + data["fundId"]
+
+    def member_enrolled(self, data):
+        if data["memberId"] in self.members:
+            self.fail("member exists")
+        self.members[data["memberId"]] = {"name": nfc(data["fullName"]), "cell": data["cell"],
+                                          "enrolled": data["enrolledOn"], "left": None,
+                                          "lastDepositOn": None}
+        return "member-" + data["memberId"]
+
+    def member_left(self, data):
+        m = self.members.get(data["memberId"])
+        if m is None or m["left"] or data["leftOn"] < m["enrolled"]:
+            self.fail("bad leave")
+        if m["lastDepositOn"] and data["leftOn"] <= m["lastDepositOn"]:
+            self.fail("the member has a deposit on or after the leaving date")
+        m["left"] = data["leftOn"]
+        return "member-" + data["memberId"]
+
+    def pledge_made(self, data):
+        if data["pledgeId"] in self.pledges:
+            self.fail("pledge exists")
+        self.fund_open_on(data["fundId"], data["pledgedOn"])
+        self.pledges[data["pledgeId"]] = dict(data, received=0, donations=0, cancelled=None,
+                                              voided=False)
+        return "pledge-" + data["pledgeId"]
+
+    def pledge_cancelled(self, data):
+        p = self.pledges.get(data["pledgeId"])
+        if p is None or p["cancelled"] or p["voided"] or data["cancelledOn"] < p["pledgedOn"]:
+            self.fail("bad cancellation")
+        p["cancelled"] = data["cancelledOn"]
+        return "pledge-" + data["pledgeId"]
+
+    def donation(self, data, count=1, day=None, reverses=None):
+        self.fund_open_on(data["fundId"], data["receivedOn"])
+        if "pledgeId" in data:
+            p = self.pledges.get(data["pledgeId"])
+            if count == 1 and (p is None or p["cancelled"] or p["voided"]
+                               or p["fundId"] != data["fundId"]
+                               or data["receivedOn"] < p["pledgedOn"]):
+                self.fail("bad pledge reference")
+            p["received"] += data["amount"] * count
+            p["donations"] += count
+        self.move(data["fundId"], day or data["receivedOn"], "in", data["amount"], count,
+                  "donation", reverses=reverses)
+        return "fund-" + data["fundId"]
+
+    def model_started(self, data):
+        if data["modelId"] in self.models:
+            self.fail("model exists")
+        self.fund_open_on(data["fundId"], data["startsOn"])
+        self.models[data["modelId"]] = dict(data, closed=None, lastDepositOn=None)
+        return "model-" + data["modelId"]
+
+    def deposit(self, data, count=1, day=None, reverses=None):
+        mo, m = self.models.get(data["modelId"]), self.members.get(data["memberId"])
+        on = data["depositedOn"]
+        if count == 1:
+            if mo is None or m is None or mo["closed"]:
+                self.fail("bad deposit reference")
+            if not mo["startsOn"] <= on <= mo["endsOn"]:
+                self.fail("deposit outside the period")
+            if not (m["enrolled"] <= on and (m["left"] is None or on < m["left"])):
+                self.fail("member not enrolled on that day")
+            # reversed deposits included, as ansinh keeps them
+            mo["lastDepositOn"] = max(mo["lastDepositOn"] or on, on)
+            m["lastDepositOn"] = max(m["lastDepositOn"] or on, on)
+        self.rows.append({"memberId": data["memberId"], "modelId": data["modelId"],
+                          "position": self.position, "date": day or on,
+                          "amount": data["amount"] * count, "count": count,
+                          "reversesPosition": reverses})
+        self.move(mo["fundId"], day or on, "in", data["amount"], count, "deposit",
+                  reverses=reverses)
+        return "fund-" + mo["fundId"]
+
+    def model_closed(self, data):
+        mo = self.models.get(data["modelId"])
+        if mo is None or mo["closed"] or data["closedOn"] < mo["startsOn"]:
+            self.fail("bad close")
+        if mo["lastDepositOn"] and data["closedOn"] < mo["lastDepositOn"]:
+            self.fail("the model has a deposit after its closing date")
+        mo["closed"] = data["closedOn"]
+        return "model-" + data["modelId"]
+
+    def disbursement(self, data, count=1, day=None, reverses=None):
+        if count == 1:
+            if data["disbursementId"] in self.disbursement_ids:
+                self.fail("disbursement exists")
+            self.disbursement_ids.add(data["disbursementId"])
+        self.fund_open_on(data["fundId"], data["disbursedOn"])
+        self.move(data["fundId"], day or data["disbursedOn"], "out", data["amount"], count,
+                  "disbursement", data["purpose"], data["quantity"], reverses=reverses)
+        return "fund-" + data["fundId"]
+
+    def external_support(self, data):
+        self.external.append(data)
+        return "external-support"
+
+    def reversal(self, data):
+        original = self.events.get(data["reversesEventId"])
+        if original is None:
+            self.fail("the reversed entry is not recorded")
+        if original["type"] not in REVERSIBLE:
+            self.fail(f"{original['type']} cannot be reversed")
+        if original["reversedBy"]:
+            self.fail("the entry is already reversed")
+        day = data["reversedOn"]
+        if day < original["date"]:
+            self.fail("a reversal cannot be dated before its entry")
+        money = {"DonationReceived": self.donation, "PiggyBankDeposited": self.deposit,
+                 "DisbursementMade": self.disbursement}
+        if original["type"] not in money:
+            # Reversals of a status or of external support are for ansinh's own tests.
+            self.fail(f"the demo does not reverse {original['type']}")
+        money[original["type"]](original["data"], count=-1, day=day,
+                                reverses=original["position"])
+        original["reversedBy"] = self.position
+        self.reversals.append({
+            "position": self.position, "eventId": self.current["eventId"],
+            "stream": original["stream"], "reversedOn": day, "reason": data["reason"],
+            "reversesPosition": original["position"], "reversesEventId": original["eventId"],
+            "reversesType": original["type"], "reversesDate": original["date"]})
+        return original["stream"]
+
+
+def purpose_totals(rows):
+    """Per purpose: count (events less reversals), quantity and amount."""
+    out = {}
+    for purpose in sorted({r["purpose"] for r in rows}):
+        sel = [r for r in rows if r["purpose"] == purpose]
+        out[purpose] = {"count": sum(r["count"] for r in sel),
+                        "quantity": sum(r["quantity"] for r in sel),
+                        "amount": sum(r["amount"] for r in sel)}
+    return out
+
+
+def money_totals(rows, source):
+    sel = [r for r in rows if r["source"] == source]
+    return {"count": sum(r["count"] for r in sel), "amount": sum(r["amount"] for r in sel)}
+
+
+def period_report(books, frm, to):
+    """ansinh's period report: opening = opening balance + everything dated before
+    `from`; the rest dated in [from, to]."""
+    funds = {}
+    for fid, f in books.funds.items():
+        if f["openedOn"] > to:
+            continue
+        before = [m for m in books.movements if m["fundId"] == fid and m["date"] < frm]
+        inside = [m for m in books.movements if m["fundId"] == fid and frm <= m["date"] <= to]
+        opening = f["opening"] + sum(m["net"] for m in before)
+        ins = [m for m in inside if m["kind"] == "in"]
+        outs = [m for m in inside if m["kind"] == "out"]
+        received, paid = sum(m["amount"] for m in ins), sum(m["amount"] for m in outs)
+        funds[fid] = {"name": f["name"], "openedOn": f["openedOn"], "opening": opening,
+                      "received": received, "receivedCount": sum(m["count"] for m in ins),
+                      "donations": money_totals(ins, "donation"),
+                      "deposits": money_totals(ins, "deposit"),
+                      "disbursed": purpose_totals(outs), "disbursedTotal": paid,
+                      "closing": opening + received - paid}
+    recs = [e for e in books.external if frm <= e["recordedOn"] <= to]
+    by_org = {}
+    for e in recs:
+        o = by_org.setdefault(e["organisation"], {"count": 0, "beneficiaries": 0, "value": 0})
+        o["count"] += 1
+        o["beneficiaries"] += e["beneficiaries"]
+        o["value"] += e["value"]
+    return {"from": frm, "to": to, "isClosed": False, "funds": funds,
+            "externalSupport": {
+                "count": len(recs), "beneficiaries": sum(e["beneficiaries"] for e in recs),
                 "value": sum(e["value"] for e in recs),
                 "byOrganisation": dict(sorted(by_org.items())),
                 "records": sorted(recs, key=lambda e: (e["recordedOn"], e["organisation"],
-                                                       e["programme"]))}
+                                                       e["programme"]))}}
 
-    result = {
-        "periodReport": {
-            "from": PERIOD_FROM, "to": PERIOD_TO,
-            "funds": {fid: fund_report(fid, PERIOD_FROM, PERIOD_TO) for fid in funds
-                      if funds[fid]["openedOn"] <= PERIOD_TO},
-            "externalSupport": external_report(PERIOD_FROM, PERIOD_TO),
-        },
-        "fundBalancesAtEnd": {},
-        "pledges": {},
-    }
-    for fid, f in funds.items():
-        rows = [r for r in movements if r[0] == fid]
-        fp = [p for p in pledges.values() if p["fundId"] == fid]
-        outs = [r for r in rows if r[2] == "out"]
-        result["fundBalancesAtEnd"][fid] = {
-            "name": f["name"], "file": f["file"], "opening": f["opening"],
-            "received": sum(r[5] for r in rows if r[2] == "in"),
-            "pledged": sum(p["amount"] for p in fp),
-            "pledgedNotCancelled": sum(p["amount"] for p in fp if not p["cancelled"]),
-            "outstandingPledges": sum(max(0, p["amount"] - p["received"])
-                                      for p in fp if not p["cancelled"]),
-            "disbursed": disbursed_block(outs),
-            "disbursedTotal": sum(r[5] for r in outs),
-            "balance": f["balance"],
+
+def register(books, fid):
+    """ansinh's fund register: by date, money in before money out within a day, then by
+    position; a reversal on its own date. Its rows of corrections: the reversals and
+    the entries they reverse."""
+    f = books.funds[fid]
+    rows = [{"position": e["position"], "date": f["openedOn"], "type": "FundOpened",
+             "amount": f["opening"], "reversesPosition": None}
+            for e in books.events.values() if e["type"] == "FundOpened"
+            and e["data"]["fundId"] == fid]
+    rows += [{"position": m["position"], "date": m["date"], "type": m["type"],
+              "amount": m["net"], "reversesPosition": m["reversesPosition"]}
+             for m in books.movements if m["fundId"] == fid]
+    rows.sort(key=lambda r: (r["date"], 1 if r["amount"] < 0 else 0, r["position"]))
+    balance = lowest = 0
+    for r in rows:
+        balance += r["amount"]
+        r["runningBalance"] = balance
+        lowest = min(lowest, balance)
+    touched = {r["reversesPosition"] for r in rows if r["reversesPosition"]}
+    return {"entries": len(rows), "closingBalance": balance, "lowestRunningBalance": lowest,
+            "corrections": [r for r in rows if r["reversesPosition"] or r["position"] in touched]}
+
+
+def fund_balances(books):
+    out = {}
+    for fid, f in books.funds.items():
+        rows = [m for m in books.movements if m["fundId"] == fid]
+        ins = [m for m in rows if m["kind"] == "in"]
+        outs = [m for m in rows if m["kind"] == "out"]
+        fp = [p for p in books.pledges.values() if p["fundId"] == fid]
+        live = [p for p in fp if not p["cancelled"] and not p["voided"]]
+        out[fid] = {
+            "name": f["name"], "openedOn": f["openedOn"], "opening": f["opening"],
+            "received": sum(m["amount"] for m in ins),
+            "donations": money_totals(ins, "donation"), "deposits": money_totals(ins, "deposit"),
+            "pledged": sum(p["amount"] for p in live),
+            "pledgedIncludingCancelled": sum(p["amount"] for p in fp),
+            "outstandingPledges": sum(max(0, p["amount"] - p["received"]) for p in live),
+            "disbursed": purpose_totals(outs),
+            "disbursedTotal": sum(m["amount"] for m in outs),
+            "balance": books.balance(fid),
+            "register": register(books, fid),
         }
-    for pid, p in pledges.items():
-        result["pledges"][pid] = {
+    return out
+
+
+def pledge_figures(books):
+    out = {}
+    for pid, p in books.pledges.items():
+        live = not p["cancelled"] and not p["voided"]
+        status = ("cancelled" if p["cancelled"] else "reversed" if p["voided"]
+                  else "met" if p["received"] >= p["amount"] else "outstanding")
+        out[pid] = {
             "fundId": p["fundId"], "donor": p["donor"], "amount": p["amount"],
             "pledgedOn": p["pledgedOn"], "dueOn": p.get("dueOn"),
-            "received": p["received"], "cancelledOn": p["cancelled"],
-            "outstanding": 0 if p["cancelled"] else max(0, p["amount"] - p["received"]),
+            "received": p["received"], "donations": p["donations"],
+            "cancelledOn": p["cancelled"], "reversed": p["voided"], "status": status,
+            "outstanding": max(0, p["amount"] - p["received"]) if live else 0,
             "surplus": max(0, p["received"] - p["amount"])}
+    return out
 
-    # piggy-bank model summary
-    for mid_, mo in models.items():
-        s, e = d(mo["startsOn"]), d(mo["endsOn"])
-        per_member = {}
-        for mid, m in members.items():
-            lo = max(s, d(m["enrolled"]))
-            hi = e if m["left"] is None else min(e, d(m["left"]) - datetime.timedelta(days=1))
-            days = max(0, (hi - lo).days + 1)
-            got = [a for x, _, a in deposits if x == mid]
+
+def enrolled_days(member, start, through):
+    lo = max(d(start), d(member["enrolled"]))
+    hi = d(through)
+    if member["left"] is not None:
+        hi = min(hi, d(member["left"]) - datetime.timedelta(days=1))
+    return max(0, (hi - lo).days + 1)
+
+
+def piggy_summary(books, model_id, as_of=None):
+    """ansinh's piggy-bank summary; with `as_of`, the deposits dated up to it less the
+    reversals dated up to it, and savings expected up to it."""
+    mo = books.models[model_id]
+    last_counted = min(mo["closed"], mo["endsOn"]) if mo["closed"] else mo["endsOn"]
+    through = min(last_counted, as_of) if as_of else last_counted
+    per_member = {}
+    for mid, m in books.members.items():
+        rows = [r for r in books.rows if r["memberId"] == mid and r["modelId"] == model_id
+                and (as_of is None or r["date"] <= as_of)]
+        days = enrolled_days(m, mo["startsOn"], through)
+        count = sum(r["count"] for r in rows)
+        if days > 0 or count > 0:
             per_member[mid] = {"days": days, "expected": days * mo["dailyTarget"],
-                               "collected": sum(got), "deposits": len(got)}
-        enrolled = [mid for mid in members if per_member[mid]["days"] > 0]
-        cells = {}
-        for mid in enrolled:
-            m, pm = members[mid], per_member[mid]
-            c = cells.setdefault(m["cell"], {"members": 0, "participating": 0,
-                                             "deposits": 0, "collected": 0,
-                                             "expected": 0, "belowTarget": 0,
-                                             "shortfall": 0})
-            c["members"] += 1
-            c["participating"] += pm["deposits"] > 0
-            c["deposits"] += pm["deposits"]
-            c["collected"] += pm["collected"]
-            c["expected"] += pm["expected"]
-            if pm["collected"] < pm["expected"]:
-                c["belowTarget"] += 1
-                c["shortfall"] += pm["expected"] - pm["collected"]
-        below = [{"memberId": mid, "fullName": members[mid]["name"],
-                  "cell": members[mid]["cell"], "enrolledDays": per_member[mid]["days"],
-                  "expected": per_member[mid]["expected"],
-                  "collected": per_member[mid]["collected"],
-                  "shortfall": per_member[mid]["expected"] - per_member[mid]["collected"]}
-                 for mid in sorted(enrolled)
-                 if per_member[mid]["collected"] < per_member[mid]["expected"]]
-        collected = sum(a for _, _, a in deposits)
-        expected = sum(per_member[mid]["expected"] for mid in enrolled)
-        fund = result["fundBalancesAtEnd"][mo["fundId"]]
-        result["piggyBankModel"] = {
-            "modelId": mid_, "name": mo["name"], "fundId": mo["fundId"],
-            "startsOn": mo["startsOn"], "endsOn": mo["endsOn"],
-            "closedOn": mo["closed"], "dailyTarget": mo["dailyTarget"],
-            "periodDays": (e - s).days + 1,
-            "membersEnrolled": len(enrolled),
-            "membersEnrolledBeforeStart": sum(1 for mid in enrolled
-                                              if members[mid]["enrolled"] < mo["startsOn"]),
-            "membersJoinedDuringPeriod": sum(1 for mid in enrolled
-                                             if members[mid]["enrolled"] >= mo["startsOn"]),
-            "membersLeftDuringPeriod": sum(1 for mid in enrolled
-                                           if members[mid]["left"] is not None),
-            "membersParticipating": sum(1 for mid in enrolled
-                                        if per_member[mid]["deposits"] > 0),
-            "membersNeverDeposited": sum(1 for mid in enrolled
-                                         if per_member[mid]["deposits"] == 0),
-            "deposits": len(deposits),
-            "totalCollected": collected,
-            "expectedAtTarget": expected,
-            "attainmentPercent": f"{collected * 100 / expected:.2f}",
-            "membersAtOrAboveTarget": len(enrolled) - len(below),
-            "membersBelowTarget": len(below),
-            "totalShortfall": sum(b["shortfall"] for b in below),
-            "belowTarget": below,
-            "perCell": dict(sorted(cells.items())),
-            "fundBalanceAtEnd": fund["balance"],
-        }
+                               "collected": sum(r["amount"] for r in rows), "deposits": count}
+    cells, below = {}, []
+    for mid, pm in per_member.items():
+        m = books.members[mid]
+        c = cells.setdefault(m["cell"], {"members": 0, "participating": 0, "deposits": 0,
+                                         "collected": 0, "expected": 0, "belowTarget": 0,
+                                         "shortfall": 0})
+        c["members"] += 1
+        c["participating"] += pm["deposits"] > 0
+        c["deposits"] += pm["deposits"]
+        c["collected"] += pm["collected"]
+        c["expected"] += pm["expected"]
+        if pm["collected"] < pm["expected"]:
+            c["belowTarget"] += 1
+            c["shortfall"] += pm["expected"] - pm["collected"]
+            below.append({"memberId": mid, "fullName": m["name"], "cell": m["cell"],
+                          "enrolledDays": pm["days"], "expected": pm["expected"],
+                          "deposited": pm["collected"],
+                          "shortfall": pm["expected"] - pm["collected"]})
+    below.sort(key=lambda b: (-b["shortfall"], b["memberId"]))  # as ansinh lists them
+    collected = sum(pm["collected"] for pm in per_member.values())
+    expected = sum(pm["expected"] for pm in per_member.values())
+    basis_points = collected * 10_000 // expected if expected > 0 and collected >= 0 else 0
+    enrolled = [books.members[mid] for mid in per_member]
+    participating = sum(1 for pm in per_member.values() if pm["deposits"] > 0)
+    return {
+        "modelId": model_id, "name": mo["name"], "fundId": mo["fundId"],
+        "startsOn": mo["startsOn"], "endsOn": mo["endsOn"], "closedOn": mo["closed"],
+        "dailyTarget": mo["dailyTarget"], "asOf": as_of, "countedThrough": through,
+        "periodDays": (d(mo["endsOn"]) - d(mo["startsOn"])).days + 1,
+        "membersEnrolled": len(per_member),
+        "membersEnrolledBeforeStart": sum(1 for m in enrolled if m["enrolled"] < mo["startsOn"]),
+        "membersJoinedDuringPeriod": sum(1 for m in enrolled if m["enrolled"] >= mo["startsOn"]),
+        "membersLeftDuringPeriod": sum(1 for m in enrolled
+                                       if m["left"] is not None and m["left"] <= through),
+        "membersParticipating": participating,
+        "membersNeverDeposited": len(per_member) - participating,
+        "deposits": sum(pm["deposits"] for pm in per_member.values()),
+        "totalCollected": collected,
+        "expectedAtTarget": expected,
+        # ansinh's attainment: hundredths of a percent, rounded down
+        "attainmentBasisPoints": basis_points,
+        "attainmentPercent": f"{basis_points // 100}.{basis_points % 100:02d}",
+        "membersAtOrAboveTarget": len(per_member) - len(below),
+        "membersBelowTarget": len(below),
+        "totalShortfall": sum(b["shortfall"] for b in below),
+        "belowTarget": below,
+        "perCell": dict(sorted(cells.items())),
+        "fundBalance": books.balance(mo["fundId"], as_of),
+    }
+
+
+def cell_figures(books):
+    """ansinh's `cells`: members now and ever, and their deposits (less reversals)."""
+    cells = {}
+    for mid, m in sorted(books.members.items()):
+        c = cells.setdefault(m["cell"], {"membersNow": 0, "membersEver": 0, "deposits": 0,
+                                         "deposited": 0})
+        c["membersEver"] += 1
+        c["membersNow"] += m["left"] is None
+        rows = [r for r in books.rows if r["memberId"] == mid]
+        c["deposits"] += sum(r["count"] for r in rows)
+        c["deposited"] += sum(r["amount"] for r in rows)
+    return dict(sorted(cells.items()))
+
+
+def member_history(books, mid):
+    """ansinh's member history: rows by date then position (a reversal on its own date),
+    running total, distinct days with a deposit that stands, days covered."""
+    m = books.members[mid]
+    reversed_positions = {r["reversesPosition"] for r in books.rows if r["reversesPosition"]}
+    rows = sorted((r for r in books.rows if r["memberId"] == mid),
+                  key=lambda r: (r["date"], r["position"]))
+    total, out, days, last, per_model = 0, [], set(), None, {}
+    for r in rows:
+        total += r["amount"]
+        per_model[r["modelId"]] = per_model.get(r["modelId"], 0) + r["amount"]
+        out.append({"position": r["position"], "depositedOn": r["date"], "amount": r["amount"],
+                    "reversed": r["position"] in reversed_positions,
+                    "reversesPosition": r["reversesPosition"], "runningTotal": total})
+        if not r["reversesPosition"] and r["position"] not in reversed_positions:
+            days.add(r["date"])
+            last = r["date"]
+    history = {"fullName": m["name"], "cell": m["cell"], "enrolledOn": m["enrolled"],
+               "leftOn": m["left"], "total": total, "depositDays": len(days),
+               "daysCovered": sum(t // books.models[mo]["dailyTarget"]
+                                  for mo, t in per_model.items()),
+               "lastDepositOn": last, "rowCount": len(out)}
+    return history, out
+
+
+def replay(files, histories=(), as_of=None):
+    """Fold the generated lines under the catalogue's rules and compute the expected
+    figures. `files` is a list of (file name, lines), folded in that order; the members
+    in `histories` get their whole history, row by row; `as_of`, a date for a second
+    piggy-bank summary."""
+    books = Books()
+    for fname, lines in files:
+        books.fold(fname, lines)
+    result = {
+        "events": {"total": books.position, "byType": dict(sorted(books.by_type.items()))},
+        "periodReport": period_report(books, PERIOD_FROM, PERIOD_TO),
+        "periodReportAfterOpening": period_report(books, LATER_PERIOD_FROM, PERIOD_TO),
+        "fundBalancesAtEnd": fund_balances(books),
+        "pledges": pledge_figures(books),
+        "reversals": books.reversals,
+    }
+    if books.members:
+        result["cells"] = cell_figures(books)
+        result["memberHistories"] = {mid: member_history(books, mid)[0]
+                                     for mid in sorted(books.members)}
+        result["memberDeposits"] = {mid: member_history(books, mid)[1] for mid in histories}
+    for model_id in books.models:
+        result["piggyBankModel"] = piggy_summary(books, model_id)
+        if as_of:
+            result["piggyBankModelAsOf"] = piggy_summary(books, model_id, as_of)
     return result
 
 
@@ -1047,7 +1403,32 @@ def article_checks(r):
 
 # ---------------------------------------------------------------- main
 
+def to_json(value, indent=0, used=0):
+    """JSON with two-space indents, but an object or array that fits on its line
+    (`used` characters are already there) stays on it: a row of figures is one line."""
+    flat = json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, (dict, list)) or not value or used + len(flat) < JSON_WIDTH:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        heads = [f"{pad}{json.dumps(key, ensure_ascii=False)}: " for key in value]
+        parts = [head + to_json(item, indent + 2, len(head))
+                 for head, item in zip(heads, value.values())]
+        return "{\n" + ",\n".join(parts) + "\n" + " " * indent + "}"
+    parts = [pad + to_json(item, indent + 2, len(pad)) for item in value]
+    return "[\n" + ",\n".join(parts) + "\n" + " " * indent + "]"
+
+
 def main():
+    parser = argparse.ArgumentParser(description="Write the demo's event files and expected.json.")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write all three files into DIR (default: the event files into "
+                             "Sources/ansinh/Demo, expected.json beside this script)")
+    args = parser.parse_args()
+    data_dir, expected_dir = (args.out, args.out) if args.out else (DATA, HERE)
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+
     nui_sam = build_nui_sam(Rng(SEED + "/nui-sam")).lines()
     piggy = build_piggy(Rng(SEED + "/piggybank")).lines()
 
@@ -1071,62 +1452,107 @@ def main():
 
     alone = replay([(NUI_SAM_FILE, nui_sam)])
     piggy_alone = replay([(PIGGY_FILE, piggy)])
-    both = replay([(NUI_SAM_FILE, nui_sam), (PIGGY_FILE, piggy)])
+    both = replay([(NUI_SAM_FILE, nui_sam), (PIGGY_FILE, piggy)],
+                  histories=(MISTYPED_MEMBER, TYPED_AS_MEMBER), as_of=PIGGY_AS_OF)
     # the piggy-bank file touches nothing of the first file
-    for fid in (VNN, DODN, KH):
-        assert alone["periodReport"]["funds"][fid] == both["periodReport"]["funds"][fid]
+    for report in ("periodReport", "periodReportAfterOpening"):
+        for fid in (VNN, DODN, KH):
+            assert alone[report]["funds"][fid] == both[report]["funds"][fid]
     assert piggy_alone["piggyBankModel"] == both["piggyBankModel"]
+    assert piggy_alone["cells"] == both["cells"]
 
-    write_jsonl(os.path.join(DATA, NUI_SAM_FILE), nui_sam)
-    write_jsonl(os.path.join(DATA, PIGGY_FILE), piggy)
+    write_jsonl(os.path.join(data_dir, NUI_SAM_FILE), nui_sam)
+    write_jsonl(os.path.join(data_dir, PIGGY_FILE), piggy)
 
     def digest(name):
-        with open(os.path.join(DATA, name), "rb") as fh:
+        with open(os.path.join(data_dir, name), "rb") as fh:
             return hashlib.sha256(fh.read()).hexdigest()
+
+    def file_figures(name, lines):
+        return {"lines": len(lines), "sha256": digest(name),
+                "funds": [l["data"]["fundId"] for l in lines if l["type"] == "FundOpened"],
+                "reversals": sum(1 for l in lines if l["type"] == "EntryReversed")}
 
     expected = {
         "generatedBy": "tools/demo/generate.py (do not edit by hand; re-run the generator)",
         "conventions": {
             "money": "integer đồng",
+            "positions": "log positions after importing nui-sam-2024.jsonl then "
+                         "piggybank-2024.jsonl into an empty store",
+            "events": "events in the log, in all and by type (reversals included)",
             "periodReport": "computed after importing nui-sam-2024.jsonl then "
                             "piggybank-2024.jsonl; the three funds of nui-sam-2024.jsonl "
                             "and the external support are the same when only that file "
                             "is imported; an-sinh-dang-bo appears only with the second "
                             "file. opening = openingBalance + movements dated before "
                             "'from'; received = donations + piggy-bank deposits dated in "
-                            "the period; disbursed per purpose: count = events, quantity "
-                            "= Σ quantity, amount = Σ amount; closing = opening + "
-                            "received − disbursed.",
-            "fundBalancesAtEnd": "after importing both files (all dates). "
-                                 "outstandingPledges = Σ over non-cancelled pledges of "
-                                 "max(0, pledged − received against it); a surplus is "
-                                 "shown per pledge.",
+                            "the period, less reversals of them dated in it; counts are "
+                            "entries less reversals; disbursed per purpose: count, "
+                            "quantity and amount less reversals dated in the period; "
+                            "closing = opening + received − disbursed. A reversal counts "
+                            "on its own date (reversedOn).",
+            "periodReportAfterOpening": "the same for a period starting after the funds "
+                                        "opened: its openings carry every movement dated "
+                                        "before it forward",
+            "fundBalancesAtEnd": "after importing both files (all dates). pledged = Σ of "
+                                 "live pledges (neither cancelled nor reversed), as "
+                                 "`ansinh funds` shows; outstandingPledges = Σ over live "
+                                 "pledges of max(0, pledged − received against it). "
+                                 "register: as `ansinh fund show` lists it (by date, money "
+                                 "in before money out within a day, then by position); "
+                                 "corrections are its rows of reversals and of the entries "
+                                 "they reverse.",
+            "pledges": "status: cancelled, reversed, met (received ≥ amount) or outstanding; "
+                       "a surplus is what was given beyond the pledge",
+            "reversals": "every EntryReversed, with the entry it reverses",
+            "cells": "as `ansinh cells`: members now (not left) and ever, deposits less "
+                     "reversals",
+            "memberHistories": "as `ansinh member history`: total, distinct days with a "
+                               "deposit that stands, days covered (total ÷ daily target, "
+                               "rounded down), last deposit that stands, how many rows "
+                               "(deposits and reversals)",
+            "memberDeposits": "every row of the histories of the members a correction "
+                              "touched: by date, then position; a reversal on its own "
+                              "date, taking its deposit away",
             "piggyBankModel": "a day counts for a member when enrolledOn ≤ day and (no "
-                              "leftOn or day < leftOn), within [startsOn, endsOn]; "
+                              "leftOn or day < leftOn), within [startsOn, countedThrough]; "
                               "expectedAtTarget = Σ enrolled days × dailyTarget; "
-                              "membersEnrolled = members with ≥ 1 enrolled day; "
-                              "participating = ≥ 1 deposit; below target = collected < "
-                              "expected (shortfall = expected − collected); names NFC.",
+                              "membersEnrolled = members with ≥ 1 enrolled day or a "
+                              "deposit; participating = ≥ 1 deposit (less reversals); below "
+                              "target = deposited < expected (shortfall = expected − "
+                              "deposited), largest shortfall first; attainment in "
+                              "hundredths of a percent, rounded down; names NFC.",
+            "piggyBankModelAsOf": "the summary as of the end of asOf: deposits dated up to "
+                                  "it less reversals dated up to it, expected up to it",
         },
         "files": {
-            NUI_SAM_FILE: {"lines": len(nui_sam), "sha256": digest(NUI_SAM_FILE)},
-            PIGGY_FILE: {"lines": len(piggy), "sha256": digest(PIGGY_FILE)},
+            NUI_SAM_FILE: file_figures(NUI_SAM_FILE, nui_sam),
+            PIGGY_FILE: file_figures(PIGGY_FILE, piggy),
         },
         "nfdEncodedMembers": {
             "note": "these MemberEnrolled lines carry fullName in NFD; shown here in NFC, "
                     "as a correct program stores and prints them",
             "members": {mid: name for mid, name in sorted(NFD_MEMBERS.items())}},
+        "events": both["events"],
         "periodReport": both["periodReport"],
+        "periodReportAfterOpening": both["periodReportAfterOpening"],
         "fundBalancesAtEnd": both["fundBalancesAtEnd"],
         "pledges": both["pledges"],
+        "reversals": both["reversals"],
+        "cells": both["cells"],
+        "memberHistories": both["memberHistories"],
+        "memberDeposits": both["memberDeposits"],
         "piggyBankModel": both["piggyBankModel"],
+        "piggyBankModelAsOf": both["piggyBankModelAsOf"],
         "articleFigures": article_checks(both),
     }
-    with open(os.path.join(HERE, EXPECTED_FILE), "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(json.dumps(expected, ensure_ascii=False, indent=2) + "\n")
+    with open(os.path.join(expected_dir, EXPECTED_FILE), "w", encoding="utf-8",
+              newline="\n") as fh:
+        fh.write(to_json(expected) + "\n")
 
     pm = both["piggyBankModel"]
-    print(f"{NUI_SAM_FILE}: {len(nui_sam)} lines; {PIGGY_FILE}: {len(piggy)} lines")
+    print(f"{NUI_SAM_FILE}: {len(nui_sam)} lines; {PIGGY_FILE}: {len(piggy)} lines; "
+          f"{len(both['reversals'])} reversals")
     for fid, fr in both["periodReport"]["funds"].items():
         print(f"  {fid}: opening {vnd(fr['opening'])}, received {vnd(fr['received'])}, "
               f"disbursed {vnd(fr['disbursedTotal'])}, closing {vnd(fr['closing'])}")

@@ -3,7 +3,7 @@
 
     tools/reliability/damage_campaign.py --cases 200 --ansinh /path/to/ansinh [--seed N]
 
-One store is made with `ansinh demo` (the ward's 2 286 events), and every command's
+One store is made with `ansinh demo` (the ward's 2 292 events), and every command's
 answer on it is kept. Each case copies the store and damages its data file one way:
 
   truncate  cut to a random length (page-aligned or not), from 2 % to 99.9 %
@@ -100,7 +100,7 @@ def looks_empty(name, stdout):
     if name in ("funds", "log"):
         return text.strip() == "[]"
     if name == "import":
-        return ": 104 recorded" in text
+        return ": 108 recorded" in text
     return False
 
 
