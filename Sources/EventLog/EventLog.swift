@@ -157,6 +157,9 @@ public final class EventLog: Sendable {
             guard create else { throw LogError.storeNotFound(path: path) }
         } catch .empty(let file) {
             throw LogError.dataFileEmpty(path: file)
+        } catch .unreadable(_, let code) where code == EACCES || code == EPERM {
+            // Not damage: this user may not read the store, which its owner may.
+            throw LMDBError.accessDenied
         } catch {
             throw LogError.damagedStore(reason: "\(error)")
         }

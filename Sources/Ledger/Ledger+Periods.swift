@@ -58,7 +58,7 @@ extension Ledger {
     ///   or a ``FieldError`` for the decision's text); `LogError` for a store problem.
     @discardableResult
     public func closePeriod(through: LocalDate, decision: String, eventId: UUID? = nil, actor: String) throws -> RecordedEntry {
-        try log.write(actor: actor) { writer in
+        try log.write(actor: Self.recorder(actor)) { writer in
             let tables = tables(writer)
             let figures = try tables.periodFigures(through: through)
             let command = LedgerCommand(

@@ -45,7 +45,7 @@ public final class Ledger: Sendable {
         for (index, command) in commands.enumerated() {
             prepared.append(try prepare(command, index: index))
         }
-        return try log.write(actor: actor) { writer in
+        return try log.write(actor: Self.recorder(actor)) { writer in
             let tables = tables(writer)
             var entries: [RecordedEntry] = []
             entries.reserveCapacity(prepared.count)
@@ -56,6 +56,11 @@ public final class Ledger: Sendable {
             return entries
         }
     }
+
+    /// Who records, as stored in `recordedBy`: a name like any other, in NFC, so that the
+    /// same clerk typed on two keyboards is one recorder (`audit trail --recorded-by`
+    /// compares normalised names).
+    static func recorder(_ actor: String) -> String { actor.precomposedStringWithCanonicalMapping }
 
     /// The ledger's tables in a write transaction, with its write-back cache.
     func tables(_ writer: LogWriter) -> LedgerTables {

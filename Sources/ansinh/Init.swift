@@ -12,6 +12,7 @@ struct Init: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            let (ward, province) = (ward.precomposedStringWithCanonicalMapping, province.precomposedStringWithCanonicalMapping)
             try create(store.storePath, ward: ward, province: province)
             emit("Created the store for phường \(ward), \(province) at \(store.storePath).\n")
         }
