@@ -140,6 +140,7 @@ private func piped(_ arguments: [String]) throws -> Run {
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "ANSINH_STORE")
+    environment["ANSINH_TEST_TODAY"] = testToday
     process.environment = environment
     let output = Pipe()
     let errors = Pipe()
@@ -147,10 +148,11 @@ private func piped(_ arguments: [String]) throws -> Run {
     process.standardError = errors
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Read in turn: what these commands print fits a pipe's buffer many times over.
+    // What these commands print fits a pipe's buffer many times over: wait for the exit
+    // (with a deadline), then read.
+    try waitForExit(process, timeLimit: 120)
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
     return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
 }
 
@@ -160,13 +162,15 @@ private func onTerminal(_ arguments: [String]) throws -> (status: Int32, output:
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
     process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
-    let output = Pipe()
-    process.standardOutput = output
+    let output = temporaryOutputFile()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let handle = try FileHandle(forWritingTo: output)
+    defer { try? handle.close() }
+    process.standardOutput = handle
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
+    try waitForExit(process, timeLimit: 120)
+    return (process.terminationStatus, String(decoding: try Data(contentsOf: output), as: UTF8.self))
 }
 
 /// A temporary folder (not a store), removed when released.
