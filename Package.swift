@@ -68,6 +68,6 @@ let package = Package(
                 "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["ansinh", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ansinh", "ansinh-logstress", "TestSupport"]),
     ]
 )
