@@ -196,6 +196,8 @@ def unhex(text):
     as in `pipe:[123]`, stand for themselves)."""
     if text is None:
         return None
+    if text.count("\\x") * 4 == len(text):
+        return bytes.fromhex(text.replace("\\x", ""))
     out = bytearray()
     position = 0
     for match in HEX.finditer(text):
@@ -499,7 +501,7 @@ class ImageReader:
     def list_events(self, image, digest):
         """({event id: position}, None), or (None, why the file could not be read)."""
         if image is None:
-            return None, "there is no data file: nothing of it was flushed"
+            return None, "the power-cut file is empty: no write to data.mdb was flushed by then"
         folder = self.place(image, digest)
         if self.kind == "logstress":
             out, reason = self.execute([self.binary, folder, "--list"])
@@ -519,7 +521,7 @@ class ImageReader:
         if self.kind == "logstress":
             return self.listings[digest][1]
         if image is None:
-            return "there is no data file: nothing of it was flushed"
+            return "the power-cut file is empty: no write to data.mdb was flushed by then"
         folder = self.place(image, digest)
         out, reason = self.execute([self.binary, "audit", "verify", "--store", folder])
         return None if out is not None else "`ansinh audit verify` " + reason
@@ -822,6 +824,8 @@ class Tool:
                              allowed=command.allowed)
         if traced.result.returncode == 0:
             world.learn([command.line()])
+            if command.event_type == "DisbursementMade":
+                world.balances[command.data["fundId"]] -= command.data["amount"]
         return traced
 
     # ---- the commands
@@ -830,12 +834,13 @@ class Tool:
         scenario = Scenario(self, "ansinh", self.run.path("store"), "ansinh", expect_clean=True)
         world = common.World(self.rng, "d")
         self.ansinh(scenario, "init", ["init", "--ward", "Núi Sam", "--province", "An Giang"])
-        for command in self.recordings(world):
-            self.record(scenario, world, command)
-        lines = world.import_lines(self.args.import_lines)
-        path = self.run.path("import.jsonl")
-        common.write_jsonl(path, lines)
-        self.ansinh(scenario, "import", ["import", path], [line.event_id for line in lines])
+        for round_number in range(1, self.args.rounds + 1):
+            for command in self.recordings(world, first=round_number == 1):
+                self.record(scenario, world, command)
+            lines = world.import_lines(self.args.import_lines)
+            path = self.run.path("import-%d.jsonl" % round_number)
+            common.write_jsonl(path, lines)
+            self.ansinh(scenario, "import", ["import", path], [line.event_id for line in lines])
         self.record(scenario, world, self.crafted(
             "close", "PiggyBankModelClosed",
             {"modelId": common.REL_MODEL, "closedOn": "2025-12-01", "decisionRef": "Quyết định thử"},
@@ -846,23 +851,27 @@ class Tool:
         event_id = common.new_uuid(self.rng)
         return common.Command(kind, event_type, data, event_id, argv + ["--event-id", event_id])
 
-    def recordings(self, world):
-        """A command of every kind, one after the other, each passing the rules."""
+    def recordings(self, world, first):
+        """A command of every kind, one after the other, each passing the rules (the
+        first round opens the fund and starts the model the others deposit into)."""
         fund = common.REL_MODEL_FUND
-        yield self.crafted("fund", "FundOpened",
-                           {"fundId": fund, "name": "Quỹ an sinh Đảng bộ", "openedOn": "2024-10-01",
-                            "openingBalance": 5000000},
-                           ["fund", "open", fund, "--name", "Quỹ an sinh Đảng bộ", "--opening-balance", "5.000.000",
-                            "--date", "2024-10-01"])
-        world.balances[fund] = 5000000
+        if first:
+            yield self.crafted("fund", "FundOpened",
+                               {"fundId": fund, "name": "Quỹ an sinh Đảng bộ", "openedOn": "2024-10-01",
+                                "openingBalance": 5000000},
+                               ["fund", "open", fund, "--name", "Quỹ an sinh Đảng bộ", "--opening-balance",
+                                "5.000.000", "--date", "2024-10-01"])
+            world.balances[fund] = 5000000
         yield world.open_fund()
         for _ in range(3):
             yield world.enrol()
-        yield self.crafted("start", "PiggyBankModelStarted",
-                           {"modelId": common.REL_MODEL, "name": "Ống heo (thử)", "fundId": fund,
-                            "startsOn": common.REL_MODEL_START, "endsOn": common.REL_MODEL_END, "dailyTarget": 1000},
-                           ["piggybank", "start", common.REL_MODEL, "--name", "Ống heo (thử)", "--fund", fund,
-                            "--starts", common.REL_MODEL_START, "--ends", common.REL_MODEL_END])
+        if first:
+            yield self.crafted("start", "PiggyBankModelStarted",
+                               {"modelId": common.REL_MODEL, "name": "Ống heo (thử)", "fundId": fund,
+                                "startsOn": common.REL_MODEL_START, "endsOn": common.REL_MODEL_END,
+                                "dailyTarget": 1000},
+                               ["piggybank", "start", common.REL_MODEL, "--name", "Ống heo (thử)", "--fund", fund,
+                                "--starts", common.REL_MODEL_START, "--ends", common.REL_MODEL_END])
         yield world.deposit()
         yield world.donate()
         yield world.donate()
@@ -875,7 +884,7 @@ class Tool:
         yield world.disburse(risky=False)
         yield world.external()
         yield world.reverse()
-        member = sorted(world.members)[-1]
+        member = [member for member, (_, left) in sorted(world.members.items()) if left is None][-1]
         yield self.crafted("leave", "MemberLeft", {"memberId": member, "leftOn": "2025-12-01", "reason": "Chuyển đi"},
                            ["member", "leave", member, "--reason", "Chuyển đi", "--date", "2025-12-01"])
 
@@ -952,7 +961,9 @@ def main():
     parser.add_argument("--logstress", default=None,
                         help="the ansinh-logstress binary (default: beside the ansinh binary)")
     parser.add_argument("--strace", default="strace", help="the strace binary (default: strace on PATH)")
-    parser.add_argument("--import-lines", type=int, default=300, help="lines of the traced import (default: 300)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of recordings (one of every kind) and an import (default: 1)")
+    parser.add_argument("--import-lines", type=int, default=300, help="lines of each traced import (default: 300)")
     parser.add_argument("--batches", type=int, default=10, help="batches of the synced logstress run (default: 10)")
     parser.add_argument("--jobs", type=int, default=2, help="power-cut files checked at once (default: 2)")
     parser.add_argument("--verbose", action="store_true", help="print every power-cut file checked")
