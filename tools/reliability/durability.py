@@ -533,6 +533,9 @@ class ImageReader:
                 self.listings[digest] = self.list_events(images[digest], digest)
             if digest not in self.audits:
                 self.audits[digest] = self.audit(images[digest], digest)
+            if self.listings[digest][0] is not None and self.audits[digest] is None:
+                # Passed: only the power-cut files that failed are kept, to look at.
+                shutil.rmtree(self.run.path("power-cut", digest[:16]), ignore_errors=True)
         with ThreadPoolExecutor(max_workers=self.run.args.jobs) as pool:
             list(pool.map(one, sorted(images)))
 
