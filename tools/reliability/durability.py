@@ -2,7 +2,7 @@
 """Durability against power loss: every acknowledged event is on the disk, not only in
 the page cache, when ansinh says it is recorded.
 
-    tools/reliability/durability.py --ansinh /path/to/ansinh [--seed N] [--logstress PATH]
+    tools/reliability/durability.py --ansinh /path/to/ansinh [--seed N] [--rounds N] [--logstress PATH]
 
 A SIGKILL leaves committed pages in the page cache, so the crash campaign would still
 pass if the flush were removed. This tool watches the flushes instead. It runs, each
@@ -783,7 +783,7 @@ class Scenario:
             for invariant, problems in sorted(self.problems.items()):
                 shown = problems[:PROBLEMS_SHOWN_MAX]
                 if len(problems) > len(shown):
-                    shown.append("... and %d more of the same invariant" % (len(problems) - len(shown)))
+                    shown[-1] += " (and %d more like it)" % (len(problems) - len(shown))
                 self.run.fail("%s, %s" % (self.name, invariant), shown)
             return None
         missing = self.problems.get("acknowledged event in the power-cut file", [])
