@@ -53,6 +53,7 @@ threads) per trace: every traced command's children would share its descriptor t
 Exit status 0 when no failure was found and both controls were caught, 1 otherwise (the
 work folder, with the traces, is then kept).
 """
+import collections
 import hashlib
 import json
 import os
@@ -526,18 +527,27 @@ class ImageReader:
         out, reason = self.execute([self.binary, "audit", "verify", "--store", folder])
         return None if out is not None else "`ansinh audit verify` " + reason
 
+    def check(self, digest, image):
+        """Reads and audits one image; only the power-cut files that failed are kept."""
+        self.listings[digest] = self.list_events(image, digest)
+        self.audits[digest] = self.audit(image, digest)
+        if self.listings[digest][0] is not None and self.audits[digest] is None:
+            shutil.rmtree(self.run.path("power-cut", digest[:16]), ignore_errors=True)
+
     def check_all(self, images):
-        """Reads and audits every distinct image, --jobs at a time."""
-        def one(digest):
-            if digest not in self.listings:
-                self.listings[digest] = self.list_events(images[digest], digest)
-            if digest not in self.audits:
-                self.audits[digest] = self.audit(images[digest], digest)
-            if self.listings[digest][0] is not None and self.audits[digest] is None:
-                # Passed: only the power-cut files that failed are kept, to look at.
-                shutil.rmtree(self.run.path("power-cut", digest[:16]), ignore_errors=True)
+        """Checks each distinct image of the iterable of (digest, image), --jobs at a time,
+        holding only a few images in memory at once."""
+        pending = collections.deque()
         with ThreadPoolExecutor(max_workers=self.run.args.jobs) as pool:
-            list(pool.map(one, sorted(images)))
+            for digest, image in images:
+                if digest in self.listings:
+                    continue
+                self.listings[digest] = None          # claimed
+                pending.append(pool.submit(self.check, digest, image))
+                while len(pending) > 2 * self.run.args.jobs:
+                    pending.popleft().result()
+            while pending:
+                pending.popleft().result()
 
 
 class Images:
@@ -709,20 +719,22 @@ class Scenario:
     def analyse(self, reader):
         """Checks the power-cut file at every acknowledgement and flush boundary from the
         first acknowledgement on (before it, as during `init`, nothing was promised)."""
-        checkpoints = []
-        for entry, digest, image in self.walk():
-            if checkpoints or entry[0] == "ack":
-                checkpoints.append((entry, digest, image))
-        images = {digest: image for _, digest, image in checkpoints}
-        self.images_distinct = len(images)
-        reader.check_all(images)
+        checkpoints = []             # (entry, digest, size of the file or None)
+
+        def images():
+            for entry, digest, image in self.walk():
+                if checkpoints or entry[0] == "ack":
+                    checkpoints.append((entry, digest, None if image is None else len(image)))
+                    yield digest, image
+        reader.check_all(images())
+        self.images_distinct = len({digest for _, digest, _ in checkpoints})
         acknowledged = {}            # event id -> (position, Ack)
-        for entry, digest, image in checkpoints:
+        for entry, digest, size in checkpoints:
             self.images_checked += 1
             listing, reason = reader.listings[digest]
             audit = reader.audits[digest]
             if self.run.args.verbose:
-                self.explain(entry, digest, image, listing, reason, audit)
+                self.explain(entry, digest, size, listing, reason, audit)
             if entry[0] == "ack":
                 ack = entry[1]
                 where = "power cut at the acknowledgement (trace line %d) of %s" % (ack.line, ack.command.describe())
@@ -741,14 +753,14 @@ class Scenario:
             if audit:
                 self.complain("power-cut file passes the audit", "%s: %s" % (where, audit))
 
-    def explain(self, entry, digest, image, listing, reason, audit):
+    def explain(self, entry, digest, size, listing, reason, audit):
         if entry[0] == "ack":
             moment = "ack of %d event(s) by %s" % (len(entry[1].events), entry[1].command.label)
         else:
             moment = "%s by %s" % (entry[1], entry[2].label)
         held = reason if listing is None else "%d events" % len(listing)
         self.run.note("%s: %-62s file %s (%s bytes): %s; audit: %s" % (
-            self.name, moment[:62], digest[:10], "-" if image is None else len(image), held,
+            self.name, moment[:62], digest[:10], "-" if size is None else size, held,
             "passed" if audit is None else audit))
 
     def check_flushed_before(self, ack):
