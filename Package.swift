@@ -56,7 +56,8 @@ let package = Package(
             resources: [.copy("Demo")]
         ),
         // A small program the tests start as a separate process: it appends in a
-        // loop and reports every acknowledged position (crash and concurrency tests).
+        // loop and reports every acknowledged position (crash and concurrency tests), or
+        // verifies and lists a store's events (the durability tool).
         .executableTarget(name: "ansinh-logstress", dependencies: ["EventLog"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
@@ -68,6 +69,6 @@ let package = Package(
                 "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["ansinh", "TestSupport", "LMDB"]),
+        .testTarget(name: "CLITests", dependencies: ["ansinh", "ansinh-logstress", "TestSupport", "LMDB"]),
     ]
 )

@@ -1,5 +1,5 @@
 // A helper the event-log tests start as a separate process, to append from another
-// process while the test kills it or appends too.
+// process while the test kills it or appends too; the durability tool reads its stores.
 //
 //   ansinh-logstress STORE STREAM BATCHES EVENTS_PER_BATCH [--no-sync] [--map-bytes N]
 //       Before each batch it prints `begin BATCH`; after it is committed, one line per
@@ -7,6 +7,10 @@
 //       acknowledged one. A kill after a `begin` and before its acks landed inside an append.
 //   ansinh-logstress STORE --hold-read [--readers N]
 //       Takes a reader slot, prints `holding HEAD`, and keeps the slot until killed.
+//   ansinh-logstress STORE --list
+//       Opens the store read-only (never creating it), verifies the log (positions,
+//       hashes, the chain, the indexes) and prints `POSITION EVENT_ID` per event; exit 1
+//       with one line naming the failure when the store cannot be opened or does not verify.
 import EventLog
 import Foundation
 
@@ -28,6 +32,18 @@ func holdRead(_ log: EventLog) throws -> Never {
         FileHandle.standardOutput.write(Data("holding \(head.position)\n".utf8))
         while true { sleep(60) }
     }
+}
+
+func list(_ log: EventLog) throws {
+    let report = try log.verify()
+    if let failure = report.failure { fail("the log does not verify: \(failure)", status: 1) }
+    var lines = ""
+    try log.read { reader in
+        try reader.forEachEvent { event in
+            lines += "\(event.position) \(event.eventId.uuidString.lowercased())\n"
+        }
+    }
+    FileHandle.standardOutput.write(Data(lines.utf8))
 }
 
 func appendBatches(_ log: EventLog, stream: String, batches: Int, perBatch: Int) throws {
@@ -57,9 +73,18 @@ var options = EventLog.Options()
 if arguments.contains("--no-sync") { options.environment.durability = .bulkLoadNoSync }
 if let bytes = option("--map-bytes").flatMap(Int.init) { options.environment.mapSizeBytesInitial = bytes }
 if let count = option("--readers").flatMap(UInt32.init) { options.environment.readerCountMax = count }
+let listing = arguments[2] == "--list"
+if listing {
+    options.environment.readOnly = true
+    options.createIfMissing = false
+}
 do {
     let log = try EventLog(path: arguments[1], options: options)
     if arguments[2] == "--hold-read" { try holdRead(log) }
+    if listing {
+        try list(log)
+        exit(0)
+    }
     guard arguments.count >= 5, let batches = Int(arguments[3]), let perBatch = Int(arguments[4]) else {
         fail("usage: see the comment at the top of main.swift", status: 64)
     }
