@@ -20,10 +20,15 @@ struct Init: ParsableCommand {
 }
 
 /// Creates a store (refusing one that already exists) and records the ward's name.
+/// Creating takes a few transactions: a store whose creation was cut short (no province
+/// recorded yet, no event) is finished, not refused, so that running `init` again after
+/// a crash or a power cut completes it.
 func create(_ path: String, ward: String, province: String) throws {
     try refuseFile(at: path)
     if FileManager.default.fileExists(atPath: path + "/data.mdb") {
-        throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict)
+        let existing = try Ledger(path: path, options: { var options = EventLog.Options(); options.createIfMissing = false; return options }())
+        let unfinished = try existing.log.setting("province") == nil && existing.log.head().position == 0
+        guard unfinished else { throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict) }
     }
     let ledger = try Ledger(path: path)
     try ledger.log.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)

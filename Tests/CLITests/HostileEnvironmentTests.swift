@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import TestSupport
 import Testing
 
@@ -129,6 +130,36 @@ struct HostileEnvironmentTests {
         #expect(run.status == 74)
         #expect(run.stderr.contains("damaged or not an ansinh store"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("an init cut short (a power cut between its transactions) is finished by running init again, and only then refused")
+    func initCutShort() throws {
+        let store = try StoreFolder.initialised()
+        // As a power cut after the store's first transactions leaves it: no province yet.
+        do {
+            let environment = try Environment(path: store.path)
+            try environment.write { transaction in
+                let meta = try transaction.openDatabase("meta")
+                #expect(try transaction.delete(meta, key: "setting.province"))
+            }
+        }
+        var run = try ansinh(["init", "--ward", "Núi Sam", "--province", "An Giang", "--store", store.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try store.run("status", "--format", "json")
+        #expect(run.stdout.contains("\"province\": \"An Giang\""), "\(run.stdout)")
+        run = try ansinh(["init", "--ward", "Núi Sam", "--province", "An Giang", "--store", store.path])
+        #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.stderr.contains("a store already exists"), "\(run.stderr)")
+        // A store that holds events is never taken for an unfinished one.
+        #expect(try store.run("fund", "open", "q", "--name", "Q").status == 0)
+        do {
+            let environment = try Environment(path: store.path)
+            try environment.write { transaction in
+                _ = try transaction.delete(try transaction.openDatabase("meta"), key: "setting.province")
+            }
+        }
+        run = try ansinh(["init", "--ward", "Khác", "--province", "Khác", "--store", store.path])
+        #expect(run.status == 73, "\(run.stderr)")
     }
 
     @Test("store files are created owner-only")

@@ -3,6 +3,8 @@
     crash_campaign.py   SIGKILL ansinh during appends, imports, rebuilds, exports, backups
     fuzz_import.py      mutated JSON Lines files against `ansinh import`
     concurrency.py      many processes on one store at once
+    damage_campaign.py  damaged copies of a store against every command
+    durability.py       recordings under strace, and the data file a power cut would leave
 
 This module holds what they share: running ansinh with a timeout (or killing it at a
 chosen moment), reading the log and the head, the invariants every tool checks
