@@ -36,6 +36,13 @@ public final class EventLog: Sendable {
         public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
         public var limits = Limits()
 
+        /// Open for reading only: nothing is written, not even to bring projections up
+        /// to date (a store whose projections lag behind is refused).
+        public var readOnly: Bool {
+            get { environment.readOnly }
+            set { environment.readOnly = newValue }
+        }
+
         public init() {}
     }
 
@@ -71,64 +78,68 @@ public final class EventLog: Sendable {
     /// projection `makeProjections` returns up to the log's head.
     ///
     /// - Throws: ``LogError/storeNotFound(path:)``, ``LogError/unsupportedStoreFormat(found:supported:)``,
-    ///   ``LogError/notAStore(path:)``, or ``LMDBError`` when the files cannot be used.
+    ///   ``LogError/notAStore(path:)``, or ``StoreError`` when the files cannot be used.
     public init(
         path: String, options: Options = Options(),
         projections makeProjections: (ProjectionSetup) throws -> [any InlineProjection] = { _ in [] }
     ) throws {
         self.path = path
         self.options = options
-        try Self.prepareFolder(path: path, create: options.createIfMissing && !options.environment.readOnly)
-        let environment = try Environment(path: path, options: options.environment)
-        self.environment = environment
-        let readOnly = options.environment.readOnly
-        (databases, projections) = try environment.openingDatabases { transaction in
-            let create: Database.Flags = readOnly ? [] : .create
-            func open(_ name: String, _ flags: Database.Flags = []) throws -> Database {
-                do {
-                    return try transaction.openDatabase(name, flags: flags.union(create))
-                } catch LMDBError.notFound {
-                    throw LogError.notAStore(path: path)
+        do {
+            try Self.prepareFolder(path: path, create: options.createIfMissing && !options.environment.readOnly)
+            let environment = try Environment(path: path, options: options.environment)
+            self.environment = environment
+            let readOnly = options.environment.readOnly
+            (databases, projections) = try environment.openingDatabases { transaction in
+                let create: Database.Flags = readOnly ? [] : .create
+                func open(_ name: String, _ flags: Database.Flags = []) throws -> Database {
+                    do {
+                        return try transaction.openDatabase(name, flags: flags.union(create))
+                    } catch LMDBError.notFound {
+                        throw LogError.notAStore(path: path)
+                    }
                 }
+                let meta = try open("meta")
+                try Self.checkFormat(meta: meta, in: transaction, clock: options.clock)
+                try Self.checkIdentity(path: path, meta: meta, in: transaction)
+                let databases = Databases(
+                    events: try open("events", .integerKey), eventIds: try open("event-ids"),
+                    streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"))
+                let projections = try makeProjections(ProjectionSetup(transaction: transaction))
+                precondition(
+                    Set(projections.map(\.name)).count == projections.count, "two inline projections share a name")
+                return (databases, projections)
             }
-            let meta = try open("meta")
-            try Self.checkFormat(meta: meta, in: transaction, clock: options.clock)
-            try Self.checkIdentity(path: path, meta: meta, in: transaction)
-            let databases = Databases(
-                events: try open("events", .integerKey), eventIds: try open("event-ids"),
-                streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"))
-            let projections = try makeProjections(ProjectionSetup(transaction: transaction))
-            precondition(
-                Set(projections.map(\.name)).count == projections.count, "two inline projections share a name")
-            return (databases, projections)
-        }
-        guard !projections.isEmpty else { return }
-        if readOnly {
-            try environment.read { transaction in
+            guard !projections.isEmpty else { return }
+            if readOnly {
+                try environment.read { transaction in
+                    for projection in projections {
+                        let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
+                        if stored != projection.formatVersion { throw LogError.projectionsOutdated(name: projection.name) }
+                    }
+                }
+                return
+            }
+            // A projection kept in an older layout is emptied and its checkpoint reset; the
+            // writer below then folds the whole log into it again, in the same transaction.
+            try environment.write { transaction in
                 for projection in projections {
                     let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
-                    if stored != projection.formatVersion { throw LogError.projectionsOutdated(name: projection.name) }
+                    guard stored != projection.formatVersion else { continue }
+                    let hasCheckpoint = try transaction.get(databases.checkpoints, projection.name) != nil
+                    if stored != nil || hasCheckpoint {
+                        try projection.removeAll(in: transaction)
+                        try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
+                    }
+                    var format: [UInt8] = []
+                    EventRecord.appendBigEndian(projection.formatVersion, to: &format)
+                    try transaction.put(databases.meta, key: Self.projectionFormatKey(projection), value: format)
                 }
             }
-            return
+            try write(actor: "") { _ in }  // a writer catches lagging projections up on start
+        } catch let error as LMDBError {
+            throw StoreError(error)
         }
-        // A projection kept in an older layout is emptied and its checkpoint reset; the
-        // writer below then folds the whole log into it again, in the same transaction.
-        try environment.write { transaction in
-            for projection in projections {
-                let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
-                guard stored != projection.formatVersion else { continue }
-                let hasCheckpoint = try transaction.get(databases.checkpoints, projection.name) != nil
-                if stored != nil || hasCheckpoint {
-                    try projection.removeAll(in: transaction)
-                    try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
-                }
-                var format: [UInt8] = []
-                EventRecord.appendBigEndian(projection.formatVersion, to: &format)
-                try transaction.put(databases.meta, key: Self.projectionFormatKey(projection), value: format)
-            }
-        }
-        try write(actor: "") { _ in }  // a writer catches lagging projections up on start
     }
 
     static func projectionFormatKey(_ projection: any InlineProjection) -> String { "projection." + projection.name + ".format" }
@@ -159,7 +170,7 @@ public final class EventLog: Sendable {
             throw LogError.dataFileEmpty(path: file)
         } catch .unreadable(_, let code) where code == EACCES || code == EPERM {
             // Not damage: this user may not read the store, which its owner may.
-            throw LMDBError.accessDenied
+            throw StoreError.accessDenied
         } catch {
             throw LogError.damagedStore(reason: "\(error)")
         }
@@ -173,12 +184,12 @@ public final class EventLog: Sendable {
     public static func checkStructure(path: String, progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil) throws
         -> StoreStructure
     {
-        StoreStructure(try walkStructure(path: path, progress: progress))
+        StoreStructure(try storage { try walkStructure(path: path, progress: progress) })
     }
 
     private static func walkStructure(path: String, progress: ((UInt64, UInt64) -> Void)?) throws -> DataFile.StructureReport {
         try prepareFolder(path: path, create: false)
-        if !FileManager.default.fileExists(atPath: path + "/lock.mdb") {
+        if !FileManager.default.fileExists(atPath: lockFilePath(path)) {
             // No process has the store open (a backup, a copy): nothing to hold still, and
             // opening it would leave a lock file beside it.
             do {
@@ -229,7 +240,7 @@ public final class EventLog: Sendable {
             }
         } else if transaction is WriteTransaction {
             guard FileManager.default.createFile(atPath: file, contents: Data((id + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            else { throw LMDBError.accessDenied }
+            else { throw StoreError.accessDenied }
         }
     }
 
@@ -264,8 +275,10 @@ public final class EventLog: Sendable {
     /// Runs `body` in a read snapshot of the log; everything it reads is consistent
     /// with one head. Views it is given are valid only inside it.
     public func read<Result>(_ body: (LogReader) throws -> Result) throws -> Result {
-        try environment.read { transaction in
-            try body(LogReader(transaction: transaction, databases: databases))
+        try storage {
+            try environment.read { transaction in
+                try body(LogReader(transaction: transaction, databases: databases))
+            }
         }
     }
 
@@ -277,11 +290,13 @@ public final class EventLog: Sendable {
     /// have no effect outside the transaction.
     /// - Parameter actor: who records the events (`recordedBy`).
     public func write<Result>(actor: String, _ body: (LogWriter) throws -> Result) throws -> Result {
-        try environment.write { transaction in
-            let writer = try LogWriter(log: self, transaction: transaction, actor: actor)
-            let result = try body(writer)
-            try writer.finish()
-            return result
+        try storage {
+            try environment.write { transaction in
+                let writer = try LogWriter(log: self, transaction: transaction, actor: actor)
+                let result = try body(writer)
+                try writer.finish()
+                return result
+            }
         }
     }
 
@@ -308,8 +323,10 @@ public final class EventLog: Sendable {
 
     /// Stores a descriptive setting of the store.
     public func setSetting(_ name: String, to value: String) throws {
-        try environment.write { transaction in
-            try transaction.put(databases.meta, key: Self.settingPrefix + name, value: value)
+        try storage {
+            try environment.write { transaction in
+                try transaction.put(databases.meta, key: Self.settingPrefix + name, value: value)
+            }
         }
     }
 

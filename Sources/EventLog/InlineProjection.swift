@@ -61,6 +61,10 @@ extension EventLog {
     /// rebuilt databases hold the same bytes as those maintained inline.
     /// - Parameter progress: called now and then with (events applied, events in all).
     public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        try storage { try rebuildAll(progress: progress) }
+    }
+
+    private func rebuildAll(progress: ((UInt64, UInt64) -> Void)?) throws {
         try environment.write { transaction in
             let reader = LogReader(transaction: transaction, databases: databases)
             let contexts = projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
@@ -106,8 +110,10 @@ extension EventLog {
                 return last
             }
             guard reached > checkpoint else { return checkpoint }
-            try environment.write { transaction in
-                try transaction.put(databases.checkpoints, key: name, value: reached)
+            try storage {
+                try environment.write { transaction in
+                    try transaction.put(databases.checkpoints, key: name, value: reached)
+                }
             }
             checkpoint = reached
         }

@@ -12,11 +12,11 @@ import LMDB
 ///     actor: "lan")
 /// ```
 public final class Ledger: Sendable {
-    public let log: EventLog
+    let log: EventLog
     let projection: LedgerProjection
 
     /// Opens (or creates) the ledger's store at `path`.
-    /// - Throws: `LogError` or `LMDBError` when the store cannot be used.
+    /// - Throws: `LogError` or `StoreError` when the store cannot be used.
     public init(path: String, options: EventLog.Options = EventLog.Options()) throws {
         nonisolated(unsafe) var made: LedgerProjection?
         log = try EventLog(path: path, options: options) { setup in
@@ -34,7 +34,7 @@ public final class Ledger: Sendable {
     /// A command whose event id is already stored, for the same event, is not
     /// recorded again: its entry says `wasAlreadyStored` (safe retries).
     /// - Throws: ``CommandRejected`` naming the command and its ``RuleViolation``,
-    ///   ``FieldError`` or `LogError`; `LMDBError` for a store problem.
+    ///   ``FieldError`` or `LogError`; `StoreError` for a store problem.
     /// - Parameter progress: called now and then with (commands recorded, commands in all).
     @discardableResult
     public func record(

@@ -112,7 +112,7 @@ extension Ledger {
     ///
     /// Re-importing a file whose lines carry event ids changes nothing.
     /// - Parameter progress: called with (lines done, lines in all) while parsing and recording.
-    /// - Throws: ``ImportError`` naming the line; `LMDBError` for a store problem.
+    /// - Throws: ``ImportError`` naming the line; `StoreError` for a store problem.
     public func importLines(
         _ text: [UInt8], actor: String, progress: ((_ phase: ImportPhase, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> ImportSummary {

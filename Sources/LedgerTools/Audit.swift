@@ -138,7 +138,7 @@ public enum Auditor {
             if let problem { throw problem }
         }
         for name in ["ward", "province"] {
-            if let value = try ledger.log.setting(name) { try scratch.log.setSetting(name, to: value) }
+            if let value = try ledger.setting(name) { try scratch.setSetting(name, to: value) }
         }
         return scratch
     }
@@ -146,7 +146,7 @@ public enum Auditor {
     /// The last position recorded on or before `date` (the ward's calendar), found by
     /// bisection: `recordedAt` never goes backwards.
     public static func lastPosition(recordedOnOrBefore date: LocalDate, in ledger: Ledger) throws -> UInt64 {
-        try ledger.log.read { reader in
+        try ledger.readLog { reader in
             var low: UInt64 = 0
             var high = try reader.head().position
             while low < high {

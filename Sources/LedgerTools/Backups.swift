@@ -70,7 +70,7 @@ public enum Backups {
             try? FileManager.default.removeItem(atPath: staging.path + ".audit")
         }
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        let copy = staging.appendingPathComponent("data.mdb").path
+        let copy = EventLog.dataFilePath(staging.path)
         try copyDurably(file, to: copy)
         if let expected {
             // The bytes checked are the bytes restored: the copy's.
@@ -80,7 +80,7 @@ public enum Backups {
         let structure = try EventLog.checkStructure(path: staging.path)
         let audit = try auditCopy(at: staging.path)
         if let problem = audit.problem { throw problem }
-        try? FileManager.default.removeItem(at: staging.appendingPathComponent("lock.mdb"))
+        EventLog.removeLockFile(ofStoreAt: staging.path)
         try refuseExisting(target)
         // An empty folder given as the target makes way; `rmdir` removes only an empty one.
         if FileManager.default.fileExists(atPath: target.path), rmdir(target.path) != 0 {
@@ -103,7 +103,7 @@ public enum Backups {
     /// A folder that holds anything is not overwritten.
     private static func refuseExisting(_ target: URL) throws {
         guard FileManager.default.fileExists(atPath: target.path) else { return }
-        if FileManager.default.fileExists(atPath: target.appendingPathComponent("data.mdb").path) {
+        if EventLog.storeExists(at: target.path) {
             throw BackupError.storeExists(target.path)
         }
         guard (try? FileManager.default.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {

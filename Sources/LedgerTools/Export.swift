@@ -53,8 +53,8 @@ public enum Exporter {
         let partial = PartialWrite.start(for: target)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
         do {
-            let ward = try ledger.log.setting("ward") ?? ""
-            let province = try ledger.log.setting("province") ?? ""
+            let ward = try ledger.setting("ward") ?? ""
+            let province = try ledger.setting("province") ?? ""
             var manifest = try ledger.snapshot { snapshot in
                 try write(snapshot, into: partial, sincePosition: sincePosition, progress: progress)
             }

@@ -119,7 +119,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
-                let head = try ledger.log.head().position
+                let head = try ledger.head().position
                 let position = try untilPosition ?? recordedAsOf.map { try Auditor.lastPosition(recordedOnOrBefore: $0, in: ledger) } ?? head
                 guard position <= head else {
                     throw Failure(message: "position \(position) is past the head \(head)", status: ExitStatus.refused)
@@ -132,7 +132,7 @@ struct AuditCommand: ParsableCommand {
                 }
                 bar.finish()
                 let lastDay = try asOf ?? recordedAsOf
-                    ?? past.log.read { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
+                    ?? past.readLog { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
                 let to = self.to ?? lastDay
                 let from = self.from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
                 let funds = try past.funds()
@@ -177,7 +177,7 @@ struct AuditCommand: ParsableCommand {
                     ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Entry"),
                     ("stream", "Stream"), ("date", "Dated"), ("amount", "Amount"), ("eventId", "Event id"),
                 ])
-                try ledger.log.read { reader in
+                try ledger.readLog { reader in
                     let visit: (RecordedEventView) throws -> Void = { stored in
                         if let recordedBy, !stored.recordedByBytes.elementsEqual(recordedBy.precomposedStringWithCanonicalMapping.utf8) { return }
                         let day = LocalDate(at: stored.recordedAt)
@@ -242,14 +242,14 @@ struct Export: ParsableCommand {
         try reportingFailures {
             _ = try store.checkStructure()  // an export reads every page: walk them first
             let ledger = try store.openLedger()
-            let since = try sincePosition ?? (incremental ? UInt64(ledger.log.setting("export.lastPosition") ?? "0") ?? 0 : 0)
+            let since = try sincePosition ?? (incremental ? UInt64(ledger.setting("export.lastPosition") ?? "0") ?? 0 : 0)
             let key = try SigningKey.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
             let manifest = try TestMarkers.around("export") {
                 let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
                     bar.update(Int(done), of: Int(total))
                 }
-                try ledger.log.setSetting("export.lastPosition", to: String(manifest.headPosition))
+                try ledger.setSetting("export.lastPosition", to: String(manifest.headPosition))
                 return manifest
             }
             bar.finish()
@@ -356,7 +356,7 @@ struct Backup: ParsableCommand {
                 do {
                     do {
                         defer { close(descriptor) }
-                        try ledger.log.environment.copy(toFileDescriptor: descriptor, compacting: true)
+                        try ledger.copyStore(toFileDescriptor: descriptor)
                         guard fsync(descriptor) == 0 else {
                             throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
                         }
@@ -374,7 +374,7 @@ struct Backup: ParsableCommand {
             }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             emit(
-                "Backed up position \(try ledger.log.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes), "
+                "Backed up position \(try ledger.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes), "
                     + "its SHA-256 in \(Backups.checksumPath(for: out)).\n")
         }
     }

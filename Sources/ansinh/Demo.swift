@@ -20,7 +20,7 @@ struct Demo: ParsableCommand {
         try reportingFailures {
             let folder = try demoFolder()
             let path = store.storePath
-            if !FileManager.default.fileExists(atPath: path + "/data.mdb") {
+            if !EventLog.storeExists(at: path) {
                 try create(path, ward: "Núi Sam", province: "An Giang")
             }
             let ledger = try store.openLedger()
@@ -36,7 +36,7 @@ struct Demo: ParsableCommand {
             }
             emit("\n")
             let report = try ledger.periodReport(from: LocalDate("2024-01-01")!, to: LocalDate("2024-09-30")!)
-            emit(vietnameseReport(report, ward: try ledger.log.setting("ward") ?? "Núi Sam"))
+            emit(vietnameseReport(report, ward: try ledger.setting("ward") ?? "Núi Sam"))
             emit("\n")
             if let summary = try ledger.piggyBankSummary("ong-heo-2024") {
                 emit(piggyBankText(summary))

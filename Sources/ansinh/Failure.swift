@@ -1,7 +1,6 @@
 import ArgumentParser
 import EventLog
 import Foundation
-import LMDB
 import Ledger
 import LedgerTools
 
@@ -86,19 +85,19 @@ func describe(_ error: any Error) -> (String, Int32) {
         default:
             return (error.description, ExitStatus.storeProblem)
         }
-    case let error as LMDBError:
+    case let error as StoreError:
         switch error {
         case .diskFull:
             return ("the disk holding the store is full, or failing; nothing was written", ExitStatus.storeProblem)
         case .accessDenied: return ("the store cannot be opened: permission denied", ExitStatus.storeProblem)
         case .readOnlyFileSystem: return ("the store is on a read-only file system", ExitStatus.storeProblem)
-        case .mapFull: return ("the store reached its size limit; nothing was written", ExitStatus.storeProblem)
+        case .sizeLimitReached: return ("the store reached its size limit; nothing was written", ExitStatus.storeProblem)
         case .ioError:
             return ("the disk failed to read or write the store (input/output error); check the disk, "
                     + "then run `ansinh audit verify`", ExitStatus.storeProblem)
-        case .invalid, .versionMismatch, .corrupted:
-            return ("the store's files are damaged or not an ansinh store (\(error))", ExitStatus.storeProblem)
-        default: return ("store error: \(error)", ExitStatus.storeProblem)
+        case .damaged(let words):
+            return ("the store's files are damaged or not an ansinh store (\(words))", ExitStatus.storeProblem)
+        case .failed(let words): return ("store error: \(words)", ExitStatus.storeProblem)
         }
     case let error as BackupError:
         switch error {

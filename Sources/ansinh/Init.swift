@@ -25,14 +25,14 @@ struct Init: ParsableCommand {
 /// a crash or a power cut completes it.
 func create(_ path: String, ward: String, province: String) throws {
     try refuseFile(at: path)
-    if FileManager.default.fileExists(atPath: path + "/data.mdb") {
+    if EventLog.storeExists(at: path) {
         let existing = try Ledger(path: path, options: { var options = EventLog.Options(); options.createIfMissing = false; return options }())
-        let unfinished = try existing.log.setting("province") == nil && existing.log.head().position == 0
+        let unfinished = try existing.setting("province") == nil && existing.head().position == 0
         guard unfinished else { throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict) }
     }
     let ledger = try Ledger(path: path)
-    try ledger.log.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)
-    try ledger.log.setSetting("province", to: province.precomposedStringWithCanonicalMapping)
+    try ledger.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)
+    try ledger.setSetting("province", to: province.precomposedStringWithCanonicalMapping)
 }
 
 struct Import: ParsableCommand {
@@ -124,7 +124,7 @@ struct ProjectionsCommand: ParsableCommand {
                     try ledger.rebuildProjections { done, total in bar.update(Int(done), of: Int(total)) }
                 }
                 bar.finish()
-                emit("Rebuilt the projections from \(try ledger.log.head().position) events.\n")
+                emit("Rebuilt the projections from \(try ledger.head().position) events.\n")
             }
         }
     }

@@ -30,7 +30,7 @@ struct Log: ParsableCommand {
                 ("stream", "Stream"), ("eventId", "Event id"),
             ])
             var lines: [String] = []
-            try ledger.log.read { reader in
+            try ledger.readLog { reader in
                 var shown = 0
                 var previous: ChainHash? = fromPosition > 1 || stream != nil ? nil : ChainHash.genesis
                 let visit: (RecordedEventView) throws -> Void = { event in
@@ -78,18 +78,18 @@ struct Status: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let ledger = try store.openLedger(readOnly: true)
-            let head = try ledger.log.head()
+            let head = try ledger.head()
             let counts = try ledger.eventCounts()
             let checkpoint = try ledger.projectionCheckpoint()
-            let fileBytes = (try? FileManager.default.attributesOfItem(atPath: store.storePath + "/data.mdb")[.size] as? Int) ?? 0
-            let usedBytes = ledger.log.environment.info.bytesUsed
-            let ward = try ledger.log.setting("ward") ?? ""
-            let province = try ledger.log.setting("province") ?? ""
+            let information = try ledger.storeInformation()
+            let (fileBytes, usedBytes) = (information.fileBytes, information.usedBytes)
+            let ward = try ledger.setting("ward") ?? ""
+            let province = try ledger.setting("province") ?? ""
             var types = Listing([("type", "Type"), ("count", "Events")])
             for type in EventType.allCases { types.append([.text(type.rawValue), .integer(Int64(counts[type] ?? 0))]) }
             let fields: [(String, JSONOut)] = [
                 ("ward", .string(ward)), ("province", .string(province)), ("store", .string(store.storePath)),
-                ("createdAt", .text(try ledger.log.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
+                ("createdAt", .text(try ledger.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
                 ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
                 ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
                 ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),
@@ -109,7 +109,7 @@ struct Status: ParsableCommand {
             case .table:
                 var text = "Ward:        phường \(ward), \(province)\n"
                 text += "Store:       \(store.storePath) (format \(EventLog.formatVersion))\n"
-                text += "Created:     \(try ledger.log.createdAt()?.iso8601 ?? "unknown")\n"
+                text += "Created:     \(try ledger.createdAt()?.iso8601 ?? "unknown")\n"
                 text += "Head:        position \(head.position)\n"
                 text += "Head hash:   \(head.hash.hex)\n"
                 if head.position > 0 { text += "Last event:  \(head.recordedAt.iso8601)\n" }

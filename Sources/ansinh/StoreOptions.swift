@@ -31,7 +31,7 @@ struct StoreOptions: ParsableArguments {
     func openLedger(readOnly: Bool = false) throws -> Ledger {
         var options = EventLog.Options()
         options.createIfMissing = false
-        options.environment.readOnly = readOnly
+        options.readOnly = readOnly
         try refuseFile(at: storePath)
         return try Ledger(path: storePath, options: options)
     }

@@ -92,7 +92,7 @@ struct DemoAnswers {
     func events() throws -> Payload {
         let byType = try ledger.eventCounts().map { ($0.key.rawValue, Payload.integer(Int64($0.value))) }
         return .object([
-            "total": .integer(Int64(try ledger.log.head().position)), "byType": .object(Dictionary(uniqueKeysWithValues: byType)),
+            "total": .integer(Int64(try ledger.head().position)), "byType": .object(Dictionary(uniqueKeysWithValues: byType)),
         ])
     }
 

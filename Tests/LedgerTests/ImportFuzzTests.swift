@@ -58,17 +58,17 @@ struct ImportFuzzTests {
             let mutated = bytes != Array(original.utf8)
             let lineCount = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
             let context = "seed \(seed), case \(number), \(mutation)"
-            let before = try store.ledger.log.head()
+            let before = try store.ledger.head()
             let dumpBefore = try store.ledger.projectionDump()
             do {
                 let summary = try store.ledger.importLines(bytes, actor: "fuzz")
-                #expect(try store.ledger.log.head().position == before.position + UInt64(summary.recorded), "\(context)")
+                #expect(try store.ledger.head().position == before.position + UInt64(summary.recorded), "\(context)")
                 #expect(!(mutated && Self.mustRefuse.contains(mutation)), "\(context): an invalid file was accepted")
                 outcomes[mutation, default: (0, 0)].accepted += 1
             } catch let error as ImportError {
                 #expect((1...lineCount).contains(error.line), "\(context): line \(error.line) of \(lineCount)")
                 #expect("\(error)".hasPrefix("line \(error.line)"), "\(context): \(error)")
-                #expect(try store.ledger.log.head() == before, "\(context): a refused import wrote events")
+                #expect(try store.ledger.head() == before, "\(context): a refused import wrote events")
                 #expect(try store.ledger.projectionDump() == dumpBefore, "\(context): a refused import changed the projections")
                 outcomes[mutation, default: (0, 0)].refused += 1
             }

@@ -103,7 +103,7 @@ struct ImportTests {
         let store = try TemporaryLedger()
         let support = #"{"type":"ExternalSupportRecorded","data":{"organisation":"Hội Phụ nữ","programme":"Quà","description":"Dòng 1\nDòng 2\tcột","beneficiaries":1,"value":5,"recordedOn":"2024-02-03"}}"#
         #expect(try store.ledger.importLines(Array(support.utf8), actor: "lan").recorded == 1)
-        let stored = try store.ledger.log.read { try LedgerEvent.decode(try $0.event(at: 1)!) }
+        let stored = try store.ledger.readLog { try LedgerEvent.decode(try $0.event(at: 1)!) }
         guard case .externalSupportRecorded(let recorded) = stored else { Issue.record("\(stored)"); return }
         #expect(recorded.description == "Dòng 1\nDòng 2\tcột")
     }

@@ -26,7 +26,7 @@ final class TemporaryLedger {
     }
 
     var head: UInt64 {
-        get throws { try ledger.log.head().position }
+        get throws { try ledger.head().position }
     }
 
     /// Expects `event` to be refused with `violation`, and nothing written.

@@ -133,7 +133,7 @@ struct LedgerProjectionTests {
             ]))
         try store.ledger.log.append([old], to: "fund-q", actor: "lan")
         #expect(try store.ledger.fund("q")?.donations == MoneyTotals(count: 1, amount: VND(2_000_000)))
-        let stored = try store.ledger.log.read { reader in try reader.event(at: 2)!.copy() }
+        let stored = try store.ledger.readLog { reader in try reader.event(at: 2)!.copy() }
         #expect(stored.schemaVersion == 1)
         let event = try stored.data.withUnsafeBytes { _ in
             try LedgerEvent.decode(typeName: stored.type, schemaVersion: stored.schemaVersion, data: stored.payload())
@@ -141,7 +141,7 @@ struct LedgerProjectionTests {
         #expect(event == donate("q", 2_000_000, donor: "Bà Trần Thị Hoa").withDonorKind(.individual))
         try store.ledger.rebuildProjections()
         #expect(try store.ledger.fund("q")?.balance == VND(2_000_000))
-        #expect(try store.ledger.log.read { try $0.event(at: 2)!.schemaVersion } == 1)
+        #expect(try store.ledger.readLog { try $0.event(at: 2)!.schemaVersion } == 1)
     }
 }
 
@@ -160,7 +160,7 @@ struct FastPathTests {
         let store = try TemporaryLedger()
         try store.record(openFund("q"), enrol("dv-1"), enrol("Dv_2.x"), startModel("ong-heo-2024", fund: "q"))
         try store.record(deposit("ong-heo-2024", "dv-1", 7_000, on: "2024-06-01"), deposit("ong-heo-2024", "Dv_2.x", 1, on: "2024-11-30"))
-        try store.ledger.log.read { reader throws in
+        try store.ledger.readLog { reader throws in
             try reader.forEachEvent(from: 5) { stored throws in
                 let fast = try LedgerEvent.decode(stored)
                 let general = try LedgerEvent.decode(stored, checking: true)

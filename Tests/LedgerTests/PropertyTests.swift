@@ -43,7 +43,7 @@ struct PropertyTests {
                 } else {
                     entry = try store.ledger.record([LedgerCommand(event)], actor: "kiểm thử")[0]
                 }
-                let stored = try #require(try store.ledger.log.read { try $0.event(at: entry.position) })
+                let stored = try #require(try store.ledger.readLog { try $0.event(at: entry.position) })
                 accepted.append((entry.eventId, try LedgerEvent.decode(stored)))
                 if case .periodClosed(let close) = event {
                     // The reports inside the closed period, kept to compare at the end.
@@ -296,7 +296,7 @@ struct PropertyTests {
 func replayAsOf(_ ledger: Ledger, asOf: LocalDate, into folder: String) throws -> Ledger {
     let past = try Ledger(path: folder)
     var commands: [LedgerCommand] = []
-    try ledger.log.read { reader in
+    try ledger.readLog { reader in
         try reader.forEachEvent(from: 1) { stored in
             let event = try LedgerEvent.decode(stored)
             var date = event.businessDate

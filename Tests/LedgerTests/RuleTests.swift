@@ -1,6 +1,6 @@
 import EventLog
 import Foundation
-import Ledger
+@testable import Ledger
 import Testing
 
 @Suite("Rules: every refusal names the rule and writes nothing")

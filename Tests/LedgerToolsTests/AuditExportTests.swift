@@ -125,7 +125,7 @@ struct AuditTests {
         _ = try expected.importLines(Array(lines.prefix(Int(position)).joined(separator: [UInt8(ascii: "\n")])), actor: "demo")
         let scratch = TemporaryPath("past")
         let past = try Auditor.replay(ledger, through: position, into: scratch.path)
-        #expect(try past.log.head().position == position)
+        #expect(try past.head().position == position)
         #expect(try past.funds() == expected.funds())
         #expect(try Auditor.lastPosition(recordedOnOrBefore: LocalDate.today(), in: ledger) == 2_292)
         #expect(try Auditor.lastPosition(recordedOnOrBefore: LocalDate("2000-01-01")!, in: ledger) == 0)

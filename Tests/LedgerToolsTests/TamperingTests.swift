@@ -2,7 +2,7 @@ import Crypto
 @testable import EventLog
 import Foundation
 import LMDB
-import Ledger
+@testable import Ledger
 import LedgerTools
 import Testing
 
@@ -70,7 +70,7 @@ enum Forger {
 struct TamperingTests {
     /// The position of the first stored disbursement in the demo ward.
     static func firstDisbursement(_ ledger: Ledger) throws -> UInt64 {
-        try ledger.log.read { reader in
+        try ledger.readLog { reader in
             var found: UInt64 = 0
             try reader.forEachEvent { event in
                 if found == 0, event.type == "DisbursementMade" { found = event.position }

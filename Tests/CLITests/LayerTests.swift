@@ -1,0 +1,35 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The layers in Package.swift, held by a test: above the event log, nothing names the
+/// storage engine. `Ledger` joins the list once its read models are stored through the
+/// log's tables (issue 12's next step).
+@Suite("Layers")
+struct LayerTests {
+    /// The source folders that must not import LMDB, nor name its files.
+    static let storageNeutral = ["Sources/ansinh", "Sources/LedgerTools"]
+
+    static func sources(in folder: String) throws -> [(name: String, text: String)] {
+        let root = packageRoot.appendingPathComponent(folder)
+        let names = try FileManager.default.subpathsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".swift") }.sorted()
+        return try names.map { ($0, try String(contentsOf: root.appendingPathComponent($0), encoding: .utf8)) }
+    }
+
+    @Test("the command line and the ledger's tools import no LMDB and name none of its files")
+    func noStorageEngineAbove() throws {
+        var checked = 0
+        for folder in Self.storageNeutral {
+            for (name, text) in try Self.sources(in: folder) {
+                checked += 1
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    #expect(trimmed.wholeMatch(of: /(@testable\s+)?import\s+C?LMDB/) == nil, "\(folder)/\(name):\(number + 1) imports LMDB")
+                    #expect(!line.contains("data.mdb") && !line.contains("lock.mdb"), "\(folder)/\(name):\(number + 1) names a file of LMDB's")
+                    #expect(!line.contains("LMDBError"), "\(folder)/\(name):\(number + 1) matches on LMDB's errors")
+                }
+            }
+        }
+        #expect(checked >= 20, "the scan found only \(checked) files: is the package root right?")
+    }
+}
