@@ -1,0 +1,36 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Ledger
+import LedgerTools
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a store for a ward.")
+    @Option(help: "The ward's name, such as 'Núi Sam'.") var ward: String
+    @Option(help: "The province, such as 'An Giang'.") var province: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try reportingFailures {
+            let (ward, province) = (ward.precomposedStringWithCanonicalMapping, province.precomposedStringWithCanonicalMapping)
+            try create(store.storePath, ward: ward, province: province)
+            emit("Created the store for phường \(ward), \(province) at \(store.storePath).\n")
+        }
+    }
+}
+
+/// Creates a store (refusing one that already exists) and records the ward's name.
+/// Creating takes a few transactions: a store whose creation was cut short (no province
+/// recorded yet, no event) is finished, not refused, so that running `init` again after
+/// a crash or a power cut completes it.
+func create(_ path: String, ward: String, province: String) throws {
+    try refuseFile(at: path)
+    if EventLog.storeExists(at: path) {
+        let existing = try Ledger(path: path, options: { var options = EventLog.Options(); options.createIfMissing = false; return options }())
+        let unfinished = try existing.setting("province") == nil && existing.head().position == 0
+        guard unfinished else { throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict) }
+    }
+    let ledger = try Ledger(path: path)
+    try ledger.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)
+    try ledger.setSetting("province", to: province.precomposedStringWithCanonicalMapping)
+}
