@@ -39,11 +39,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Ledger", dependencies: ["EventLog", "LMDB"]),
+        .target(name: "Ledger", dependencies: ["EventLog"]),
         // Printable forms (tables, JSON, CSV, the Vietnamese report), audits and exports.
         .target(
             name: "LedgerTools",
-            dependencies: ["Ledger", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Ledger", "EventLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.

@@ -128,7 +128,7 @@ public final class EventLog: Sendable {
                     guard stored != projection.formatVersion else { continue }
                     let hasCheckpoint = try transaction.get(databases.checkpoints, projection.name) != nil
                     if stored != nil || hasCheckpoint {
-                        try projection.removeAll(in: transaction)
+                        try projection.removeAll(in: Tables(transaction))
                         try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
                     }
                     var format: [UInt8] = []

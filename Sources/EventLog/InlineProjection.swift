@@ -16,8 +16,8 @@ public protocol InlineProjection: Sendable {
     /// Folds one event into the projection's databases. `context` also reads the log
     /// as the transaction sees it (to look up an event a reversal names, say).
     func apply(_ event: RecordedEventView, in context: ProjectionContext) throws
-    /// Empties the projection's databases, before a rebuild.
-    func removeAll(in transaction: WriteTransaction) throws
+    /// Empties the projection's tables, before a rebuild.
+    func removeAll(in tables: Tables) throws
     /// Called once before the transaction commits, after the last ``apply(_:in:)``: the
     /// place to write back what the projection kept in ``ProjectionContext/state``.
     func willCommit(in context: ProjectionContext) throws
@@ -35,22 +35,25 @@ public final class ProjectionState {
     public init() {}
 }
 
-/// What an inline projection works in: the write transaction and a reader of the log in it.
+/// What an inline projection works in: the write transaction's tables and a reader of
+/// the log in it.
 public struct ProjectionContext {
-    public let transaction: WriteTransaction
+    let transaction: WriteTransaction
     public let log: LogReader
+    /// The tables, as the write transaction sees them.
+    public var tables: Tables { Tables(transaction) }
     /// This projection's state for this transaction.
     public let state: ProjectionState
 }
 
-/// Lets projections open their databases while the log opens.
+/// Lets projections open their tables while the log opens.
 public struct ProjectionSetup {
     /// The transaction the log opens in (read-only when the store is).
-    public let transaction: Transaction
+    let transaction: Transaction
 
-    /// Opens the named database, creating it unless the store is read-only.
-    public func database(_ name: String, flags: Database.Flags = []) throws -> Database {
-        try transaction.openDatabase(name, flags: transaction.isWritable ? flags.union(.create) : flags)
+    /// Opens the named table, creating it unless the store is read-only.
+    public func table(_ name: String) throws -> Table {
+        Table(try storage { try transaction.openDatabase(name, flags: transaction.isWritable ? .create : []) })
     }
 }
 
@@ -70,7 +73,7 @@ extension EventLog {
             let contexts = projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
             let head = try reader.head()
             for projection in projections {
-                try projection.removeAll(in: transaction)
+                try projection.removeAll(in: Tables(transaction))
             }
             var applied: UInt64 = 0
             try reader.forEachEvent(from: 1) { event in

@@ -6,8 +6,10 @@ import LMDB
 /// Views it hands out point into the memory map and are valid only until the
 /// enclosing closure returns.
 public struct LogReader {
-    /// The transaction it reads in, for reading a projection's own databases in the same snapshot.
-    public let transaction: Transaction
+    /// The transaction it reads in.
+    let transaction: Transaction
+    /// The tables in the same snapshot, for reading a read model beside the log.
+    public var tables: Tables { Tables(transaction) }
     let databases: EventLog.Databases
 
     /// The direction of a scan.

@@ -6,8 +6,10 @@ import LMDB
 /// Inline projections see each event as it is appended, so a later command in the
 /// same transaction reads state that includes the earlier ones.
 public final class LogWriter {
-    /// The write transaction, for projections' and callers' own databases.
-    public let transaction: WriteTransaction
+    /// The write transaction.
+    let transaction: WriteTransaction
+    /// The tables, as this transaction sees them: read models written beside the events.
+    public var tables: Tables { Tables(transaction) }
     /// Reads the log as this transaction sees it, its own appends included.
     public let reader: LogReader
     /// The log's head, including what this transaction appended so far.

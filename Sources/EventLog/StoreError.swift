@@ -27,6 +27,7 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Any other failure of the storage engine, with its words.
     case failed(String)
 
+    @usableFromInline
     init(_ error: LMDBError) {
         switch error.code {
         case LMDBError.diskFull.code: self = .diskFull
@@ -56,7 +57,7 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Runs `body`, reporting the storage engine's errors as ``StoreError``: the one
 /// conversion at the log's boundary.
-@inline(__always)
+@inlinable
 func storage<Result>(_ body: () throws -> Result) throws -> Result {
     do {
         return try body()

@@ -1,6 +1,5 @@
 import EventLog
 import Foundation
-import LMDB
 
 extension LedgerSnapshot {
     /// A fund's register: every entry that moved its money, in order of business date

@@ -1,6 +1,5 @@
 import EventLog
 import Foundation
-import LMDB
 
 /// A ward's welfare ledger: the event log, the rules every command passes, and the
 /// projections clerks and auditors read.
@@ -65,7 +64,7 @@ public final class Ledger: Sendable {
     /// The ledger's tables in a write transaction, with its write-back cache.
     func tables(_ writer: LogWriter) -> LedgerTables {
         let state = writer.projectionState(named: projection.name)!
-        return LedgerTables(transaction: writer.transaction, databases: projection.databases, cache: projection.cache(state))
+        return LedgerTables(transaction: writer.tables, databases: projection.databases, cache: projection.cache(state))
     }
 
     /// Checks and normalises a command's fields, and gives it an event id.
@@ -146,7 +145,7 @@ public final class Ledger: Sendable {
     /// everything it reads is consistent with one head, while writers go on.
     public func snapshot<Result>(_ body: (LedgerSnapshot) throws -> Result) throws -> Result {
         try log.read { reader in
-            try body(LedgerSnapshot(tables: LedgerTables(transaction: reader.transaction, databases: projection.databases), log: reader))
+            try body(LedgerSnapshot(tables: LedgerTables(transaction: reader.tables, databases: projection.databases), log: reader))
         }
     }
 
@@ -181,7 +180,7 @@ extension LedgerSnapshot {
                 }
                 return entries
             }
-            return ProjectionTable(name: database.name ?? "", entries: entries)
+            return ProjectionTable(name: database.name, entries: entries)
         }
     }
 

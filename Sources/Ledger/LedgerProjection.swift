@@ -1,6 +1,5 @@
 import EventLog
 import Foundation
-import LMDB
 
 /// The ledger's read models, folded inline with every append: fund balances,
 /// members, pledges, piggy-bank models and their members' totals, deposit
@@ -22,8 +21,8 @@ struct LedgerProjection: InlineProjection {
         databases = try LedgerDatabases(setup)
     }
 
-    func removeAll(in transaction: WriteTransaction) throws {
-        for database in databases.all { try transaction.removeAll(database) }
+    func removeAll(in tables: Tables) throws {
+        for table in databases.all { try tables.removeAll(table) }
     }
 
     /// The write-back cache of this transaction, shared with the rules' checks.
@@ -35,11 +34,11 @@ struct LedgerProjection: InlineProjection {
     }
 
     func willCommit(in context: ProjectionContext) throws {
-        try (context.state.value as? LedgerCache)?.flush(into: context.transaction)
+        try (context.state.value as? LedgerCache)?.flush(into: context.tables)
     }
 
     func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
-        let tables = LedgerTables(transaction: context.transaction, databases: databases, cache: cache(context.state))
+        let tables = LedgerTables(transaction: context.tables, databases: databases, cache: cache(context.state))
         let event = try LedgerEvent.decode(stored)
         let typeCount = try tables.load(Int64.self, databases.typeCounts, event.type.rawValue) ?? 0
         try tables.store(typeCount + 1, databases.typeCounts, event.type.rawValue)
@@ -85,7 +84,7 @@ struct LedgerProjection: InlineProjection {
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
             let key = LedgerKey.deposit(deposit.memberId, stored.position)
-            try context.transaction.put(databases.deposits, key: key, value: Seal.sealed(row.storedBytes(), key: key))
+            try context.tables.put(databases.deposits, key: key, value: Seal.sealed(row.storedBytes(), key: key))
             try deposited(tables, deposit, sign: 1, on: deposit.depositedOn)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {
@@ -94,7 +93,7 @@ struct LedgerProjection: InlineProjection {
             }
             try recountEnrolledDays(in: try tables.model(closed.modelId)!, tables: tables)  // none expected after the close
         case .disbursementMade(let disbursement):
-            try context.transaction.put(
+            try context.tables.put(
                 databases.disbursements, key: disbursement.disbursementId, value: Seal.sealed(stored.position, key: disbursement.disbursementId))
             try disburse(tables, disbursement, sign: 1, on: disbursement.disbursedOn)
         case .externalSupportRecorded(let support):
@@ -171,11 +170,11 @@ struct LedgerProjection: InlineProjection {
         try tables.store(cell, databases.modelCells, cellKey)
         let wasBelow = (old?.belowTarget ?? 0) > 0
         let isBelow = (new?.belowTarget ?? 0) > 0
-        guard wasBelow != isBelow, let transaction = tables.transaction as? WriteTransaction else { return }
+        guard wasBelow != isBelow, tables.transaction.isWritable else { return }
         if isBelow {
-            try transaction.put(databases.belowTarget, key: key, value: Seal.sealed([], key: key))
+            try tables.transaction.put(databases.belowTarget, key: key, value: Seal.sealed([], key: key))
         } else {
-            try transaction.delete(databases.belowTarget, key: key)
+            try tables.transaction.delete(databases.belowTarget, key: key)
         }
     }
 
@@ -241,7 +240,7 @@ struct LedgerProjection: InlineProjection {
         let original = try LedgerEvent.decode(stored)
         let originalPosition = stored.position
         let reversalKey = LedgerKey.eventId(reversal.reversesEventId)
-        try context.transaction.put(databases.reversals, key: reversalKey, value: Seal.sealed(position, key: reversalKey))
+        try context.tables.put(databases.reversals, key: reversalKey, value: Seal.sealed(position, key: reversalKey))
         let date = reversal.reversedOn
         switch original {
         case .memberLeft(let left):
@@ -262,7 +261,7 @@ struct LedgerProjection: InlineProjection {
             }
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: date, amount: deposit.amount, reversesPosition: originalPosition)
             let rowKey = LedgerKey.deposit(deposit.memberId, position)
-            try context.transaction.put(databases.deposits, key: rowKey, value: Seal.sealed(row.storedBytes(), key: rowKey))
+            try context.tables.put(databases.deposits, key: rowKey, value: Seal.sealed(row.storedBytes(), key: rowKey))
             try deposited(tables, deposit, sign: -1, on: date)
         case .piggyBankModelClosed(let closed):
             try update(tables, ModelRecord.self, databases.models, closed.modelId) {
@@ -290,11 +289,11 @@ struct LedgerProjection: InlineProjection {
     // MARK: - Helpers
 
     private func update<Record: Codable>(
-        _ tables: LedgerTables, _ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible,
+        _ tables: LedgerTables, _ type: Record.Type, _ database: Table, _ key: some TableBytes,
         _ change: (inout Record) throws -> Void
     ) throws {
         guard var record = try tables.load(type, database, key) else {
-            throw ProjectionFault(reason: "no \(database.name ?? "record") entry for an event that needs one")
+            throw ProjectionFault(reason: "no \(database.name) entry for an event that needs one")
         }
         try change(&record)
         try tables.store(record, database, key)

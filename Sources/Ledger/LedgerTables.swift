@@ -1,62 +1,61 @@
 import EventLog
 import Foundation
-import LMDB
 
 /// The databases the ledger's projection keeps, and typed access to them inside
 /// one transaction. Records are stored as canonical CBOR, so equal state is equal
 /// bytes and a rebuild can be compared byte for byte.
 struct LedgerDatabases: Sendable {
     /// fundId → ``FundBalance``
-    let funds: Database
+    let funds: Table
     /// memberId → ``MemberRecord``
-    let members: Database
+    let members: Table
     /// pledgeId → ``PledgeRecord``
-    let pledges: Database
+    let pledges: Table
     /// modelId → ``ModelRecord``
-    let models: Database
+    let models: Table
     /// modelId ‖ 0 ‖ memberId → ``ModelMemberTotals``
-    let modelMembers: Database
+    let modelMembers: Table
     /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord`` in its fixed stored layout
-    let deposits: Database
+    let deposits: Table
     /// fundId ‖ 0 ‖ day (order-preserving big-endian) → ``FundDay``
-    let fundDays: Database
+    let fundDays: Table
     /// day ‖ position → ``ExternalSupportRecord``
-    let externalSupport: Database
+    let externalSupport: Table
     /// disbursementId → position
-    let disbursements: Database
+    let disbursements: Table
     /// reversed event id (16 bytes) → position of the reversal
-    let reversals: Database
+    let reversals: Table
     /// event type → how many events of it the log holds
-    let typeCounts: Database
+    let typeCounts: Table
     /// modelId ‖ 0 ‖ cell → the cell's line of the model's summary over its whole period
-    let modelCells: Database
+    let modelCells: Table
     /// modelId ‖ 0 ‖ memberId → nothing: the members below the model's target
-    let belowTarget: Database
+    let belowTarget: Table
     /// fundId ‖ 0 ‖ day → what the fund's balance moved by on that day (an integer):
     /// the day balances the rule "never below 0 on any date" reads
-    let fundDayNet: Database
+    let fundDayNet: Table
     /// day the period was closed through → ``PeriodRecord``
-    let periods: Database
+    let periods: Table
 
     init(_ setup: ProjectionSetup) throws {
-        funds = try setup.database("ledger-funds")
-        members = try setup.database("ledger-members")
-        pledges = try setup.database("ledger-pledges")
-        models = try setup.database("ledger-models")
-        modelMembers = try setup.database("ledger-model-members")
-        deposits = try setup.database("ledger-deposits")
-        fundDays = try setup.database("ledger-fund-days")
-        externalSupport = try setup.database("ledger-external-support")
-        disbursements = try setup.database("ledger-disbursements")
-        reversals = try setup.database("ledger-reversals")
-        typeCounts = try setup.database("ledger-type-counts")
-        modelCells = try setup.database("ledger-model-cells")
-        belowTarget = try setup.database("ledger-below-target")
-        fundDayNet = try setup.database("ledger-fund-day-net")
-        periods = try setup.database("ledger-periods")
+        funds = try setup.table("ledger-funds")
+        members = try setup.table("ledger-members")
+        pledges = try setup.table("ledger-pledges")
+        models = try setup.table("ledger-models")
+        modelMembers = try setup.table("ledger-model-members")
+        deposits = try setup.table("ledger-deposits")
+        fundDays = try setup.table("ledger-fund-days")
+        externalSupport = try setup.table("ledger-external-support")
+        disbursements = try setup.table("ledger-disbursements")
+        reversals = try setup.table("ledger-reversals")
+        typeCounts = try setup.table("ledger-type-counts")
+        modelCells = try setup.table("ledger-model-cells")
+        belowTarget = try setup.table("ledger-below-target")
+        fundDayNet = try setup.table("ledger-fund-day-net")
+        periods = try setup.table("ledger-periods")
     }
 
-    var all: [Database] {
+    var all: [Table] {
         [
             funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals,
             typeCounts, modelCells, belowTarget, fundDayNet, periods,
@@ -101,21 +100,21 @@ enum LedgerKey {
 /// a write-back ``LedgerCache``: each is decoded once and encoded once per
 /// transaction, however many events fold into it.
 struct LedgerTables {
-    let transaction: Transaction
+    let transaction: Tables
     let databases: LedgerDatabases
     let cache: LedgerCache?
 
-    init(transaction: Transaction, databases: LedgerDatabases, cache: LedgerCache? = nil) {
+    init(transaction: Tables, databases: LedgerDatabases, cache: LedgerCache? = nil) {
         self.transaction = transaction
         self.databases = databases
         self.cache = cache
     }
 
-    func load<Record: Codable>(_ type: Record.Type, _ database: Database, _ key: some RawBytesConvertible) throws
+    func load<Record: Codable>(_ type: Record.Type, _ database: Table, _ key: some TableBytes) throws
         -> Record?
     {
         if let cache, cache.isCached(database) {
-            let bytes = key.withRawBytes { Array($0) }
+            let bytes = key.withBytes { Array($0) }
             let cacheKey = LedgerCache.Key(database: database, key: bytes)
             if let entry = cache.entries[cacheKey] { return entry.value as? Record }
             let record = try transaction.get(database, bytes).map { try decodeRecord(type, try Seal.opened($0, key: bytes, in: database)) }
@@ -126,20 +125,18 @@ struct LedgerTables {
         return try decodeRecord(type, try Seal.opened(bytes, key: key, in: database))
     }
 
-    func store<Record: Codable>(_ record: Record, _ database: Database, _ key: some RawBytesConvertible) throws {
-        guard let writable = transaction as? WriteTransaction else {
-            preconditionFailure("a projection write outside a write transaction")
-        }
+    func store<Record: Codable>(_ record: Record, _ database: Table, _ key: some TableBytes) throws {
+        precondition(transaction.isWritable, "a projection write outside a write transaction")
         if let cache, cache.isCached(database) {
-            let bytes = key.withRawBytes { Array($0) }
+            let bytes = key.withBytes { Array($0) }
             cache.entries[LedgerCache.Key(database: database, key: bytes)] = LedgerCache.Entry(value: record, dirty: true)
             return
         }
         if let deposit = record as? DepositRecord {
-            try writable.put(database, key: key, value: Seal.sealed(deposit.storedBytes(), key: key))
+            try transaction.put(database, key: key, value: Seal.sealed(deposit.storedBytes(), key: key))
             return
         }
-        try writable.put(database, key: key, value: Seal.sealed(try PayloadEncoder().encode(record).canonicalBytes(), key: key))
+        try transaction.put(database, key: key, value: Seal.sealed(try PayloadEncoder().encode(record).canonicalBytes(), key: key))
     }
 
     func fund(_ fundId: String) throws -> FundBalance? { try load(FundBalance.self, databases.funds, fundId) }
@@ -153,14 +150,14 @@ struct LedgerTables {
 
     func disbursementPosition(_ disbursementId: String) throws -> UInt64? {
         try transaction.get(databases.disbursements, disbursementId).flatMap {
-            try Seal.opened($0, key: disbursementId, in: databases.disbursements).loadNativeUInt64()
+            try Seal.opened($0, key: disbursementId, in: databases.disbursements).storedPosition()
         }
     }
 
     /// The position of the reversal of `eventId`, if it was reversed.
     func reversal(of eventId: UUID) throws -> UInt64? {
         let key = LedgerKey.eventId(eventId)
-        return try transaction.get(databases.reversals, key).flatMap { try Seal.opened($0, key: key, in: databases.reversals).loadNativeUInt64() }
+        return try transaction.get(databases.reversals, key).flatMap { try Seal.opened($0, key: key, in: databases.reversals).storedPosition() }
     }
 
     /// A member's deposit rows with their positions, in recording order.
@@ -187,10 +184,8 @@ struct LedgerTables {
     /// cached tables with a cursor (a scan). The cache refills as records are read again.
     func flushed() throws -> LedgerTables {
         guard let cache else { return self }
-        guard let writable = transaction as? WriteTransaction else {
-            preconditionFailure("a write-back cache outside a write transaction")
-        }
-        try cache.flush(into: writable)
+        precondition(transaction.isWritable, "a write-back cache outside a write transaction")
+        try cache.flush(into: transaction)
         return LedgerTables(transaction: transaction, databases: databases)
     }
 
@@ -248,7 +243,7 @@ struct LedgerTables {
     /// Every record of `database` whose key starts with `prefix`, in key order. It reads
     /// the database itself, so not a table the write-back cache holds.
     func scan<Record: Decodable>(
-        _ type: Record.Type, _ database: Database, prefix: [UInt8] = [],
+        _ type: Record.Type, _ database: Table, prefix: [UInt8] = [],
         _ body: (UnsafeRawBufferPointer, Record) throws -> Void
     ) throws {
         precondition(cache.map { !$0.isCached(database) } ?? true, "a scan of a cached table in a write transaction")
@@ -265,7 +260,7 @@ struct LedgerTables {
 /// Records of one write transaction, written back when it commits.
 final class LedgerCache {
     struct Key: Hashable {
-        let database: Database
+        let database: Table
         let key: [UInt8]
 
         /// The key's bytes in one call, not byte by byte.
@@ -282,7 +277,7 @@ final class LedgerCache {
     }
 
     /// Nine handles: a linear look-up beats hashing.
-    private let cached: [Database]
+    private let cached: [Table]
     var entries: [Key: Entry] = [:]
 
     init(_ databases: LedgerDatabases) {
@@ -292,13 +287,13 @@ final class LedgerCache {
         ]
     }
 
-    func isCached(_ database: Database) -> Bool { cached.contains(database) }
+    func isCached(_ database: Table) -> Bool { cached.contains(database) }
 
     /// Writes every changed record, in key order.
-    func flush(into transaction: WriteTransaction) throws {
+    func flush(into transaction: Tables) throws {
         let dirty = entries.filter(\.value.dirty).sorted { left, right in
-            let leftName = left.key.database.name ?? ""
-            let rightName = right.key.database.name ?? ""
+            let leftName = left.key.database.name
+            let rightName = right.key.database.name
             if leftName != rightName { return leftName < rightName }
             return left.key.key.lexicographicallyPrecedes(right.key.key)
         }
@@ -324,6 +319,13 @@ extension UnsafeRawBufferPointer {
     func loadBigEndianUInt64(at offset: Int) -> UInt64 {
         UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
+
+    /// A position stored in native byte order (``Seal/sealed(_:key:)-(UInt64,_)``), or
+    /// `nil` when the value is not 8 bytes long.
+    func storedPosition() -> UInt64? {
+        guard count == MemoryLayout<UInt64>.size else { return nil }
+        return loadUnaligned(as: UInt64.self)
+    }
 }
 
 /// Every value the ledger's read models store ends with a CRC-32C of its key and its
@@ -333,34 +335,34 @@ enum Seal {
     static let byteCount = 4
 
     /// `value` followed by its seal under `key`.
-    static func sealed(_ value: [UInt8], key: some RawBytesConvertible) -> [UInt8] {
-        var crc = key.withRawBytes { CRC32C.update(CRC32C.start, $0) }
+    static func sealed(_ value: [UInt8], key: some TableBytes) -> [UInt8] {
+        var crc = key.withBytes { CRC32C.update(CRC32C.start, $0) }
         crc = value.withUnsafeBytes { CRC32C.update(crc, $0) }
         var bytes = value
         withUnsafeBytes(of: CRC32C.finish(crc).littleEndian) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
-    static func sealed(_ position: UInt64, key: some RawBytesConvertible) -> [UInt8] {
+    static func sealed(_ position: UInt64, key: some TableBytes) -> [UInt8] {
         sealed(withUnsafeBytes(of: position) { Array($0) }, key: key)
     }
 
     /// The value within `stored`, once its seal holds.
     /// - Throws: ``ProjectionFault`` naming the table when it does not.
-    static func opened(_ stored: UnsafeRawBufferPointer, key: some RawBytesConvertible, in database: Database) throws
+    static func opened(_ stored: UnsafeRawBufferPointer, key: some TableBytes, in database: Table) throws
         -> UnsafeRawBufferPointer
     {
         guard stored.count >= byteCount else { throw damaged(database) }
         let value = UnsafeRawBufferPointer(rebasing: stored[..<(stored.count - byteCount)])
-        var crc = key.withRawBytes { CRC32C.update(CRC32C.start, $0) }
+        var crc = key.withBytes { CRC32C.update(CRC32C.start, $0) }
         crc = CRC32C.update(crc, value)
         let seal = UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: stored.count - byteCount, as: UInt32.self))
         guard CRC32C.finish(crc) == seal else { throw damaged(database) }
         return value
     }
 
-    static func damaged(_ database: Database) -> ProjectionFault {
-        ProjectionFault(reason: "a record of \(database.name ?? "a read model") is damaged (its checksum does not hold); "
+    static func damaged(_ database: Table) -> ProjectionFault {
+        ProjectionFault(reason: "a record of \(database.name) is damaged (its checksum does not hold); "
             + "run `ansinh audit verify`, and restore the store from a backup")
     }
 }

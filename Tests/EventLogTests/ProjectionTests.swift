@@ -1,31 +1,32 @@
 import EventLog
 import Foundation
-import LMDB
 import Testing
 
 /// Counts events per type and sums the `n` field of each: a small read model.
 struct TypeCounter: InlineProjection {
     let name = "type-counter"
-    let counts: Database
+    let counts: Table
 
     init(_ setup: ProjectionSetup) throws {
-        counts = try setup.database("test-type-counts")
+        counts = try setup.table("test-type-counts")
     }
 
     func apply(_ event: RecordedEventView, in context: ProjectionContext) throws {
-        let transaction = context.transaction
+        let tables = context.tables
         let type = event.type
-        var current = try transaction.get(counts, type)?.loadNativeUInt64() ?? 0
+        var current = try tables.get(counts, type).map(Self.number) ?? 0
         current += 1
-        try transaction.put(counts, key: type, value: current)
+        try tables.put(counts, key: type, value: withUnsafeBytes(of: current.bigEndian) { Array($0) })
     }
 
-    func removeAll(in transaction: WriteTransaction) throws {
-        try transaction.removeAll(counts)
+    func removeAll(in tables: Tables) throws {
+        try tables.removeAll(counts)
     }
 
-    static func count(_ type: String, in reader: LogReader, _ database: Database) throws -> UInt64 {
-        try reader.transaction.get(database, type)?.loadNativeUInt64() ?? 0
+    static func number(_ bytes: UnsafeRawBufferPointer) -> UInt64 { UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)) }
+
+    static func count(_ type: String, in reader: LogReader, _ table: Table) throws -> UInt64 {
+        try reader.tables.get(table, type).map(number) ?? 0
     }
 }
 
@@ -72,10 +73,10 @@ struct ProjectionTests {
             try log.append([sampleEvent(number, type: "T\(number % 7)")], to: "s\(number % 3)", actor: "a")
         }
         let counts = counter!.counts
-        let before = try log.read { try dump(counts, in: $0.transaction) }
+        let before = try log.read { try dump(counts, in: $0.tables) }
         var reported: [(UInt64, UInt64)] = []
         try log.rebuildProjections { reported.append(($0, $1)) }
-        let after = try log.read { try dump(counts, in: $0.transaction) }
+        let after = try log.read { try dump(counts, in: $0.tables) }
         #expect(before == after)
         #expect(before.count == 7)
         #expect(reported.last.map { [$0.0, $0.1] } == [300, 300])

@@ -65,9 +65,9 @@ var productsFolder: URL {
     fatalError("ansinh-logstress is not built next to the tests (\(executable.path))")
 }
 
-/// Every byte of `database` in key order, for comparing two stores' projections.
-func dump(_ database: Database, in transaction: Transaction) throws -> [[UInt8]] {
-    try transaction.withCursor(database) { cursor throws in
+/// Every byte of `table` in key order, for comparing two stores' projections.
+func dump(_ table: Table, in tables: Tables) throws -> [[UInt8]] {
+    try tables.withCursor(table) { cursor throws in
         var rows: [[UInt8]] = []
         var entry = try cursor.first()
         while let current = entry {
