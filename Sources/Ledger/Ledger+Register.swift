@@ -54,8 +54,9 @@ extension LedgerSnapshot {
             entry.reversesPosition = original.position
             try describe(try LedgerEvent.decode(original), into: &entry, tables: tables, log: log, reversing: true)
             entry.reference = "reverses #\(original.position): \(reversal.reason)"
-        default:
-            break
+        case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
+            .externalSupportRecorded, .periodClosed:
+            break  // no money moves in or out of a fund: not a line of its register
         }
     }
 

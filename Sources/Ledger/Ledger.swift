@@ -132,7 +132,9 @@ public final class Ledger: Sendable {
         case .entryReversed(let reversal):
             guard let stored = try log.event(id: reversal.reversesEventId) else { return nil }
             return try fundMoved(by: try LedgerEvent.decode(stored), tables: tables, log: log)
-        default: return nil
+        case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
+            .externalSupportRecorded, .periodClosed:
+            return nil
         }
     }
 

@@ -22,7 +22,10 @@ public enum EventType: String, CaseIterable, Sendable {
     public var currentSchemaVersion: UInt32 {
         switch self {
         case .donationReceived: return 2
-        default: return 1
+        case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted,
+            .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed,
+            .periodClosed:
+            return 1
         }
     }
 
@@ -99,6 +102,22 @@ public enum LedgerEvent: Hashable, Sendable {
         case .externalSupportRecorded(let event): return event.recordedOn
         case .entryReversed(let event): return event.reversedOn
         case .periodClosed(let event): return event.through
+        }
+    }
+
+    /// The money the event names, if any: a fund's opening balance, a pledge, a donation,
+    /// a deposit, a disbursement, or the value of support arranged outside the funds.
+    public var amount: VND? {
+        switch self {
+        case .fundOpened(let event): return event.openingBalance
+        case .pledgeMade(let event): return event.amount
+        case .donationReceived(let event): return event.amount
+        case .piggyBankDeposited(let event): return event.amount
+        case .disbursementMade(let event): return event.amount
+        case .externalSupportRecorded(let event): return event.value
+        case .memberEnrolled, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
+            .entryReversed, .periodClosed:
+            return nil
         }
     }
 

@@ -19,7 +19,9 @@ struct Rules {
         switch event {
         case .entryReversed(let reversal): return try checkReversal(reversal)
         case .periodClosed(let closed): return try checkClose(closed)
-        default: try notInClosedPeriod(event.businessDate, "\(event.type.rawValue) dated \(event.businessDate)")
+        case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived,
+            .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded:
+            try notInClosedPeriod(event.businessDate, "\(event.type.rawValue) dated \(event.businessDate)")
         }
         switch event {
         case .fundOpened(let opened):
@@ -142,8 +144,9 @@ struct Rules {
             guard let pledge = try tables.pledge(cancelled.pledgeId), !pledge.voided else {
                 throw RuleViolation.reversalNoLongerApplies(eventId: id, reason: "pledge \(cancelled.pledgeId) was reversed")
             }
-        default:
-            break
+        case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .piggyBankModelStarted, .piggyBankModelClosed,
+            .externalSupportRecorded, .entryReversed, .periodClosed:
+            break  // whether it may be reversed at all was checked above; nothing more moves
         }
         return (stream, .streamExists)
     }

@@ -87,7 +87,7 @@ struct AuditCommand: ParsableCommand {
         /// The key published manifests must be signed with: --public-key, else the store's signing.pub.
         private func trustedKey() throws -> Curve25519.Signing.PublicKey? {
             guard !manifest.isEmpty else { return nil }
-            return try SigningKey.loadPublic(publicKey ?? SigningKey.publicPath(store.storePath), required: publicKey != nil)
+            return try SigningKeys.loadPublic(publicKey ?? SigningKeys.publicPath(store: store.storePath), required: publicKey != nil)
         }
     }
 
@@ -197,21 +197,6 @@ struct AuditCommand: ParsableCommand {
                 }
                 output.print(listing)
             }
-        }
-    }
-}
-
-extension LedgerEvent {
-    /// The money the event names, if any.
-    var amount: VND? {
-        switch self {
-        case .fundOpened(let event): return event.openingBalance
-        case .pledgeMade(let event): return event.amount
-        case .donationReceived(let event): return event.amount
-        case .piggyBankDeposited(let event): return event.amount
-        case .disbursementMade(let event): return event.amount
-        case .externalSupportRecorded(let event): return event.value
-        default: return nil
         }
     }
 }

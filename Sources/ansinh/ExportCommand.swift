@@ -26,7 +26,7 @@ struct Export: ParsableCommand {
             _ = try store.checkStructure()  // an export reads every page: walk them first
             let ledger = try store.openLedger()
             let since = try sincePosition ?? (incremental ? UInt64(ledger.setting("export.lastPosition") ?? "0") ?? 0 : 0)
-            let key = try SigningKey.load(store: store.storePath)
+            let key = try SigningKeys.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
             let manifest = try TestMarkers.around("export") {
                 let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in

@@ -99,6 +99,12 @@ func describe(_ error: any Error) -> (String, Int32) {
             return ("the store's files are damaged or not an ansinh store (\(words))", ExitStatus.storeProblem)
         case .failed(let words): return ("store error: \(words)", ExitStatus.storeProblem)
         }
+    case let error as KeyError:
+        switch error {
+        case .alreadyExists: return (error.description, ExitStatus.conflict)
+        case .publicKeyUnreadable, .notAPublicKey: return (error.description, ExitStatus.usage)
+        case .cannotCreate, .unreadable, .notASigningKey: return (error.description, ExitStatus.storeProblem)
+        }
     case let error as BackupError:
         switch error {
         case .storeExists, .folderNotEmpty: return (error.description, ExitStatus.conflict)
