@@ -14,12 +14,28 @@ extension Ledger {
     /// Runs `body` in one read snapshot of the log.
     public func readLog<Result>(_ body: (LogReader) throws -> Result) throws -> Result { try log.read(body) }
 
-    /// A descriptive setting of the store, such as the ward's name (`ward`, `province`),
-    /// or `nil`. Settings are not part of the hash chain.
+    /// A descriptive setting of the store, or `nil`. Settings are not part of the hash
+    /// chain.
     public func setting(_ name: String) throws -> String? { try log.setting(name) }
 
     /// Stores a descriptive setting.
     public func setSetting(_ name: String, to value: String) throws { try log.setSetting(name, to: value) }
+
+    /// The ward's name, as `init` recorded it, or `nil` when its creation was cut short.
+    public func ward() throws -> String? { try setting(Self.wardSetting) }
+
+    /// The province, as `init` recorded it (the last thing it records), or `nil`.
+    public func province() throws -> String? { try setting(Self.provinceSetting) }
+
+    /// Records the ward's name and its province, in NFC, the province last: a store that
+    /// has a province has both.
+    public func name(ward: String, province: String) throws {
+        try setSetting(Self.wardSetting, to: ward.precomposedStringWithCanonicalMapping)
+        try setSetting(Self.provinceSetting, to: province.precomposedStringWithCanonicalMapping)
+    }
+
+    static let wardSetting = "ward"
+    static let provinceSetting = "province"
 
     /// The instant the store was created, as written in it.
     public func createdAt() throws -> Timestamp? { try log.createdAt() }

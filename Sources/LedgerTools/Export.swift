@@ -33,6 +33,19 @@ public struct ExportManifest: Codable, Hashable, Sendable {
 
 /// Writes consistent snapshots of a ledger for publication and archive.
 public enum Exporter {
+    /// The head position of the last export written, where `export --incremental` goes on
+    /// from (0 before the first).
+    public static func lastExportedPosition(of ledger: Ledger) throws -> UInt64 {
+        UInt64(try ledger.setting(lastPositionSetting) ?? "0") ?? 0
+    }
+
+    /// Remembers `manifest`'s head as the position the next incremental export goes on from.
+    public static func remember(_ manifest: ExportManifest, in ledger: Ledger) throws {
+        try ledger.setSetting(lastPositionSetting, to: String(manifest.headPosition))
+    }
+
+    static let lastPositionSetting = "export.lastPosition"
+
     /// Exports one read snapshot of `ledger` into the new folder `folder`: events.jsonl,
     /// every projection as JSON and CSV, and manifest.json (signed into manifest.sig
     /// when `signingKey` is given). Files are written into a hidden sibling folder and
@@ -53,8 +66,8 @@ public enum Exporter {
         let partial = PartialWrite.start(for: target)
         try fileManager.createDirectory(at: partial, withIntermediateDirectories: true)
         do {
-            let ward = try ledger.setting("ward") ?? ""
-            let province = try ledger.setting("province") ?? ""
+            let ward = try ledger.ward() ?? ""
+            let province = try ledger.province() ?? ""
             var manifest = try ledger.snapshot { snapshot in
                 try write(snapshot, into: partial, sincePosition: sincePosition, progress: progress)
             }

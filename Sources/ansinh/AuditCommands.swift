@@ -177,23 +177,13 @@ struct AuditCommand: ParsableCommand {
                     ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Entry"),
                     ("stream", "Stream"), ("date", "Dated"), ("amount", "Amount"), ("eventId", "Event id"),
                 ])
-                try ledger.readLog { reader in
-                    let visit: (RecordedEventView) throws -> Void = { stored in
-                        if let recordedBy, !stored.recordedByBytes.elementsEqual(recordedBy.precomposedStringWithCanonicalMapping.utf8) { return }
-                        let day = LocalDate(at: stored.recordedAt)
-                        if let since, day < since { return }
-                        if let until, day > until { return }
-                        let event = try LedgerEvent.decode(stored)
-                        listing.append([
-                            .ordinal(Int64(stored.position)), .text(stored.recordedAt.iso8601), .text(stored.recordedBy), .text(stored.type),
-                            .text(stored.stream), .date(event.businessDate), .money(event.amount), .text(stored.eventId.uuidString.lowercased()),
-                        ])
-                    }
-                    if let fund {
-                        try reader.forEachEvent(inStream: "fund-" + fund, visit)
-                    } else {
-                        try reader.forEachEvent(visit)
-                    }
+                var query = TrailQuery()
+                (query.recordedBy, query.fundId, query.since, query.until) = (recordedBy, fund, since, until)
+                for line in try query.lines(in: ledger) {
+                    listing.append([
+                        .ordinal(Int64(line.position)), .text(line.recordedAt.iso8601), .text(line.recordedBy), .text(line.type),
+                        .text(line.stream), .date(line.businessDate), .money(line.amount), .text(line.eventId.uuidString.lowercased()),
+                    ])
                 }
                 output.print(listing)
             }

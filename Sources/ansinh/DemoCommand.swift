@@ -36,7 +36,7 @@ struct Demo: ParsableCommand {
             }
             emit("\n")
             let report = try ledger.periodReport(from: LocalDate("2024-01-01")!, to: LocalDate("2024-09-30")!)
-            emit(vietnameseReport(report, ward: try ledger.setting("ward") ?? "Núi Sam"))
+            emit(vietnameseReport(report, ward: try ledger.ward() ?? "Núi Sam"))
             emit("\n")
             if let summary = try ledger.piggyBankSummary("ong-heo-2024") {
                 emit(piggyBankText(summary))

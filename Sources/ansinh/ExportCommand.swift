@@ -25,14 +25,14 @@ struct Export: ParsableCommand {
         try reportingFailures {
             _ = try store.checkStructure()  // an export reads every page: walk them first
             let ledger = try store.openLedger()
-            let since = try sincePosition ?? (incremental ? UInt64(ledger.setting("export.lastPosition") ?? "0") ?? 0 : 0)
+            let since = try sincePosition ?? (incremental ? Exporter.lastExportedPosition(of: ledger) : 0)
             let key = try SigningKeys.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
             let manifest = try TestMarkers.around("export") {
                 let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
                     bar.update(Int(done), of: Int(total))
                 }
-                try ledger.setSetting("export.lastPosition", to: String(manifest.headPosition))
+                try Exporter.remember(manifest, in: ledger)
                 return manifest
             }
             bar.finish()

@@ -27,10 +27,9 @@ func create(_ path: String, ward: String, province: String) throws {
     try refuseFile(at: path)
     if EventLog.storeExists(at: path) {
         let existing = try Ledger(path: path, options: { var options = EventLog.Options(); options.createIfMissing = false; return options }())
-        let unfinished = try existing.setting("province") == nil && existing.head().position == 0
+        let unfinished = try existing.province() == nil && existing.head().position == 0
         guard unfinished else { throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict) }
     }
     let ledger = try Ledger(path: path)
-    try ledger.setSetting("ward", to: ward.precomposedStringWithCanonicalMapping)
-    try ledger.setSetting("province", to: province.precomposedStringWithCanonicalMapping)
+    try ledger.name(ward: ward, province: province)
 }

@@ -29,35 +29,20 @@ struct Log: ParsableCommand {
                 ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Type"),
                 ("stream", "Stream"), ("eventId", "Event id"),
             ])
+            var query = LogQuery()
+            (query.type, query.stream, query.since, query.until) = (type.flatMap(EventType.init(rawValue:)), stream, since, until)
+            (query.fromPosition, query.limit) = (fromPosition, limit)
             var lines: [String] = []
-            try ledger.readLog { reader in
-                var shown = 0
-                var previous: ChainHash? = fromPosition > 1 || stream != nil ? nil : ChainHash.genesis
-                let visit: (RecordedEventView) throws -> Void = { event in
-                    guard shown < limit ?? .max, event.position >= fromPosition else { return }
-                    // Damaged bytes are never listed as history; read in order, each must follow the last.
-                    try event.checkIntegrity(following: previous)
-                    if stream == nil { previous = event.hash }
-                    if let type, !event.typeBytes.elementsEqual(type.utf8) { return }
-                    let day = LocalDate(at: event.recordedAt)
-                    if let since, day < since { return }
-                    if let until, day > until { return }
-                    shown += 1
-                    if output.format.value == .json {
-                        var bytes: [UInt8] = []
-                        try event.appendJSONLine(to: &bytes)
-                        lines.append(String(decoding: bytes.dropLast(), as: UTF8.self))
-                    } else {
-                        listing.append([
-                            .ordinal(Int64(event.position)), .text(event.recordedAt.iso8601), .text(event.recordedBy), .text(event.type),
-                            .text(event.stream), .text(event.eventId.uuidString.lowercased()),
-                        ])
-                    }
-                }
-                if let stream {
-                    try reader.forEachEvent(inStream: stream, visit)
+            try query.forEachEvent(in: ledger) { event in
+                if output.format.value == .json {
+                    var bytes: [UInt8] = []
+                    try event.appendJSONLine(to: &bytes)
+                    lines.append(String(decoding: bytes.dropLast(), as: UTF8.self))
                 } else {
-                    try reader.forEachEvent(from: fromPosition, visit)
+                    listing.append([
+                        .ordinal(Int64(event.position)), .text(event.recordedAt.iso8601), .text(event.recordedBy), .text(event.type),
+                        .text(event.stream), .text(event.eventId.uuidString.lowercased()),
+                    ])
                 }
             }
             if output.format.value == .json {
@@ -83,8 +68,8 @@ struct Status: ParsableCommand {
             let checkpoint = try ledger.projectionCheckpoint()
             let information = try ledger.storeInformation()
             let (fileBytes, usedBytes) = (information.fileBytes, information.usedBytes)
-            let ward = try ledger.setting("ward") ?? ""
-            let province = try ledger.setting("province") ?? ""
+            let ward = try ledger.ward() ?? ""
+            let province = try ledger.province() ?? ""
             var types = Listing([("type", "Type"), ("count", "Events")])
             for type in EventType.allCases { types.append([.text(type.rawValue), .integer(Int64(counts[type] ?? 0))]) }
             let fields: [(String, JSONOut)] = [

@@ -163,7 +163,7 @@ struct Report: ParsableCommand {
             case (.csv, _):
                 output.print(try Listings.reportFunds(report).csv)
             case (.table, "vi"):
-                output.print(vietnameseReport(report, ward: try ledger.setting("ward") ?? ""))
+                output.print(vietnameseReport(report, ward: try ledger.ward() ?? ""))
             case (.table, _):
                 output.print(
                     "Period \(report.from) to \(report.to)\n" + closedLine(report) + "\n"
