@@ -6,6 +6,42 @@ import Ledger
 /// Backups you can trust: each carries its SHA-256 beside it, and a restore checks that
 /// hash, the file's structure and its whole history on a copy before it becomes a store.
 public enum Backups {
+    /// Writes a compacted, consistent copy of the store under `ledger` to the new file
+    /// `file` while clerks go on writing, flushed to disk, then `FILE.sha256` beside it.
+    /// The copy is written under a hidden name and renamed into place only when whole.
+    /// - Returns: the head position the copy holds.
+    /// - Throws: ``ExportError/exists(_:)`` when `file` or its checksum exists;
+    ///   ``BackupError/cannotWrite(_:reason:)``; `StoreError`.
+    @discardableResult
+    public static func backUp(_ ledger: Ledger, to file: String) throws -> UInt64 {
+        let target = URL(fileURLWithPath: file).standardizedFileURL
+        guard !FileManager.default.fileExists(atPath: file) else { throw ExportError.exists(target.path) }
+        let checksum = checksumPath(for: target.path)
+        guard !FileManager.default.fileExists(atPath: checksum) else { throw ExportError.exists(checksum) }
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let head = try ledger.head().position
+        let partial = PartialWrite.start(for: target).path
+        let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw BackupError.cannotWrite(partial, reason: String(cString: strerror(errno))) }
+        do {
+            do {
+                defer { close(descriptor) }
+                try ledger.copyStore(toFileDescriptor: descriptor)
+                guard fsync(descriptor) == 0 else { throw BackupError.cannotWrite(partial, reason: String(cString: strerror(errno))) }
+            }
+            // The data first, then its checksum: of two backups to one path at once, the
+            // one whose data lands writes the checksum; a kill in between leaves a backup
+            // without one (restore then asks for --without-checksum), never a checksum
+            // that blocks the next backup.
+            try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
+            try writeChecksum(of: target.path, as: target.path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        return head
+    }
+
     /// `FILE.sha256`, in the form `sha256sum -c` reads: the hex digest, two spaces, the file's name.
     public static func checksumPath(for file: String) -> String { file + ".sha256" }
 
@@ -129,6 +165,8 @@ public enum BackupError: Error, Hashable, Sendable, CustomStringConvertible {
     case checksumMismatch(String, expected: String, found: String)
     case storeExists(String)
     case folderNotEmpty(String)
+    /// The backup could not be written or flushed, with the system's reason.
+    case cannotWrite(String, reason: String)
 
     public var description: String {
         switch self {
@@ -139,6 +177,7 @@ public enum BackupError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(path) is damaged: its SHA-256 is \(found), but the backup wrote \(expected); use another backup"
         case .storeExists(let path): return "\(path) already holds a store; a restore never overwrites one"
         case .folderNotEmpty(let path): return "\(path) is not empty; restore into a new or empty folder"
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
         }
     }
 }

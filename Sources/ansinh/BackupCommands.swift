@@ -18,39 +18,10 @@ struct Backup: ParsableCommand {
         try reportingFailures {
             _ = try store.checkStructure()  // a backup of a damaged store would keep the damage
             let ledger = try store.openLedger(readOnly: true)
-            let target = URL(fileURLWithPath: out).standardizedFileURL
-            guard !FileManager.default.fileExists(atPath: out) else { throw ExportError.exists(target.path) }
-            let checksum = Backups.checksumPath(for: target.path)
-            guard !FileManager.default.fileExists(atPath: checksum) else { throw ExportError.exists(checksum) }
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try TestMarkers.around("backup") {
-                let partial = PartialWrite.start(for: target).path
-                let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-                guard descriptor >= 0 else {
-                    throw Failure(message: "cannot create \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
-                }
-                do {
-                    do {
-                        defer { close(descriptor) }
-                        try ledger.copyStore(toFileDescriptor: descriptor)
-                        guard fsync(descriptor) == 0 else {
-                            throw Failure(message: "cannot flush \(partial): \(String(cString: strerror(errno)))", status: ExitStatus.storeProblem)
-                        }
-                    }
-                    // The data first, then its checksum: of two backups to one path at once, the
-                    // one whose data lands writes the checksum; a kill in between leaves a backup
-                    // without one (restore then asks for --without-checksum), never a checksum
-                    // that blocks the next backup.
-                    try PartialWrite.finish(URL(fileURLWithPath: partial), onto: target)
-                    try Backups.writeChecksum(of: target.path, as: target.path)
-                } catch {
-                    try? FileManager.default.removeItem(atPath: partial)
-                    throw error
-                }
-            }
+            let head = try TestMarkers.around("backup") { try Backups.backUp(ledger, to: out) }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
             emit(
-                "Backed up position \(try ledger.head().position) to \(out) (\(VND(Int64(bytes)).grouped) bytes), "
+                "Backed up position \(head) to \(out) (\(VND(Int64(bytes)).grouped) bytes), "
                     + "its SHA-256 in \(Backups.checksumPath(for: out)).\n")
         }
     }
