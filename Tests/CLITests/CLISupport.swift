@@ -71,3 +71,23 @@ final class StoreFolder {
         return folder
     }
 }
+
+/// Runs ansinh under a pseudo-terminal with util-linux's `script`; what it printed, both streams.
+func onTerminal(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let quoted = ([ansinhExecutable.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let process = Process()
+    var environment = ProcessInfo.processInfo.environment
+    environment["ANSINH_TEST_TODAY"] = testToday
+    process.environment = environment
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
+    let output = temporaryOutputFile()
+    defer { try? FileManager.default.removeItem(at: output) }
+    let handle = try FileHandle(forWritingTo: output)
+    defer { try? handle.close() }
+    process.standardOutput = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    try waitForExit(process, timeLimit: 120)
+    return (process.terminationStatus, String(decoding: try Data(contentsOf: output), as: UTF8.self))
+}

@@ -213,21 +213,8 @@ struct TerminalTests {
     func progressOnTerminal() throws {
         let store = try StoreFolder.initialised()
         let file = packageRoot.appendingPathComponent("Sources/ansinh/Demo/piggybank-2024.jsonl").path
-        // `script` runs the command on a pseudo-terminal.
-        let command = "'\(ansinhExecutable.path)' import '\(file)' --store '\(store.path)' --actor demo"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", command, "/dev/null"]
-        let output = temporaryOutputFile()
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try waitForExit(process, timeLimit: 120)
-        let text = String(decoding: try Data(contentsOf: output), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try onTerminal(["import", file, "--store", store.path, "--actor", "demo"])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("Checking "), "\(text.prefix(300))")
         #expect(text.contains("Recording"), "\(text.prefix(300))")
         #expect(text.contains("100% (2184/2184)"), "\(text.prefix(300))")

@@ -156,23 +156,6 @@ private func piped(_ arguments: [String]) throws -> Run {
     return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
 }
 
-/// Runs ansinh under a pseudo-terminal with util-linux's `script`; what it printed, both streams.
-private func onTerminal(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let quoted = ([ansinhExecutable.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
-    let output = temporaryOutputFile()
-    defer { try? FileManager.default.removeItem(at: output) }
-    let handle = try FileHandle(forWritingTo: output)
-    defer { try? handle.close() }
-    process.standardOutput = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    try waitForExit(process, timeLimit: 120)
-    return (process.terminationStatus, String(decoding: try Data(contentsOf: output), as: UTF8.self))
-}
-
 /// A temporary folder (not a store), removed when released.
 private final class TemporaryFolder {
     let path: String
