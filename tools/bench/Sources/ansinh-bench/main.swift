@@ -68,7 +68,7 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     let rebuildSeconds = try seconds { try ledger.rebuildProjections() }
     let rawScan = try RawLMDB.scan(storePath: storePath)
     let decodeScan = try seconds {
-        try ledger.log.read { reader in
+        try ledger.readLog { reader in
             try reader.forEachEvent { event in try Payload.validate(canonicalBytes: event.data) }
         }
     }
@@ -80,7 +80,7 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
 
     log("\(size): verification")
     let chainSeconds = try seconds {
-        let valid = try ledger.log.verify().isValid
+        let valid = try ledger.readLog { try $0.verify() }.isValid
         precondition(valid)
     }
     section.add("Chain verification (events/s)", ansinh: Double(size) / chainSeconds, raw: Double(rawScan.count) / rawScan.seconds, sqlite: nil, target: "")
