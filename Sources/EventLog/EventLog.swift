@@ -23,13 +23,42 @@ public final class EventLog: Sendable {
 
     public let path: String
     public let options: Options
-    public let environment: Environment
+    let environment: Environment
     let databases: Databases
     let projections: [any InlineProjection]
 
+    /// When a committed write transaction reaches the disk.
+    public enum Durability: Sendable, Equatable {
+        /// Each commit is flushed before the write returns: a crash of the process, the
+        /// system or the power loses no committed write. The only setting for a ward.
+        case synchronous
+        /// Commits are not flushed: for a scratch store (an audit's replay) or a bulk load
+        /// into a store that is thrown away if the machine fails.
+        case bulkLoadNoSync
+    }
+
     /// How a log is opened. Limits are checked where data enters.
     public struct Options: Sendable {
+        /// The storage engine's own settings; callers use the properties below.
         public var environment = Environment.Options()
+
+        /// When commits reach the disk.
+        public var durability: Durability {
+            get { environment.durability == .bulkLoadNoSync ? .bulkLoadNoSync : .synchronous }
+            set { environment.durability = newValue == .bulkLoadNoSync ? .bulkLoadNoSync : .synchronous }
+        }
+
+        /// The size the store's map starts at; it grows when it fills.
+        public var mapSizeBytesInitial: Int {
+            get { environment.mapSizeBytesInitial }
+            set { environment.mapSizeBytesInitial = newValue }
+        }
+
+        /// How many readers (processes' snapshots) may hold the store at once.
+        public var readerCountMax: UInt32 {
+            get { environment.readerCountMax }
+            set { environment.readerCountMax = newValue }
+        }
         /// Create the folder and the store when they do not exist.
         public var createIfMissing = true
         /// Where `recordedAt` comes from; the log never lets it go backwards.

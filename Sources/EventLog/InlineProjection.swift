@@ -53,7 +53,7 @@ public struct ProjectionSetup {
 
     /// Opens the named table, creating it unless the store is read-only.
     public func table(_ name: String) throws -> Table {
-        Table(try storage { try transaction.openDatabase(name, flags: transaction.isWritable ? .create : []) })
+        Table(try transaction.openDatabase(name, flags: transaction.isWritable ? .create : []))
     }
 }
 

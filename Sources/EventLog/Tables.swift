@@ -47,27 +47,30 @@ public struct TableCursor {
 
     @usableFromInline init(cursor: Cursor) { self.cursor = cursor }
 
-    @inlinable public func first() throws -> TableEntry? { try storage { try cursor.first().map(TableEntry.init) } }
-    @inlinable public func last() throws -> TableEntry? { try storage { try cursor.last().map(TableEntry.init) } }
-    @inlinable public func next() throws -> TableEntry? { try storage { try cursor.next().map(TableEntry.init) } }
-    @inlinable public func previous() throws -> TableEntry? { try storage { try cursor.previous().map(TableEntry.init) } }
+    @inlinable public func first() throws -> TableEntry? { try cursor.first().map(TableEntry.init) }
+    @inlinable public func last() throws -> TableEntry? { try cursor.last().map(TableEntry.init) }
+    @inlinable public func next() throws -> TableEntry? { try cursor.next().map(TableEntry.init) }
+    @inlinable public func previous() throws -> TableEntry? { try cursor.previous().map(TableEntry.init) }
 
     /// The first entry whose key is `key` or after it.
     @inlinable
     public func seek(atLeast key: some TableBytes) throws -> TableEntry? {
-        try storage { try cursor.seek(atLeast: key).map(TableEntry.init) }
+        try cursor.seek(atLeast: key).map(TableEntry.init)
     }
 
     /// The entry whose key is exactly `key`.
     @inlinable
     public func seek(exactly key: some TableBytes) throws -> TableEntry? {
-        try storage { try cursor.seek(exactly: key).map(TableEntry.init) }
+        try cursor.seek(exactly: key).map(TableEntry.init)
     }
 }
 
 /// The tables as one transaction sees them: what a read model reads (and, in a write
 /// transaction, writes) beside the log, committed with its events or not at all.
-/// Values read are valid only inside the transaction.
+/// Values read are valid only inside the transaction. Errors pass through as the
+/// engine raised them: the transaction's own boundary (``EventLog/read(_:)``,
+/// ``EventLog/write(actor:_:)``) reports them as ``StoreError``, after the engine had
+/// its chance to grow the store's map and retry.
 public struct Tables {
     @usableFromInline let transaction: Transaction
 
@@ -87,42 +90,42 @@ public struct Tables {
     /// The value stored under `key`, or `nil`.
     @inlinable
     public func get(_ table: Table, _ key: some TableBytes) throws -> UnsafeRawBufferPointer? {
-        try storage { try transaction.get(table.database, key) }
+        try transaction.get(table.database, key)
     }
 
     /// Runs `body` with a cursor over `table`.
     @inlinable
     public func withCursor<Result>(_ table: Table, _ body: (TableCursor) throws -> Result) throws -> Result {
-        try storage { try transaction.withCursor(table.database) { try body(TableCursor(cursor: $0)) } }
+        try transaction.withCursor(table.database) { try body(TableCursor(cursor: $0)) }
     }
 
     /// How many entries `table` holds.
     public func count(_ table: Table) throws -> Int {
-        try storage { try transaction.entryCount(table.database) }
+        try transaction.entryCount(table.database)
     }
 
     /// Stores `value` under `key`, replacing what was there.
     @inlinable
     public func put(_ table: Table, key: some TableBytes, value: some TableBytes) throws {
-        try storage { try writable.put(table.database, key: key, value: value) }
+        try writable.put(table.database, key: key, value: value)
     }
 
     /// Stores `value` under `key`, which must come after every key in `table`: the cheap
     /// way to fill a table in key order.
     @inlinable
     public func append(_ table: Table, key: some TableBytes, value: some TableBytes) throws {
-        try storage { try writable.put(table.database, key: key, value: value, flags: .append) }
+        try writable.put(table.database, key: key, value: value, flags: .append)
     }
 
     /// Deletes `key`; returns whether it was there.
     @discardableResult
     @inlinable
     public func delete(_ table: Table, key: some TableBytes) throws -> Bool {
-        try storage { try writable.delete(table.database, key: key) }
+        try writable.delete(table.database, key: key)
     }
 
     /// Empties `table`, keeping it.
     public func removeAll(_ table: Table) throws {
-        try storage { try writable.removeAll(table.database) }
+        try writable.removeAll(table.database)
     }
 }

@@ -161,7 +161,7 @@ public enum Auditor {
     private static func scratchLedger(at folder: String) throws -> Ledger {
         guard !FileManager.default.fileExists(atPath: folder) else { throw ExportError.exists(folder) }
         var options = EventLog.Options()
-        options.environment.durability = .bulkLoadNoSync  // a scratch store: nothing to keep after a crash
+        options.durability = .bulkLoadNoSync  // a scratch store: nothing to keep after a crash
         return try Ledger(path: folder, options: options)
     }
 

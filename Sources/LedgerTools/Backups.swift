@@ -9,9 +9,10 @@ public enum Backups {
     /// Writes a compacted, consistent copy of the store under `ledger` to the new file
     /// `file` while clerks go on writing, flushed to disk, then `FILE.sha256` beside it.
     /// The copy is written under a hidden name and renamed into place only when whole.
-    /// - Returns: the head position the copy holds.
+    /// - Returns: the head position when the copy began; the copy holds at least that
+    ///   (a clerk may record while it is taken).
     /// - Throws: ``ExportError/exists(_:)`` when `file` or its checksum exists;
-    ///   ``BackupError/cannotWrite(_:reason:)``; `StoreError`.
+    ///   ``BackupError/cannotCreate(_:reason:)`` or ``BackupError/cannotFlush(_:reason:)``; `StoreError`.
     @discardableResult
     public static func backUp(_ ledger: Ledger, to file: String) throws -> UInt64 {
         let target = URL(fileURLWithPath: file).standardizedFileURL
@@ -22,12 +23,12 @@ public enum Backups {
         let head = try ledger.head().position
         let partial = PartialWrite.start(for: target).path
         let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw BackupError.cannotWrite(partial, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw BackupError.cannotCreate(partial, reason: String(cString: strerror(errno))) }
         do {
             do {
                 defer { close(descriptor) }
                 try ledger.copyStore(toFileDescriptor: descriptor)
-                guard fsync(descriptor) == 0 else { throw BackupError.cannotWrite(partial, reason: String(cString: strerror(errno))) }
+                guard fsync(descriptor) == 0 else { throw BackupError.cannotFlush(partial, reason: String(cString: strerror(errno))) }
             }
             // The data first, then its checksum: of two backups to one path at once, the
             // one whose data lands writes the checksum; a kill in between leaves a backup
@@ -165,8 +166,10 @@ public enum BackupError: Error, Hashable, Sendable, CustomStringConvertible {
     case checksumMismatch(String, expected: String, found: String)
     case storeExists(String)
     case folderNotEmpty(String)
-    /// The backup could not be written or flushed, with the system's reason.
-    case cannotWrite(String, reason: String)
+    /// The backup's file could not be created, with the system's reason.
+    case cannotCreate(String, reason: String)
+    /// The backup's file could not be flushed to disk, with the system's reason.
+    case cannotFlush(String, reason: String)
 
     public var description: String {
         switch self {
@@ -177,7 +180,8 @@ public enum BackupError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(path) is damaged: its SHA-256 is \(found), but the backup wrote \(expected); use another backup"
         case .storeExists(let path): return "\(path) already holds a store; a restore never overwrites one"
         case .folderNotEmpty(let path): return "\(path) is not empty; restore into a new or empty folder"
-        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .cannotCreate(let path, let reason): return "cannot create \(path): \(reason)"
+        case .cannotFlush(let path, let reason): return "cannot flush \(path): \(reason)"
         }
     }
 }

@@ -70,12 +70,12 @@ func appendBatches(_ log: EventLog, stream: String, batches: Int, perBatch: Int)
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { fail("usage: see the comment at the top of main.swift", status: 64) }
 var options = EventLog.Options()
-if arguments.contains("--no-sync") { options.environment.durability = .bulkLoadNoSync }
-if let bytes = option("--map-bytes").flatMap(Int.init) { options.environment.mapSizeBytesInitial = bytes }
-if let count = option("--readers").flatMap(UInt32.init) { options.environment.readerCountMax = count }
+if arguments.contains("--no-sync") { options.durability = .bulkLoadNoSync }
+if let bytes = option("--map-bytes").flatMap(Int.init) { options.mapSizeBytesInitial = bytes }
+if let count = option("--readers").flatMap(UInt32.init) { options.readerCountMax = count }
 let listing = arguments[2] == "--list"
 if listing {
-    options.environment.readOnly = true
+    options.readOnly = true
     options.createIfMissing = false
 }
 do {

@@ -109,7 +109,7 @@ func describe(_ error: any Error) -> (String, Int32) {
         switch error {
         case .storeExists, .folderNotEmpty: return (error.description, ExitStatus.conflict)
         case .checksumMissing: return (error.description, ExitStatus.refused)
-        case .unreadable, .checksumMismatch, .cannotWrite: return (error.description, ExitStatus.storeProblem)
+        case .unreadable, .checksumMismatch, .cannotCreate, .cannotFlush: return (error.description, ExitStatus.storeProblem)
         }
     case let error as AuditProblem:
         return ("\(error)", ExitStatus.auditFailed)

@@ -3,7 +3,8 @@ import Foundation
 /// For tests only: with `ANSINH_TEST_MARKERS=FILE`, a command appends `start NAME SECONDS`
 /// to FILE just before its operation begins to write (a transaction, an export's or a
 /// backup's files) and `done NAME SECONDS` once the operation is complete (committed,
-/// renamed into place); SECONDS is the monotonic clock (`CLOCK_MONOTONIC`). A crash test
+/// renamed into place), or `fail NAME SECONDS` when it was refused or failed; SECONDS is
+/// the monotonic clock (`CLOCK_MONOTONIC`). A crash test
 /// that kills the command then knows whether the kill landed inside the operation (a
 /// `start` without its `done`), and learns when to aim.
 enum TestMarkers {
@@ -15,7 +16,13 @@ enum TestMarkers {
     static func around<T>(_ operation: String, _ body: () throws -> T) rethrows -> T {
         guard let path else { return try body() }
         append("start \(operation) \(monotonicSeconds())\n", to: path)
-        let result = try body()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            append("fail \(operation) \(monotonicSeconds())\n", to: path)
+            throw error
+        }
         append("done \(operation) \(monotonicSeconds())\n", to: path)
         return result
     }

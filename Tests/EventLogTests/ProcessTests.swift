@@ -1,4 +1,4 @@
-import EventLog
+@testable import EventLog
 import Foundation
 import TestSupport
 import Testing

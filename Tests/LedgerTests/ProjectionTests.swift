@@ -1,10 +1,30 @@
-import EventLog
+@testable import EventLog
 import Foundation
 @testable import Ledger
+import TestSupport
 import Testing
 
 @Suite("Ledger projections")
 struct LedgerProjectionTests {
+    @Test("a store whose map fills while its read models are written grows, and loses nothing")
+    func mapGrowsUnderTheReadModels() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-small-map-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = EventLog.Options()
+        options.mapSizeBytesInitial = 128 * 1024
+        let ledger = try Ledger(path: path, options: options)
+        var recorded = 0
+        for name in ["nui-sam-2024.jsonl", "piggybank-2024.jsonl"] {
+            let lines = try Data(contentsOf: packageRoot.appendingPathComponent("Sources/ansinh/Demo/" + name))
+            recorded += try ledger.importLines(Array(lines), actor: "demo").recorded
+        }
+        #expect(recorded == 2_292)
+        #expect(try ledger.storeInformation().usedBytes > 128 * 1024, "the map grew past where it started")
+        #expect(try ledger.readLog { try $0.verify() }.isValid)
+        let fresh = try Ledger(path: path)
+        #expect(try fresh.funds().count == 4)
+    }
+
     @Test("fund balances count donations, deposits, pledges and disbursements per purpose")
     func fundBalances() throws {
         let store = try TemporaryLedger()

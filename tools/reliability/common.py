@@ -115,7 +115,7 @@ class Ansinh:
         with open(process.marker_file_, encoding="utf-8") as handle:
             for line in handle:
                 fields = line.split()
-                if len(fields) == 3 and fields[0] in ("start", "done"):
+                if len(fields) == 3 and fields[0] in ("start", "done", "fail"):
                     markers.append((fields[0], fields[1], float(fields[2]) - process.started_))
         os.remove(process.marker_file_)
         return markers
@@ -144,6 +144,16 @@ class Ansinh:
         if kill_after_start is not None:
             started = self.wait_for_start(process, stdin, timeout)
             stdin = None
+            if started is None and process.poll() is None:
+                # No start marker within the deadline, and still running: a hang, not our kill.
+                try:
+                    process.send_signal(signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                out, err = process.communicate()
+                result = Result(process.argv_, process.returncode, out, err, time.monotonic() - process.started_, True, False)
+                result.markers = self.read_markers(process)
+                return result
             kill_after = (started if started is not None else timeout) + kill_after_start
         wait = timeout if kill_after is None else min(timeout, max(0.0, kill_after - (time.monotonic() - process.started_)))
         try:

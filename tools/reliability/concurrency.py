@@ -313,8 +313,8 @@ class Tool:
         for fund_id, fund in self.ansinh.funds().items():
             if fund["balance"] < 0:
                 problems.append("fund %s ends with a negative balance %d" % (fund_id, fund["balance"]))
-        problems = self.concurrency_problems(by_id)
-        run.fail("did the workers really run at once", problems)
+        run.fail("final checks", problems)
+        run.fail("did the workers really run at once", self.concurrency_problems(by_id))
         for folder in self.shared.exports:
             complaint = common.verify_export(folder)
             if complaint:

@@ -108,7 +108,8 @@ class Campaign:
         kinds = [kind for kind, _, _ in result.markers]
         if "start" not in kinds:
             return "before"
-        return "after" if "done" in kinds else "inside"
+        # `fail`: the operation was refused (a rule) and was reporting it: nothing to interrupt.
+        return "after" if "done" in kinds or "fail" in kinds else "inside"
 
     def moment(self, operation, result, where="", scale=1.0):
         label = self.classify(result)

@@ -129,7 +129,7 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     section.latencies.append(("Durable single command (ansinh)", single))
     // The same commands without the flush: what the program itself spends.
     var noSync = EventLog.Options()
-    noSync.environment.durability = .bulkLoadNoSync
+    noSync.durability = .bulkLoadNoSync
     let unsynced = try Ledger(path: scratch + "/nosync", options: noSync)
     // Enough of the history to hold the first model and 20 000 of its deposits.
     let firstModelStart = workload.commands.firstIndex { $0.event.type == .piggyBankModelStarted } ?? 0
