@@ -33,20 +33,7 @@ extension FundCommand {
                 guard let (fund, register) = found else {
                     throw Failure(message: "fund \(fundId) does not exist", status: ExitStatus.refused)
                 }
-                var listing = Listings.register(register)
-                switch output.format.value {
-                case .json:
-                    output.print(JSONOut.object([("fund", try Listings.fund(fund)), ("register", listing.json)]).serialized() + "\n")
-                case .csv:
-                    output.print(listing.csv)
-                case .table:
-                    var text = "\(fund.name) (\(fund.fundId)), opened \(fund.openedOn)\n"
-                    text += "Balance \(fund.balance): opening \(fund.openingBalance) + received \(try fund.received)"
-                    text += " − disbursed \(try fund.disbursed.amount)\n\n"
-                    listing.columns.removeLast()
-                    listing.rows = listing.rows.map { Array($0.dropLast()) }
-                    output.print(text + listing.table)
-                }
+                try output.print(FundRegisterView(fund: fund, register: register))
             }
         }
     }
@@ -76,19 +63,7 @@ extension MemberCommand {
                 guard let history = try store.openLedger(readOnly: true).memberHistory(memberId) else {
                     throw Failure(message: "member \(memberId) does not exist", status: ExitStatus.refused)
                 }
-                let member = history.member
-                switch output.format.value {
-                case .json:
-                    output.print(Listings.history(json: history).serialized() + "\n")
-                case .csv:
-                    output.print(Listings.history(history).csv)
-                case .table:
-                    var text = "\(member.fullName) (\(member.memberId)), \(member.cell), enrolled \(member.enrolledOn)"
-                    text += member.leftOn.map { ", left \($0)" } ?? ""
-                    text += "\nTotal \(history.total) over \(history.depositDays) deposit days; covers \(history.daysCovered) days"
-                    text += history.lastDepositOn.map { "; last deposit \($0)" } ?? ""
-                    output.print(text + "\n\n" + Listings.history(history).table)
-                }
+                try output.print(MemberHistoryView(history))
             }
         }
     }
@@ -124,16 +99,7 @@ extension PiggyBankCommand {
                         message: modelId.map { "piggy-bank model \($0) does not exist" } ?? "no piggy-bank model yet",
                         status: ExitStatus.refused)
                 }
-                switch output.format.value {
-                case .json:
-                    output.print(Listings.summary(json: summary).serialized() + "\n")
-                case .csv:
-                    output.print(Listings.summaryCells(summary).csv)
-                case .table:
-                    output.print(
-                        piggyBankText(summary) + "\nBy cell\n" + Listings.summaryCells(summary).table + "\nBelow target\n"
-                            + Listings.belowTarget(summary).table)
-                }
+                try output.print(PiggyBankSummaryView(summary))
             }
         }
     }

@@ -72,8 +72,14 @@ struct FormatOptions: ParsableArguments {
         emit((excel ? "\u{FEFF}" : "") + text)
     }
 
+    /// Prints a listing in the format asked for.
     func print(_ listing: Listing) {
         print(listing.rendered(format.value))
+    }
+
+    /// Prints what a query shows, in the format asked for.
+    func print(_ view: some QueryView) throws {
+        print(try view.rendered(format.value))
     }
 }
 

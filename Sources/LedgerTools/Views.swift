@@ -1,0 +1,82 @@
+import EventLog
+import Foundation
+import Ledger
+
+/// What a query shows, as one value rendered once per format: a table for a terminal,
+/// JSON and CSV for programs. The command line only picks the format and prints.
+public protocol QueryView {
+    func rendered(_ format: OutputFormat) throws -> String
+}
+
+extension Listing: QueryView {}
+
+/// A fund and its register (`ansinh fund show`): the table has a heading with the
+/// balance and leaves out the recorder; JSON holds the fund and every entry.
+public struct FundRegisterView: QueryView {
+    public let fund: FundBalance
+    public let register: [RegisterEntry]
+
+    public init(fund: FundBalance, register: [RegisterEntry]) {
+        self.fund = fund
+        self.register = register
+    }
+
+    public func rendered(_ format: OutputFormat) throws -> String {
+        var listing = Listings.register(register)
+        switch format {
+        case .json:
+            return JSONOut.object([("fund", try Listings.fund(fund)), ("register", listing.json)]).serialized() + "\n"
+        case .csv:
+            return listing.csv
+        case .table:
+            var text = "\(fund.name) (\(fund.fundId)), opened \(fund.openedOn)\n"
+            text += "Balance \(fund.balance): opening \(fund.openingBalance) + received \(try fund.received)"
+            text += " − disbursed \(try fund.disbursed.amount)\n\n"
+            listing.columns.removeLast()
+            listing.rows = listing.rows.map { Array($0.dropLast()) }
+            return text + listing.table
+        }
+    }
+}
+
+/// A member's deposits with running totals (`ansinh member history`).
+public struct MemberHistoryView: QueryView {
+    public let history: MemberHistory
+
+    public init(_ history: MemberHistory) { self.history = history }
+
+    public func rendered(_ format: OutputFormat) throws -> String {
+        switch format {
+        case .json:
+            return Listings.history(json: history).serialized() + "\n"
+        case .csv:
+            return Listings.history(history).csv
+        case .table:
+            let member = history.member
+            var text = "\(member.fullName) (\(member.memberId)), \(member.cell), enrolled \(member.enrolledOn)"
+            text += member.leftOn.map { ", left \($0)" } ?? ""
+            text += "\nTotal \(history.total) over \(history.depositDays) deposit days; covers \(history.daysCovered) days"
+            text += history.lastDepositOn.map { "; last deposit \($0)" } ?? ""
+            return text + "\n\n" + Listings.history(history).table
+        }
+    }
+}
+
+/// A piggy-bank model's summary (`ansinh piggybank summary`): CSV holds its cells.
+public struct PiggyBankSummaryView: QueryView {
+    public let summary: PiggyBankSummary
+
+    public init(_ summary: PiggyBankSummary) { self.summary = summary }
+
+    public func rendered(_ format: OutputFormat) throws -> String {
+        switch format {
+        case .json:
+            return Listings.summary(json: summary).serialized() + "\n"
+        case .csv:
+            return Listings.summaryCells(summary).csv
+        case .table:
+            return piggyBankText(summary) + "\nBy cell\n" + Listings.summaryCells(summary).table + "\nBelow target\n"
+                + Listings.belowTarget(summary).table
+        }
+    }
+}
