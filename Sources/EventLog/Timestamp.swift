@@ -7,22 +7,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.microsecondsSince1970 = microsecondsSince1970
     }
 
-    /// The system clock now; for tests, the instant `ANSINH_TEST_TODAY` fixes.
+    /// The system clock now.
     public static func now() -> Timestamp {
-        if let fixed = fixedForTests { return fixed }
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(microsecondsSince1970: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000)
     }
-
-    /// For tests only: `ANSINH_TEST_TODAY=YYYY-MM-DD` stops the clock at noon in Vietnam
-    /// (05:00 UTC) on that day, so that "today", the time events are recorded at and an
-    /// export's time do not depend on when the tests run (or on a run spanning midnight
-    /// in Asia/Ho_Chi_Minh). A value that is not such a date is ignored.
-    static let fixedForTests: Timestamp? = {
-        guard let value = getenv("ANSINH_TEST_TODAY") else { return nil }
-        return Timestamp(iso8601: String(cString: value) + "T05:00:00.000000Z")
-    }()
 
     public static func < (left: Timestamp, right: Timestamp) -> Bool {
         left.microsecondsSince1970 < right.microsecondsSince1970

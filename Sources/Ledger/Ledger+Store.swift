@@ -8,6 +8,15 @@ extension Ledger {
     /// The store's folder.
     public var path: String { log.path }
 
+    /// The store's clock now (``EventLog/Options/clock``): what events are recorded at.
+    public func now() -> Timestamp { log.options.clock() }
+
+    /// Today in the ward's calendar, by the store's clock.
+    public func today() -> LocalDate { LocalDate(at: now()) }
+
+    /// The store's clock, to give a scratch store (an audit's replay) the same one.
+    public var clock: @Sendable () -> Timestamp { log.options.clock }
+
     /// The last position and its hash.
     public func head() throws -> LogHead { try log.head() }
 

@@ -98,7 +98,7 @@ public enum Auditor {
                     return report
                 }
             }
-            let scratch = try scratchLedger(at: scratchFolder)
+            let scratch = try scratchLedger(at: scratchFolder, clockOf: ledger)
             if let problem = try replay(snapshot, through: head.position, into: scratch, progress: progress) {
                 report.problem = problem
                 return report
@@ -125,7 +125,7 @@ public enum Auditor {
         _ ledger: Ledger, through position: UInt64, asOf: LocalDate? = nil, into folder: String,
         progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
     ) throws -> Ledger {
-        let scratch = try scratchLedger(at: folder)
+        let scratch = try scratchLedger(at: folder, clockOf: ledger)
         try ledger.snapshot { snapshot in
             let problem = try replay(snapshot, through: position, into: scratch, progress: progress) { event in
                 guard let asOf else { return true }
@@ -158,9 +158,12 @@ public enum Auditor {
         }
     }
 
-    private static func scratchLedger(at folder: String) throws -> Ledger {
+    /// A scratch store on the audited store's clock: the rules that read "today" (a close
+    /// cannot reach past it) judge the replay as they judged the recording.
+    private static func scratchLedger(at folder: String, clockOf ledger: Ledger) throws -> Ledger {
         guard !FileManager.default.fileExists(atPath: folder) else { throw ExportError.exists(folder) }
         var options = EventLog.Options()
+        options.clock = ledger.clock
         options.durability = .bulkLoadNoSync  // a scratch store: nothing to keep after a crash
         return try Ledger(path: folder, options: options)
     }

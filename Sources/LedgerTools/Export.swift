@@ -73,6 +73,7 @@ public enum Exporter {
             }
             manifest.ward = ward
             manifest.province = province
+            manifest.createdAt = ledger.now().iso8601
             manifest.signingKey = signingKey.map { hex(Array($0.publicKey.rawRepresentation)) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -132,7 +132,7 @@ struct AuditCommand: ParsableCommand {
                 }
                 bar.finish()
                 let lastDay = try asOf ?? recordedAsOf
-                    ?? past.readLog { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? LocalDate.today()
+                    ?? past.readLog { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? TestClock.today()
                 let to = self.to ?? lastDay
                 let from = self.from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
                 let funds = try past.funds()

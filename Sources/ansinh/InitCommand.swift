@@ -26,10 +26,12 @@ struct Init: ParsableCommand {
 func create(_ path: String, ward: String, province: String) throws {
     try refuseFile(at: path)
     if EventLog.storeExists(at: path) {
-        let existing = try Ledger(path: path, options: { var options = EventLog.Options(); options.createIfMissing = false; return options }())
+        var options = TestClock.options()
+        options.createIfMissing = false
+        let existing = try Ledger(path: path, options: options)
         let unfinished = try existing.province() == nil && existing.head().position == 0
         guard unfinished else { throw Failure(message: "a store already exists at \(path)", status: ExitStatus.conflict) }
     }
-    let ledger = try Ledger(path: path)
+    let ledger = try Ledger(path: path, options: TestClock.options())
     try ledger.name(ward: ward, province: province)
 }

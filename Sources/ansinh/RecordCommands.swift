@@ -36,7 +36,7 @@ struct DateOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The business date, YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh).", valueName: "date"))
     var date: LocalDate?
 
-    var value: LocalDate { date ?? LocalDate.today() }
+    var value: LocalDate { date ?? TestClock.today() }
 }
 
 struct FundCommand: ParsableCommand {

@@ -29,7 +29,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens an existing store (queries and recording never create one).
     func openLedger(readOnly: Bool = false) throws -> Ledger {
-        var options = EventLog.Options()
+        var options = TestClock.options()
         options.createIfMissing = false
         options.readOnly = readOnly
         try refuseFile(at: storePath)
