@@ -115,10 +115,10 @@ public final class EventLog: Sendable {
         self.path = path
         self.options = options
         do {
-            try Self.prepareFolder(path: path, create: options.createIfMissing && !options.environment.readOnly)
+            try Self.prepareFolder(path: path, create: options.createIfMissing && !options.readOnly)
             let environment = try Environment(path: path, options: options.environment)
             self.environment = environment
-            let readOnly = options.environment.readOnly
+            let readOnly = options.readOnly
             (databases, projections) = try environment.openingDatabases { transaction in
                 let create: Database.Flags = readOnly ? [] : .create
                 func open(_ name: String, _ flags: Database.Flags = []) throws -> Database {

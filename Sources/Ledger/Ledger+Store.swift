@@ -11,9 +11,6 @@ extension Ledger {
     /// The store's clock now (``EventLog/Options/clock``): what events are recorded at.
     public func now() -> Timestamp { log.options.clock() }
 
-    /// Today in the ward's calendar, by the store's clock.
-    public func today() -> LocalDate { LocalDate(at: now()) }
-
     /// The store's clock, to give a scratch store (an audit's replay) the same one.
     public var clock: @Sendable () -> Timestamp { log.options.clock }
 

@@ -145,16 +145,11 @@ class Ansinh:
             started = self.wait_for_start(process, stdin, timeout)
             stdin = None
             if started is None and process.poll() is None:
-                # No start marker within the deadline, and still running: a hang, not our kill.
-                try:
-                    process.send_signal(signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                out, err = process.communicate()
-                result = Result(process.argv_, process.returncode, out, err, time.monotonic() - process.started_, True, False)
-                result.markers = self.read_markers(process)
-                return result
-            kill_after = (started if started is not None else timeout) + kill_after_start
+                # No start marker within the deadline, and still running: a hang, not our
+                # kill. The wait below times out at once and reports it.
+                timeout, kill_after = 0.0, None
+            else:
+                kill_after = (started if started is not None else timeout) + kill_after_start
         wait = timeout if kill_after is None else min(timeout, max(0.0, kill_after - (time.monotonic() - process.started_)))
         try:
             out, err = process.communicate(input=stdin, timeout=wait)
