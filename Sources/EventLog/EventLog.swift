@@ -40,7 +40,11 @@ public final class EventLog: Sendable {
     /// How a log is opened. Limits are checked where data enters.
     public struct Options: Sendable {
         /// The storage engine's own settings; callers use the properties below.
-        public var environment = Environment.Options()
+        public var environment: Environment.Options = {
+            var options = Environment.Options()
+            options.databaseCountMax = 64  // the log's five, and room for many read models' tables
+            return options
+        }()
 
         /// When commits reach the disk.
         public var durability: Durability {
@@ -64,6 +68,9 @@ public final class EventLog: Sendable {
         /// Where `recordedAt` comes from; the log never lets it go backwards.
         public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
         public var limits = Limits()
+        /// Events folded per transaction when a projection is rebuilt or catches up as
+        /// the store opens: bounds the memory a long log takes to fold.
+        public var projectionBatchEventCountMax = 100_000
 
         /// Open for reading only: nothing is written, not even to bring projections up
         /// to date (a store whose projections lag behind is refused).
@@ -149,23 +156,24 @@ public final class EventLog: Sendable {
                 }
                 return
             }
-            // A projection kept in an older layout is emptied and its checkpoint reset; the
-            // writer below then folds the whole log into it again, in the same transaction.
+            // A projection kept in another layout (or none yet) is emptied and its
+            // checkpoint reset; it is then folded again from position 1.
             try environment.write { transaction in
                 for projection in projections {
                     let stored = try Self.storedFormat(of: projection, in: transaction, meta: databases.meta)
                     guard stored != projection.formatVersion else { continue }
-                    let hasCheckpoint = try transaction.get(databases.checkpoints, projection.name) != nil
-                    if stored != nil || hasCheckpoint {
-                        try projection.removeAll(in: Tables(transaction))
-                        try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
-                    }
+                    // A projection new to this store starts from empty tables too: a table it
+                    // takes over from a retired one may hold rows of another layout.
+                    try projection.removeAll(in: Tables(transaction))
+                    try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
                     var format: [UInt8] = []
                     EventRecord.appendBigEndian(projection.formatVersion, to: &format)
                     try transaction.put(databases.meta, key: Self.projectionFormatKey(projection), value: format)
                 }
             }
-            try write(actor: "") { _ in }  // a writer catches lagging projections up on start
+            // Projections refolded above, or left behind by an interrupted rebuild, fold
+            // on in bounded transactions.
+            try foldLaggingProjections(batchEventCountMax: options.projectionBatchEventCountMax, progress: nil)
         } catch let error as LMDBError {
             throw StoreError(error)
         }

@@ -51,43 +51,134 @@ public struct ProjectionSetup {
     /// The transaction the log opens in (read-only when the store is).
     let transaction: Transaction
 
+    /// Whether the store is open for writing (tables are created, earlier layouts refolded).
+    public var isWritable: Bool { transaction.isWritable }
+
+    /// The layout a projection's tables were written in, as the store records it, or
+    /// `nil` when it holds none.
+    public func storedFormat(ofProjection name: String) throws -> UInt32? {
+        guard let bytes = try transaction.get(try transaction.openDatabase("meta"), "projection." + name + ".format"),
+            bytes.count == 4
+        else { return nil }
+        return bytes.loadBigEndian(fromByteOffset: 0, as: UInt32.self)
+    }
+
     /// Opens the named table, creating it unless the store is read-only.
+    /// - Throws: ``LogError/projectionsOutdated(name:)`` for a table a read-only store
+    ///   does not have yet (one kept by an earlier version in another layout).
     public func table(_ name: String) throws -> Table {
-        Table(try transaction.openDatabase(name, flags: transaction.isWritable ? .create : []))
+        do {
+            return Table(try transaction.openDatabase(name, flags: transaction.isWritable ? .create : []))
+        } catch LMDBError.notFound where !transaction.isWritable {
+            throw LogError.projectionsOutdated(name: name)
+        }
+    }
+
+    /// Removes what a projection of an earlier version kept and no projection keeps
+    /// now: its checkpoint, its layout and its tables. Does nothing on a store opened
+    /// read-only, or one that never held it.
+    public func retire(projection name: String, tables: [String]) throws {
+        guard let writable = transaction as? WriteTransaction else { return }
+        let meta = try writable.openDatabase("meta")
+        try writable.delete(try writable.openDatabase("checkpoints"), key: name)
+        try writable.delete(meta, key: "projection." + name + ".format")
+        for table in tables {
+            do {
+                try writable.dropDatabase(try writable.openDatabase(table))
+            } catch LMDBError.notFound {
+                continue
+            }
+        }
     }
 }
 
+/// Where one inline projection stands: its layout and the last position it folded.
+public struct ProjectionStatus: Hashable, Sendable {
+    public var name: String
+    public var formatVersion: UInt32
+    public var checkpoint: UInt64
+}
+
 extension EventLog {
-    /// Empties every inline projection and folds the whole log into it again, in one
-    /// write transaction: readers see the old projections until it commits, and a
-    /// crash part-way leaves them as they were. Folding is deterministic, so the
-    /// rebuilt databases hold the same bytes as those maintained inline.
-    /// - Parameter progress: called now and then with (events applied, events in all).
-    public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
-        try storage { try rebuildAll(progress: progress) }
+    /// Names of the inline projections, in the order they fold.
+    public var projectionNames: [String] { projections.map(\.name) }
+
+    /// Every inline projection's layout and checkpoint, as `reader` sees them.
+    public func projectionStatus(in reader: LogReader) throws -> [ProjectionStatus] {
+        try projections.map {
+            ProjectionStatus(name: $0.name, formatVersion: $0.formatVersion, checkpoint: try reader.checkpoint(named: $0.name))
+        }
     }
 
-    private func rebuildAll(progress: ((UInt64, UInt64) -> Void)?) throws {
-        try environment.write { transaction in
-            let reader = LogReader(transaction: transaction, databases: databases)
-            let contexts = projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
-            let head = try reader.head()
-            for projection in projections {
-                try projection.removeAll(in: Tables(transaction))
-            }
-            var applied: UInt64 = 0
-            try reader.forEachEvent(from: 1) { event in
-                for (projection, context) in zip(projections, contexts) {
-                    try projection.apply(event, in: context)
+    /// Throws ``LogError/projectionsRebuilding(names:position:head:)`` when a projection
+    /// `reader` sees has not folded the whole log: its tables would give partial answers.
+    public func requireProjectionsCurrent(in reader: LogReader) throws {
+        let head = try reader.head().position
+        let behind = try projectionStatus(in: reader).filter { $0.checkpoint < head }
+        guard let lowest = behind.map(\.checkpoint).min() else { return }
+        throw LogError.projectionsRebuilding(names: behind.map(\.name), position: lowest, head: head)
+    }
+
+    /// Empties the inline projections named `names` (every one when `nil`) and folds the
+    /// log into them again from position 1.
+    ///
+    /// The first transaction empties them and sets their checkpoints to 0; the folding
+    /// then goes on in transactions of at most `batchEventCountMax` events, each storing
+    /// the checkpoints it reached, so memory stays flat however long the log. Meanwhile
+    /// readers see the projections behind (``requireProjectionsCurrent(in:)``), and a
+    /// writer folds the rest before it appends. A crash part-way leaves them behind: the
+    /// next opening for writing folds on from the checkpoints. Folding is deterministic,
+    /// so the rebuilt tables hold the same bytes as those maintained inline.
+    /// - Throws: ``LogError/unknownProjection(name:known:)`` for a name no projection has.
+    /// - Parameter progress: called now and then with (position folded, head).
+    public func rebuildProjections(
+        named names: [String]? = nil, batchEventCountMax: Int = 100_000, progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws {
+        precondition(batchEventCountMax > 0)
+        for name in names ?? [] where !projections.contains(where: { $0.name == name }) {
+            throw LogError.unknownProjection(name: name, known: projectionNames)
+        }
+        let chosen = projections.filter { names?.contains($0.name) ?? true }
+        try storage {
+            try environment.write { transaction in
+                for projection in chosen {
+                    try projection.removeAll(in: Tables(transaction))
+                    try transaction.put(databases.checkpoints, key: projection.name, value: UInt64(0))
                 }
-                applied += 1
-                if applied & 0xffff == 0 { progress?(applied, head.position) }
             }
-            for (projection, context) in zip(projections, contexts) {
-                try projection.willCommit(in: context)
-                try transaction.put(databases.checkpoints, key: projection.name, value: head.position)
+            try foldLaggingProjections(batchEventCountMax: batchEventCountMax, progress: progress)
+        }
+    }
+
+    /// Folds every projection whose checkpoint lags the head up to it, in transactions of
+    /// at most `batchEventCountMax` events each.
+    func foldLaggingProjections(batchEventCountMax: Int, progress: ((UInt64, UInt64) -> Void)?) throws {
+        while true {
+            let finished = try environment.write { transaction -> Bool in
+                let reader = LogReader(transaction: transaction, databases: databases)
+                let head = try reader.head().position
+                var lagging: [(projection: any InlineProjection, context: ProjectionContext, checkpoint: UInt64)] = []
+                for projection in projections {
+                    let checkpoint = try reader.checkpoint(named: projection.name)
+                    guard checkpoint < head else { continue }
+                    lagging.append((projection, ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()), checkpoint))
+                }
+                guard let from = lagging.map(\.checkpoint).min() else { return true }
+                let through = min(head, from + UInt64(batchEventCountMax))
+                try reader.forEachEvent(from: from + 1, limit: Int(through - from)) { event in
+                    for (projection, context, checkpoint) in lagging where event.position > checkpoint {
+                        try projection.apply(event, in: context)
+                    }
+                    if event.position & 0xffff == 0 { progress?(event.position, head) }
+                }
+                for (projection, context, checkpoint) in lagging where checkpoint < through {
+                    try projection.willCommit(in: context)
+                    try transaction.put(databases.checkpoints, key: projection.name, value: through)
+                }
+                progress?(through, head)
+                return through == head
             }
-            progress?(applied, head.position)
+            if finished { return }
         }
     }
 

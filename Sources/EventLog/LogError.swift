@@ -25,6 +25,11 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptRecord(position: UInt64, reason: String)
     /// A projection is kept in an older layout and the store is open read-only.
     case projectionsOutdated(name: String)
+    /// Some projections have not folded the whole log yet: a rebuild is under way, or
+    /// one was interrupted. Their answers would be incomplete, so none is given.
+    case projectionsRebuilding(names: [String], position: UInt64, head: UInt64)
+    /// No projection of the store has this name.
+    case unknownProjection(name: String, known: [String])
     /// The data file is there but empty: its data was lost (a failed copy, a full disk).
     case dataFileEmpty(path: String)
     /// The data file is damaged, as found by reading it directly: cut short, or a page
@@ -58,10 +63,21 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the data file is empty (0 bytes): restore it from a backup (\(path))"
         case .damagedStore(let reason):
             return "the store is damaged: \(reason)"
+        case .projectionsRebuilding(let names, let position, let head):
+            return "rebuilding: read models at position \(position) of \(head) (\(names.joined(separator: ", "))); "
+                + "try again when the rebuild is done, or run `ansinh projections rebuild` if none is running"
+        case .unknownProjection(let name, let known):
+            return "there is no read model named \(name); the read models are \(known.joined(separator: ", "))"
         case .projectionsOutdated(let name):
-            return "the store's \(name) projection was written by an older version; "
+            return "the store's read model \(name) is kept in another layout than this version's; "
                 + "open the store for writing once (or run `ansinh projections rebuild`) to refold it"
         }
+    }
+
+    /// A read model is kept in another layout (see ``projectionsOutdated(name:)``).
+    public var isProjectionsOutdated: Bool {
+        if case .projectionsOutdated = self { return true }
+        return false
     }
 }
 

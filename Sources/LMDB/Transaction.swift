@@ -125,6 +125,12 @@ public final class WriteTransaction: Transaction {
         }
     }
 
+    /// Deletes `database` and every entry in it; its handle must not be used again.
+    public func dropDatabase(_ database: Database) throws {
+        assertUsable()
+        try check(mdb_drop(handle, database.handle, 1))
+    }
+
     /// Deletes every entry of `database`, keeping the database itself.
     public func removeAll(_ database: Database) throws {
         assertUsable()

@@ -6,7 +6,7 @@ extension LedgerSnapshot {
     public func funds() throws -> [FundBalance] {
         var funds: [FundBalance] = []
         try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in funds.append(fund) }
-        return funds
+        return try funds.map { try tables.fund($0.fundId) ?? $0 }  // with the pledges read model's sums
     }
 
     public func fund(_ fundId: String) throws -> FundBalance? {
@@ -96,13 +96,7 @@ extension LedgerSnapshot {
         }
         let prefix = LedgerKey.prefix(modelId)
         try tables.scan(PiggyBankSummary.Cell.self, tables.databases.modelCells, prefix: prefix) { _, cell in
-            guard cell.members > 0 else { return }
-            summary.cells.append(cell)
-            summary.membersEnrolled += cell.members
-            summary.membersParticipating += cell.participating
-            summary.collected = try summary.collected.adding(cell.collected)
-            summary.depositCount += cell.deposits
-            summary.expected = try summary.expected.adding(cell.expected)
+            try summary.add(cell)
         }
         try tables.transaction.withCursor(tables.databases.belowTarget) { cursor in
             var entry = try cursor.seek(atLeast: prefix)
@@ -133,40 +127,24 @@ extension LedgerSnapshot {
             summary.fundBalance = try tables.fund(model.fundId)?.balance ?? .zero
         }
         var cells: [String: PiggyBankSummary.Cell] = [:]
-        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in
-            let days = member.enrolledDays(from: model.startsOn, through: through)
-            var totals = try tables.modelMember(modelId, member.memberId)?.total ?? MoneyTotals()
+        try tables.scan(Enrolment.self, tables.databases.roster) { _, member in
+            var totals = try tables.modelMember(modelId, member.memberId) ?? ModelMemberTotals()
+            totals.enrolledDays = member.enrolledDays(from: model.startsOn, through: through)
             if let asOf {
                 // Only what is dated up to `asOf` counts: deposits, less reversals.
-                totals = try deposits(of: member.memberId, into: modelId, through: asOf)
+                totals.total = try deposits(of: member.memberId, into: modelId, through: asOf)
             }
-            guard days > 0 || totals.count > 0 else { return }
-            let expected = try model.dailyTarget.multiplied(by: days)
-            let deposited = totals.amount
-            var cell = cells[member.cell] ?? PiggyBankSummary.Cell(cell: member.cell)
-            summary.membersEnrolled += 1
-            cell.members += 1
-            if totals.count > 0 {
-                summary.membersParticipating += 1
-                cell.participating += 1
-            }
-            summary.collected = try summary.collected.adding(deposited)
-            summary.depositCount += totals.count
-            cell.deposits += totals.count
-            summary.expected = try summary.expected.adding(expected)
-            cell.expected = try cell.expected.adding(expected)
-            cell.collected = try cell.collected.adding(deposited)
-            if deposited < expected {
-                let shortfall = try expected.subtracting(deposited)
+            // The same line the fold keeps per member, added up the same way.
+            guard let line = try totals.contribution(dailyTarget: model.dailyTarget) else { return }
+            try cells[member.cell, default: PiggyBankSummary.Cell(cell: member.cell)].add(line, sign: 1)
+            if line.belowTarget > 0, let record = try tables.member(member.memberId) {
                 summary.belowTarget.append(
-                    .init(member: member, enrolledDays: days, expected: expected, deposited: deposited, shortfall: shortfall))
-                cell.shortfall = try cell.shortfall.adding(shortfall)
-                cell.belowTarget += 1
+                    .init(member: record, enrolledDays: totals.enrolledDays, expected: line.expected, deposited: line.collected,
+                          shortfall: line.shortfall))
             }
-            cells[member.cell] = cell
         }
+        for cell in cells.values.sorted(by: { $0.cell < $1.cell }) { try summary.add(cell) }
         summary.belowTarget.sort { ($1.shortfall, $0.member.memberId) < ($0.shortfall, $1.member.memberId) }
-        summary.cells = cells.values.sorted { $0.cell < $1.cell }
         return summary
     }
 
@@ -297,6 +275,17 @@ public struct PiggyBankSummary: Hashable, Sendable {
             belowTarget += Int(sign) * line.belowTarget
             shortfall = try shortfall.adding(VND(sign * line.shortfall.dong))
         }
+    }
+
+    /// Adds a cell's line (one with members) to the summary's totals and cells.
+    mutating func add(_ cell: Cell) throws {
+        guard cell.members > 0 else { return }
+        cells.append(cell)
+        membersEnrolled += cell.members
+        membersParticipating += cell.participating
+        collected = try collected.adding(cell.collected)
+        depositCount += cell.deposits
+        expected = try expected.adding(cell.expected)
     }
 
     public var model: ModelRecord

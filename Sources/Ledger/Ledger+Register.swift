@@ -9,14 +9,24 @@ extension LedgerSnapshot {
     public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
         guard try tables.fund(fundId) != nil else { return nil }
         var entries: [RegisterEntry] = []
-        try log.forEachEvent(inStream: "fund-" + fundId) { stored in
-            var entry = RegisterEntry(
-                position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
-                recordedBy: stored.recordedBy)
-            try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
-            entries.append(entry)
+        // The registers read model keeps the lines in the order they are read.
+        let prefix = LedgerKey.prefix(fundId)
+        try tables.transaction.withCursor(tables.databases.registerLines) { cursor in
+            var line = try cursor.seek(atLeast: prefix)
+            while let current = line, current.key.count == prefix.count + 13, current.key.starts(with: prefix) {
+                _ = try Seal.opened(current.value, key: current.key, in: tables.databases.registerLines)
+                let position = current.key.loadBigEndianUInt64(at: prefix.count + 5)
+                guard let stored = try log.event(at: position) else {
+                    throw ProjectionFault(reason: "the register of \(fundId) names position \(position), which the log does not hold")
+                }
+                var entry = RegisterEntry(
+                    position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
+                    recordedBy: stored.recordedBy)
+                try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
+                entries.append(entry)
+                line = try cursor.next()
+            }
         }
-        entries.sort { ($0.date, $0.amount < .zero ? 1 : 0, $0.position) < ($1.date, $1.amount < .zero ? 1 : 0, $1.position) }
         var balance = VND.zero
         for index in entries.indices {
             balance = try balance.adding(entries[index].amount)
@@ -90,10 +100,6 @@ extension LedgerSnapshot {
         return counts
     }
 
-    /// The ledger projection's checkpoint: the last position it has folded.
-    public func projectionCheckpoint() throws -> UInt64 {
-        try log.checkpoint(named: LedgerProjection.checkpointName)
-    }
 }
 
 /// One line of a fund's register.

@@ -12,18 +12,61 @@ import Foundation
 /// ```
 public final class Ledger: Sendable {
     let log: EventLog
-    let projection: LedgerProjection
+    /// `nil` only for a store opened read-only whose read models an earlier version
+    /// kept in another layout: its log can be read and audited, its read models cannot.
+    let storedDatabases: LedgerDatabases?
+    let readModels: [any LedgerReadModel]
 
     /// Opens (or creates) the ledger's store at `path`.
+    ///
+    /// Opened for writing, read models kept in another layout are refolded from the log.
+    /// Opened read-only, such a store opens with its read models left out
+    /// (``readModelsOutdated``): its log reads, queries refuse.
     /// - Throws: `LogError` or `StoreError` when the store cannot be used.
     public init(path: String, options: EventLog.Options = EventLog.Options()) throws {
-        nonisolated(unsafe) var made: LedgerProjection?
+        nonisolated(unsafe) var made: (LedgerDatabases?, [any LedgerReadModel])?
         log = try EventLog(path: path, options: options) { setup in
-            let projection = try LedgerProjection(setup)
-            made = projection
-            return [projection]
+            if !setup.isWritable, try Self.readModelsOutdated(setup) {
+                made = (nil, [])
+                return []
+            }
+            try setup.retire(projection: LedgerReadModels.retired.name, tables: LedgerReadModels.retired.tables)
+            let databases = try LedgerDatabases(setup)
+            let readModels = LedgerReadModels.make(databases)
+            made = (databases, readModels)
+            return readModels
         }
-        projection = made!
+        (storedDatabases, readModels) = made!
+    }
+
+    /// Whether a read-only store keeps a read model in another layout than this version's.
+    private static func readModelsOutdated(_ setup: ProjectionSetup) throws -> Bool {
+        for (name, layout) in LedgerReadModels.layouts where try setup.storedFormat(ofProjection: name) != layout {
+            return true
+        }
+        return false
+    }
+
+    /// The store was opened read-only, and an earlier version kept its read models in
+    /// another layout: they are left out until it is opened for writing, which refolds
+    /// them. Its log reads and audits; its queries refuse.
+    public var readModelsOutdated: Bool { storedDatabases == nil }
+
+    /// The read models' tables.
+    /// - Throws: `LogError.projectionsOutdated` when they were left out (``readModelsOutdated``).
+    func databases() throws -> LedgerDatabases {
+        guard let storedDatabases else { throw LogError.projectionsOutdated(name: LedgerReadModels.layouts[0].name) }
+        return storedDatabases
+    }
+
+    /// The read models, in the order they fold: each with its name (as
+    /// `projections rebuild NAME` takes it), its layout and what it answers.
+    public var readModelDescriptions: [ReadModelDescription] {
+        readModels.map { model in
+            ReadModelDescription(
+                name: model.name, layoutVersion: model.formatVersion, answers: type(of: model).answers,
+                tables: model.tables.map(\.name))
+        }
     }
 
     /// Records `commands` as one batch: each is checked against the rules in order
@@ -61,10 +104,10 @@ public final class Ledger: Sendable {
     /// compares normalised names).
     static func recorder(_ actor: String) -> String { actor.precomposedStringWithCanonicalMapping }
 
-    /// The ledger's tables in a write transaction, with its write-back cache.
+    /// The ledger's tables in a write transaction, with the read models' write-back caches.
     func tables(_ writer: LogWriter) -> LedgerTables {
-        let state = writer.projectionState(named: projection.name)!
-        return LedgerTables(transaction: writer.tables, databases: projection.databases, cache: projection.cache(state))
+        let caches = readModels.map { $0.cache(writer.projectionState(named: $0.name)!) }
+        return LedgerTables(transaction: writer.tables, databases: storedDatabases!, caches: caches)
     }
 
     /// Checks and normalises a command's fields, and gives it an event id.
@@ -138,29 +181,65 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Empties every projection and folds the whole log again; see `EventLog.rebuildProjections`.
-    public func rebuildProjections(progress: ((UInt64, UInt64) -> Void)? = nil) throws {
-        try log.rebuildProjections(progress: progress)
+    /// Empties the read models named `names` (every one when `nil`) and folds the whole
+    /// log into them again, in bounded transactions; see `EventLog.rebuildProjections`.
+    /// - Throws: `LogError.unknownProjection` for a name no read model has.
+    public func rebuildProjections(named names: [String]? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        try log.rebuildProjections(named: names, progress: progress)
     }
 
-    /// Runs `body` with read access to the projections and the log in one snapshot:
+    /// Runs `body` with read access to the read models and the log in one snapshot:
     /// everything it reads is consistent with one head, while writers go on.
-    public func snapshot<Result>(_ body: (LedgerSnapshot) throws -> Result) throws -> Result {
+    /// - Throws: `LogError.projectionsRebuilding` while a read model is being rebuilt.
+    /// With `requiringCurrentReadModels` false, the read models are given as stored,
+    /// even part-way through a rebuild: for an audit, which checks them.
+    public func snapshot<Result>(requiringCurrentReadModels: Bool = true, _ body: (LedgerSnapshot) throws -> Result) throws
+        -> Result
+    {
         try log.read { reader in
-            try body(LedgerSnapshot(tables: LedgerTables(transaction: reader.tables, databases: projection.databases), log: reader))
+            if requiringCurrentReadModels { try log.requireProjectionsCurrent(in: reader) }
+            return try body(try snapshot(reader))
         }
     }
 
+    /// The snapshot as `reader` sees it, whether or not the read models are current.
+    func snapshot(_ reader: LogReader) throws -> LedgerSnapshot {
+        LedgerSnapshot(tables: LedgerTables(transaction: reader.tables, databases: try databases()), log: reader, readModels: readModels)
+    }
 
-    /// Every projection database, byte for byte in key order, with its name: for
-    /// comparing stored projections with a fresh fold.
+    /// Each read model's layout and the last position it folded, in one snapshot, and
+    /// the log's head: what `status` shows, and what tells a rebuild under way.
+    /// Whether every read model is kept in this version's layout and has folded the
+    /// whole log, so that queries answer.
+    public func readModelsCurrent() throws -> Bool {
+        guard !readModelsOutdated else { return false }
+        let status = try readModelStatus()
+        return status.readModels.allSatisfy { $0.checkpoint == status.head }
+    }
+
+    /// None when the read models were left out (``readModelsOutdated``).
+    public func readModelStatus() throws -> (head: UInt64, readModels: [ProjectionStatus]) {
+        try log.read { reader in (try reader.head().position, try log.projectionStatus(in: reader)) }
+    }
+
+    /// Every read model's tables, byte for byte in key order, with their names: for
+    /// comparing stored read models with a fresh fold.
     public func projectionDump() throws -> [ProjectionTable] {
-        try snapshot { try $0.projectionDump() }
+        try log.read { try projectionDump(in: $0) }
+    }
+
+    /// The read models' tables as `reader` sees them; none when they were left out
+    /// (``readModelsOutdated``).
+    public func projectionDump(in reader: LogReader) throws -> [ProjectionTable] {
+        guard !readModelsOutdated else { return [] }
+        return try snapshot(reader).projectionDump()
     }
 }
 
-/// One projection database's entries, in key order.
+/// One read model table's entries, in key order.
 public struct ProjectionTable: Hashable, Sendable {
+    /// The read model that keeps it.
+    public var readModel: String
     public var name: String
     public var entries: [Entry]
 
@@ -172,7 +251,7 @@ public struct ProjectionTable: Hashable, Sendable {
 
 extension LedgerSnapshot {
     public func projectionDump() throws -> [ProjectionTable] {
-        try tables.databases.all.map { database in
+        try readModels.flatMap { model in model.tables.map { (model.name, $0) } }.map { readModel, database in
             let entries = try tables.transaction.withCursor(database) { cursor in
                 var entries: [ProjectionTable.Entry] = []
                 var entry = try cursor.first()
@@ -182,13 +261,16 @@ extension LedgerSnapshot {
                 }
                 return entries
             }
-            return ProjectionTable(name: database.name, entries: entries)
+            return ProjectionTable(readModel: readModel, name: database.name, entries: entries)
         }
     }
 
-    /// The stored record under `key` in the projection table `name`, decoded, for
-    /// describing a difference to people.
-    public func describeEntry(table name: String, key: [UInt8]) -> String {
+}
+
+extension ProjectionTable {
+    /// A key of a read model's table in words, for describing a difference to people:
+    /// its parts between NUL bytes, as text where they are, in hex where not.
+    public static func describeKey(_ key: [UInt8]) -> String {
         let text = key.split(separator: 0, omittingEmptySubsequences: false).map { part -> String in
             if let string = String(validating: part, as: UTF8.self), string.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) {
                 return string
@@ -229,6 +311,7 @@ public struct LedgerSnapshot {
     let tables: LedgerTables
     /// The log, read in the same snapshot.
     public let log: LogReader
+    let readModels: [any LedgerReadModel]
 }
 
 extension Ledger {
@@ -248,5 +331,4 @@ extension Ledger {
     public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? { try snapshot { try $0.fundRegister(fundId) } }
     public func cells() throws -> [CellSummary] { try snapshot { try $0.cells() } }
     public func eventCounts() throws -> [EventType: UInt64] { try snapshot { try $0.eventCounts() } }
-    public func projectionCheckpoint() throws -> UInt64 { try snapshot { try $0.projectionCheckpoint() } }
 }

@@ -89,17 +89,45 @@ public struct MemberRecord: Codable, Hashable, Sendable {
     /// a leaving date must come after it.
     public var lastDepositOn: LocalDate?
 
+    /// The member's cell and days of membership.
+    var enrolment: Enrolment { Enrolment(memberId: memberId, cell: cell, enrolledOn: enrolledOn, leftOn: leftOn) }
+
     /// Enrolled and not yet left on `date`.
-    public func isEnrolled(on date: LocalDate) -> Bool {
+    public func isEnrolled(on date: LocalDate) -> Bool { enrolment.isEnrolled(on: date) }
+
+    /// Days of `[start, end]` on which the member was enrolled.
+    public func enrolledDays(from start: LocalDate, through end: LocalDate) -> Int64 {
+        enrolment.enrolledDays(from: start, through: end)
+    }
+}
+
+/// A member's cell and days of membership: what the piggy-bank read model keeps of a
+/// member to count what they were expected to save (no name).
+struct Enrolment: Codable, Hashable, Sendable {
+    var memberId: String
+    var cell: String
+    var enrolledOn: LocalDate
+    var leftOn: LocalDate?
+
+    func isEnrolled(on date: LocalDate) -> Bool {
         enrolledOn <= date && (leftOn.map { date < $0 } ?? true)
     }
 
     /// Days of `[start, end]` on which the member was enrolled.
-    public func enrolledDays(from start: LocalDate, through end: LocalDate) -> Int64 {
+    func enrolledDays(from start: LocalDate, through end: LocalDate) -> Int64 {
         let first = max(start, enrolledOn)
         let last = leftOn.map { min(end, $0.advanced(by: -1)) } ?? end
         return first <= last ? Int64(first.distance(to: last) + 1) : 0
     }
+}
+
+/// What a fund's live pledges add up to: kept by the pledges read model, shown in the
+/// fund's balance sheet.
+struct PledgeTotals: Codable, Hashable, Sendable {
+    /// Σ of live pledges (not cancelled, not reversed).
+    var pledged: VND = .zero
+    /// Σ max(0, pledged − received against the pledge) over live pledges.
+    var outstanding: VND = .zero
 }
 
 public struct PledgeRecord: Codable, Hashable, Sendable {

@@ -12,10 +12,10 @@ public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
     case ruleBroken(position: UInt64, type: String, reason: String)
     /// A stored event filed under another stream than the rules put it in.
     case wrongStream(position: UInt64, stored: String, expected: String)
-    /// The stored projections differ from a fresh replay of the log.
-    case projectionDrift(table: String, entity: String, detail: String)
-    /// The stored projections have not folded the whole log.
-    case projectionsBehind(checkpoint: UInt64, head: UInt64)
+    /// A stored read model differs from a fresh replay of the log.
+    case projectionDrift(readModel: String, table: String, entity: String, detail: String)
+    /// A stored read model has not folded the whole log.
+    case projectionsBehind(readModel: String, checkpoint: UInt64, head: UInt64)
     /// A position a published manifest vouches for is no longer in the log.
     case publishedHeadMissing(manifest: String, position: UInt64, head: UInt64)
     /// The event at a position a published manifest vouches for has another hash.
@@ -28,10 +28,10 @@ public enum AuditProblem: Error, Hashable, Sendable, CustomStringConvertible {
         case .ruleBroken(let position, let type, let reason): return "position \(position): \(type) breaks a rule: \(reason)"
         case .wrongStream(let position, let stored, let expected):
             return "position \(position): stored in stream \(stored), but belongs in \(expected)"
-        case .projectionDrift(let table, let entity, let detail):
-            return "projection drift in \(table), entry \(entity): \(detail)"
-        case .projectionsBehind(let checkpoint, let head):
-            return "the projections stop at position \(checkpoint), the log goes to \(head)"
+        case .projectionDrift(let readModel, let table, let entity, let detail):
+            return "projection drift in the \(readModel) read model, table \(table), entry \(entity): \(detail)"
+        case .projectionsBehind(let readModel, let checkpoint, let head):
+            return "the \(readModel) read model stops at position \(checkpoint), the log goes to \(head)"
         case .publishedHeadMissing(let manifest, let position, let head):
             return "position \(position): \(manifest) vouches for it, but the log ends at position \(head): events were removed"
         case .publishedHashDiffers(let manifest, let position, let published, let stored):
@@ -56,6 +56,11 @@ public struct AuditReport: Sendable {
     public var head: LogHead
     public var eventsChecked: UInt64
     public var problem: AuditProblem?
+    /// The read models compared with a replay, each in full.
+    public var readModelsChecked: [String] = []
+    /// The store, opened read-only, keeps its read models in an earlier version's
+    /// layout: none was compared (they are refolded when it is next opened for writing).
+    public var readModelsOutdated = false
     public var isValid: Bool { problem == nil }
 }
 
@@ -84,8 +89,8 @@ public enum Auditor {
         defer { try? FileManager.default.removeItem(atPath: scratchFolder) }
         // One snapshot for everything: the chain, the replay and the comparison see the
         // same head while clerks go on writing.
-        return try ledger.snapshot { snapshot in
-            let verification = try snapshot.log.verify { progress?(.chain, $0, $1) }
+        return try ledger.readLog { log in
+            let verification = try log.verify { progress?(.chain, $0, $1) }
             var report = AuditReport(head: verification.head, eventsChecked: verification.eventsChecked, problem: nil)
             if let failure = verification.failure {
                 report.problem = .chain(failure)
@@ -93,24 +98,43 @@ public enum Auditor {
             }
             let head = verification.head
             for manifest in published {
-                if let problem = try manifest.problem(in: snapshot.log, head: head) {
+                if let problem = try manifest.problem(in: log, head: head) {
                     report.problem = problem
                     return report
                 }
             }
             let scratch = try scratchLedger(at: scratchFolder, clockOf: ledger)
-            if let problem = try replay(snapshot, through: head.position, into: scratch, progress: progress) {
+            if let problem = try replay(log, through: head.position, into: scratch, progress: progress) {
                 report.problem = problem
                 return report
             }
-            let checkpoint = try snapshot.projectionCheckpoint()
-            guard checkpoint == head.position else {
-                report.problem = .projectionsBehind(checkpoint: checkpoint, head: head.position)
+            // Read models an earlier version kept in another layout (a store opened
+            // read-only) are refolded when it is next opened for writing: none to compare.
+            guard !ledger.readModelsOutdated else {
+                report.readModelsOutdated = true
                 return report
             }
-            progress?(.compare, 0, 1)
-            report.problem = compare(stored: try snapshot.projectionDump(), fresh: try scratch.projectionDump(), snapshot: snapshot)
-            progress?(.compare, 1, 1)
+            // Each read model on its own: first that it folded the whole log, then that its
+            // tables equal the ones the replay folded, byte for byte.
+            let stored = try ledger.projectionDump(in: log)
+            let fresh = try scratch.projectionDump()
+            let readModels = ledger.readModelDescriptions
+            for (index, readModel) in readModels.enumerated() {
+                progress?(.compare, UInt64(index), UInt64(readModels.count))
+                let checkpoint = try log.checkpoint(named: readModel.name)
+                guard checkpoint == head.position else {
+                    report.problem = .projectionsBehind(readModel: readModel.name, checkpoint: checkpoint, head: head.position)
+                    return report
+                }
+                if let problem = compare(
+                    stored: stored.filter { $0.readModel == readModel.name }, fresh: fresh.filter { $0.readModel == readModel.name })
+                {
+                    report.problem = problem
+                    return report
+                }
+                report.readModelsChecked.append(readModel.name)
+            }
+            progress?(.compare, UInt64(readModels.count), UInt64(readModels.count))
             return report
         }
     }
@@ -126,11 +150,11 @@ public enum Auditor {
         progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
     ) throws -> Ledger {
         let scratch = try scratchLedger(at: folder, clockOf: ledger)
-        try ledger.snapshot { snapshot in
-            let problem = try replay(snapshot, through: position, into: scratch, progress: progress) { event in
+        try ledger.readLog { log in
+            let problem = try replay(log, through: position, into: scratch, progress: progress) { event in
                 guard let asOf else { return true }
                 var original: LedgerEvent?
-                if case .entryReversed(let reversal) = event, let stored = try snapshot.log.event(id: reversal.reversesEventId) {
+                if case .entryReversed(let reversal) = event, let stored = try log.event(id: reversal.reversesEventId) {
                     original = try LedgerEvent.decode(stored)
                 }
                 return event.effectiveDate(original: original) <= asOf
@@ -171,7 +195,7 @@ public enum Auditor {
     /// Re-records the events up to `position` that `including` keeps into `scratch`
     /// through the rules; each must land at its own position when all are kept.
     private static func replay(
-        _ snapshot: LedgerSnapshot, through position: UInt64, into scratch: Ledger,
+        _ log: LogReader, through position: UInt64, into scratch: Ledger,
         progress: ((AuditPhase, UInt64, UInt64) -> Void)?, including: ((LedgerEvent) throws -> Bool)? = nil
     ) throws -> AuditProblem? {
         var commands: [LedgerCommand] = []
@@ -197,7 +221,7 @@ public enum Auditor {
             }
             progress?(.replay, stored.last!.position, position)
         }
-        try snapshot.log.forEachEvent(from: 1, limit: Int(clamping: position)) { event in
+        try log.forEachEvent(from: 1, limit: Int(clamping: position)) { event in
             guard problem == nil else { return }
             do {
                 let decoded = try LedgerEvent.decode(event, checking: true)
@@ -214,7 +238,7 @@ public enum Auditor {
         return problem
     }
 
-    private static func compare(stored: [ProjectionTable], fresh: [ProjectionTable], snapshot: LedgerSnapshot) -> AuditProblem? {
+    private static func compare(stored: [ProjectionTable], fresh: [ProjectionTable]) -> AuditProblem? {
         for (old, new) in zip(stored, fresh) {
             var index = 0
             while index < max(old.entries.count, new.entries.count) {
@@ -223,7 +247,7 @@ public enum Auditor {
                 if left != right {
                     let key = left.map(\.key) ?? right!.key
                     let other = (left != nil && right != nil && left!.key != right!.key) ? right!.key : nil
-                    let entity = snapshot.describeEntry(table: old.name, key: min(key, other ?? key, by: { $0.lexicographicallyPrecedes($1) }))
+                    let entity = ProjectionTable.describeKey(min(key, other ?? key, by: { $0.lexicographicallyPrecedes($1) }))
                     let detail: String
                     switch (left, right) {
                     case (nil, _): detail = "missing from the stored projection"
@@ -231,7 +255,7 @@ public enum Auditor {
                     case (let left?, let right?) where left.key != right.key: detail = "stored and replayed entries differ in key"
                     default: detail = "stored value differs from a replay of the log"
                     }
-                    return .projectionDrift(table: old.name, entity: entity, detail: detail)
+                    return .projectionDrift(readModel: old.readModel, table: old.name, entity: entity, detail: detail)
                 }
                 index += 1
             }

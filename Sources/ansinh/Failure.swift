@@ -82,7 +82,10 @@ func describe(_ error: any Error) -> (String, Int32) {
                 "no store at \(path); create one with `ansinh init --ward NAME --province NAME` "
                     + "(and --store PATH for another place)", ExitStatus.storeProblem
             )
-        default:
+        case .unknownProjection:
+            return (error.description, ExitStatus.usage)
+        case .storeNotAFolder, .notAStore, .unsupportedStoreFormat, .corruptRecord, .projectionsOutdated,
+            .projectionsRebuilding:
             return (error.description, ExitStatus.storeProblem)
         }
     case let error as StoreError:

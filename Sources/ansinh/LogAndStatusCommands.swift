@@ -62,10 +62,15 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let ledger = try store.openLedger(readOnly: true)
+            let ledger = try store.openLedger(readOnly: true, upkeep: .leaveAsTheyAre)
             let head = try ledger.head()
-            let counts = try ledger.eventCounts()
-            let checkpoint = try ledger.projectionCheckpoint()
+            let status = try ledger.readModelStatus()
+            let behind = status.readModels.filter { $0.checkpoint < status.head }
+            // While a read model is rebuilt (or kept in an earlier layout), its counts are
+            // partial: none are shown.
+            let current = behind.isEmpty && !ledger.readModelsOutdated
+            let counts = current ? try ledger.eventCounts() : [:]
+            let checkpoint = status.readModels.map(\.checkpoint).min() ?? status.head
             let information = try ledger.storeInformation()
             let (fileBytes, usedBytes) = (information.fileBytes, information.usedBytes)
             let ward = try ledger.ward() ?? ""
@@ -79,18 +84,28 @@ struct Status: ParsableCommand {
                 ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
                 ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),
                 ("projectionCheckpoint", .integer(Int64(checkpoint))),
+                ("rebuilding", .bool(!behind.isEmpty)), ("readModelsOutdated", .bool(ledger.readModelsOutdated)),
+                ("readModels", .array(status.readModels.map { model in
+                    .object([
+                        ("name", .string(model.name)), ("layoutVersion", .integer(Int64(model.formatVersion))),
+                        ("checkpoint", .integer(Int64(model.checkpoint))),
+                    ])
+                })),
             ]
             switch output.format.value {
             case .csv:
                 var rows = Listing([("name", "Name"), ("value", "Value")])
-                for (name, value) in fields {
+                for (name, value) in fields where name != "readModels" {
                     rows.append([.text(name), .text(value.serialized().trimmingCharacters(in: CharacterSet(charactersIn: "\"")))])
                 }
-                for type in EventType.allCases { rows.append([.text("events." + type.rawValue), .text(String(counts[type] ?? 0))]) }
+                for model in status.readModels { rows.append([.text("readModels." + model.name), .text(String(model.checkpoint))]) }
+                for type in EventType.allCases where current {
+                    rows.append([.text("events." + type.rawValue), .text(String(counts[type] ?? 0))])
+                }
                 output.print(rows.csv)
             case .json:
                 let byType: JSONOut = .object(EventType.allCases.map { ($0.rawValue, .integer(Int64(counts[$0] ?? 0))) })
-                output.print(JSONOut.object(fields + [("eventsByType", byType)]).serialized() + "\n")
+                output.print(JSONOut.object(fields + [("eventsByType", current ? byType : .null)]).serialized() + "\n")
             case .table:
                 var text = "Ward:        phường \(ward), \(province)\n"
                 text += "Store:       \(store.storePath) (format \(EventLog.formatVersion))\n"
@@ -99,8 +114,17 @@ struct Status: ParsableCommand {
                 text += "Head hash:   \(head.hash.hex)\n"
                 if head.position > 0 { text += "Last event:  \(head.recordedAt.iso8601)\n" }
                 text += "Size:        \(VND(Int64(fileBytes)).grouped) bytes on disk, \(VND(Int64(usedBytes)).grouped) in use\n"
-                text += "Projections: at position \(checkpoint)" + (checkpoint == head.position ? " (up to date)" : " (behind the head)") + "\n\n"
-                output.print(text + types.table)
+                if ledger.readModelsOutdated {
+                    text += "Read models: kept in an earlier version's layout; opening the store for writing refolds them\n"
+                    output.print(text)
+                } else if behind.isEmpty {
+                    text += "Read models: \(status.readModels.count), at position \(checkpoint) (up to date)\n\n"
+                    output.print(text + types.table)
+                } else {
+                    text += "Read models: rebuilding: read models at position \(checkpoint) of \(status.head) "
+                        + "(\(behind.map(\.name).joined(separator: ", ")))\n"
+                    output.print(text)
+                }
             }
         }
     }

@@ -28,13 +28,41 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens an existing store (queries and recording never create one).
-    func openLedger(readOnly: Bool = false) throws -> Ledger {
+    ///
+    /// Opened read-only, a store whose read models are not current (an earlier version
+    /// kept them in another layout, or a rebuild was interrupted) is first opened for
+    /// writing, as any recording command would open it: that folds them up to the head
+    /// from the log (the events are never rewritten), joining a rebuild under way. See
+    /// ``ReadModelUpkeep`` for when that is skipped, or may fail.
+    func openLedger(readOnly: Bool = false, upkeep: ReadModelUpkeep = .bringUpToDate) throws -> Ledger {
         var options = TestClock.options()
         options.createIfMissing = false
         options.readOnly = readOnly
         try refuseFile(at: storePath)
+        let ledger = try Ledger(path: storePath, options: options)
+        guard readOnly, upkeep != .leaveAsTheyAre, try !ledger.readModelsCurrent() else { return ledger }
+        do {
+            options.readOnly = false
+            _ = try Ledger(path: storePath, options: options)  // folds; closed again when it goes
+        } catch StoreError.readOnlyFileSystem, StoreError.accessDenied {
+            return ledger  // its queries say why they cannot answer
+        } catch where upkeep == .tryBringingUpToDate {
+            return ledger
+        }
+        options.readOnly = true
         return try Ledger(path: storePath, options: options)
     }
+}
+
+/// What opening a store read-only does about read models that are not current.
+enum ReadModelUpkeep {
+    /// Fold them up to the head first; a failure is reported (a query).
+    case bringUpToDate
+    /// Fold them up to the head if that works, and go on as they are if not: an audit
+    /// then reports what stops the fold, with its position.
+    case tryBringingUpToDate
+    /// Show them as they are (the status, which shows a rebuild under way).
+    case leaveAsTheyAre
 }
 
 extension StoreOptions {

@@ -228,13 +228,17 @@ struct ProjectionFormatTests {
             before = try ledger.projectionDump()
             // As an older version left it: another layout number, and a record it wrote differently.
             try ledger.log.environment.write { transaction in
-                try transaction.put(try transaction.openDatabase("meta"), key: "projection.ledger.format", value: [0, 0, 0, 1] as [UInt8])
-                try transaction.put(try transaction.openDatabase("ledger-funds"), key: "q", value: [0xa0] as [UInt8])
+                try transaction.put(try transaction.openDatabase("meta"), key: "projection.funds.format", value: [0, 0, 0, 99] as [UInt8])
+                try transaction.put(try transaction.openDatabase("funds.balances"), key: "q", value: [0xa0] as [UInt8])
             }
         }
         var readOnly = EventLog.Options()
         readOnly.environment.readOnly = true
-        #expect(throws: LogError.projectionsOutdated(name: "ledger")) { try Ledger(path: path, options: readOnly) }
+        do {
+            let reader = try Ledger(path: path, options: readOnly)
+            #expect(reader.readModelsOutdated, "read-only, the read models are left out")
+            #expect(throws: LogError.projectionsOutdated(name: "funds")) { try reader.funds() }
+        }
         let ledger = try Ledger(path: path)
         let after = try ledger.projectionDump()
         #expect(after == before, "the projection is refolded from the log")

@@ -69,7 +69,7 @@ struct AuditTests {
         // Inflate one fund's stored balance sheet directly in its projection table, and
         // seal it again as the ledger does: only a replay shows it.
         try ledger.log.environment.write { transaction in
-            let funds = try transaction.openDatabase("ledger-funds")
+            let funds = try transaction.openDatabase("funds.balances")
             guard let stored = try transaction.get(funds, "khuyen-hoc") else { throw LMDBError.notFound }
             var payload = try Payload(canonicalBytes: UnsafeRawBufferPointer(rebasing: stored.dropLast(Seal.byteCount)))
             guard case .object(var members) = payload else { throw LMDBError.invalid }
@@ -78,7 +78,10 @@ struct AuditTests {
             try transaction.put(funds, key: "khuyen-hoc", value: Seal.sealed(payload.canonicalBytes(), key: "khuyen-hoc"))
         }
         let report = try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path)
-        #expect(report.problem == .projectionDrift(table: "ledger-funds", entity: "khuyen-hoc", detail: "stored value differs from a replay of the log"))
+        #expect(
+            report.problem
+                == .projectionDrift(
+                    readModel: "funds", table: "funds.balances", entity: "khuyen-hoc", detail: "stored value differs from a replay of the log"))
     }
 
     @Test("a damaged byte in a read model's record is reported as damage, never shown as a figure")
@@ -86,14 +89,14 @@ struct AuditTests {
         let folder = TemporaryPath("audit")
         let ledger = try demoLedger(folder)
         try ledger.log.environment.write { transaction in
-            let funds = try transaction.openDatabase("ledger-funds")
+            let funds = try transaction.openDatabase("funds.balances")
             guard let stored = try transaction.get(funds, "khuyen-hoc") else { throw LMDBError.notFound }
             var bytes = Array(stored)
             bytes[bytes.count / 2] ^= 0x01
             try transaction.put(funds, key: "khuyen-hoc", value: bytes)
         }
         #expect { try ledger.funds() } throws: { error in
-            "\(error)".contains("a record of ledger-funds is damaged (its checksum does not hold)")
+            "\(error)".contains("a record of funds.balances is damaged (its checksum does not hold)")
         }
         #expect { try ledger.fund("khuyen-hoc") } throws: { error in error is ProjectionFault }
         #expect(try ledger.fund("vi-nguoi-ngheo") != nil, "the other records still read")

@@ -1,65 +1,80 @@
 import EventLog
 import Foundation
 
-/// The databases the ledger's projection keeps, and typed access to them inside
-/// one transaction. Records are stored as canonical CBOR, so equal state is equal
-/// bytes and a rebuild can be compared byte for byte.
+/// The tables of the ledger's read models, each named after the read model that
+/// keeps it. Records are stored as canonical CBOR (deposit rows in a fixed binary
+/// layout), each sealed with a CRC-32C, so equal state is equal bytes and a rebuild can
+/// be compared byte for byte.
 struct LedgerDatabases: Sendable {
-    /// fundId → ``FundBalance``
+    // funds: fund balances and fund days
+    /// fundId → ``FundBalance`` (its pledge sums are the pledges read model's)
     let funds: Table
-    /// memberId → ``MemberRecord``
-    let members: Table
-    /// pledgeId → ``PledgeRecord``
-    let pledges: Table
-    /// modelId → ``ModelRecord``
-    let models: Table
-    /// modelId ‖ 0 ‖ memberId → ``ModelMemberTotals``
-    let modelMembers: Table
-    /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord`` in its fixed stored layout
-    let deposits: Table
     /// fundId ‖ 0 ‖ day (order-preserving big-endian) → ``FundDay``
     let fundDays: Table
-    /// day ‖ position → ``ExternalSupportRecord``
-    let externalSupport: Table
-    /// disbursementId → position
-    let disbursements: Table
-    /// reversed event id (16 bytes) → position of the reversal
-    let reversals: Table
-    /// event type → how many events of it the log holds
-    let typeCounts: Table
+    /// fundId ‖ 0 ‖ day → what the fund's balance moved by on that day (an integer):
+    /// the day balances the rule "never below 0 on any date" reads
+    let fundDayNet: Table
+    /// modelId → the fund its deposits go to
+    let fundModels: Table
+    // registers
+    /// fundId ‖ 0 ‖ day ‖ 0 (money in) or 1 (out) ‖ position → nothing: a fund's register
+    /// in the order it is read
+    let registerLines: Table
+    // members: member histories
+    /// memberId → ``MemberRecord``
+    let members: Table
+    /// memberId ‖ 0 ‖ position (big-endian) → ``DepositRecord`` in its fixed stored layout
+    let deposits: Table
+    // piggybank: piggy-bank summaries and cells
+    /// modelId → ``ModelRecord``
+    let models: Table
+    /// memberId → ``Enrolment``: who saves in which cell, and when
+    let roster: Table
+    /// modelId ‖ 0 ‖ memberId → ``ModelMemberTotals``
+    let modelMembers: Table
     /// modelId ‖ 0 ‖ cell → the cell's line of the model's summary over its whole period
     let modelCells: Table
     /// modelId ‖ 0 ‖ memberId → nothing: the members below the model's target
     let belowTarget: Table
-    /// fundId ‖ 0 ‖ day → what the fund's balance moved by on that day (an integer):
-    /// the day balances the rule "never below 0 on any date" reads
-    let fundDayNet: Table
+    // pledges
+    /// pledgeId → ``PledgeRecord``
+    let pledges: Table
+    /// fundId → ``PledgeTotals``
+    let pledgeTotals: Table
+    // external-support
+    /// day ‖ position → ``ExternalSupportRecord``
+    let externalSupport: Table
+    // periods
     /// day the period was closed through → ``PeriodRecord``
     let periods: Table
+    // entries: what the rules ask of single entries
+    /// event type → how many events of it the log holds
+    let typeCounts: Table
+    /// disbursementId → position
+    let disbursements: Table
+    /// reversed event id (16 bytes) → position of the reversal
+    let reversals: Table
 
     init(_ setup: ProjectionSetup) throws {
-        funds = try setup.table("ledger-funds")
-        members = try setup.table("ledger-members")
-        pledges = try setup.table("ledger-pledges")
-        models = try setup.table("ledger-models")
-        modelMembers = try setup.table("ledger-model-members")
-        deposits = try setup.table("ledger-deposits")
-        fundDays = try setup.table("ledger-fund-days")
-        externalSupport = try setup.table("ledger-external-support")
-        disbursements = try setup.table("ledger-disbursements")
-        reversals = try setup.table("ledger-reversals")
-        typeCounts = try setup.table("ledger-type-counts")
-        modelCells = try setup.table("ledger-model-cells")
-        belowTarget = try setup.table("ledger-below-target")
-        fundDayNet = try setup.table("ledger-fund-day-net")
-        periods = try setup.table("ledger-periods")
-    }
-
-    var all: [Table] {
-        [
-            funds, members, pledges, models, modelMembers, deposits, fundDays, externalSupport, disbursements, reversals,
-            typeCounts, modelCells, belowTarget, fundDayNet, periods,
-        ]
+        funds = try setup.table("funds.balances")
+        fundDays = try setup.table("funds.days")
+        fundDayNet = try setup.table("funds.day-net")
+        fundModels = try setup.table("funds.models")
+        registerLines = try setup.table("registers.lines")
+        members = try setup.table("members.records")
+        deposits = try setup.table("members.deposits")
+        models = try setup.table("piggybank.models")
+        roster = try setup.table("piggybank.roster")
+        modelMembers = try setup.table("piggybank.model-members")
+        modelCells = try setup.table("piggybank.cells")
+        belowTarget = try setup.table("piggybank.below-target")
+        pledges = try setup.table("pledges.records")
+        pledgeTotals = try setup.table("pledges.by-fund")
+        externalSupport = try setup.table("external-support.entries")
+        periods = try setup.table("periods.closes")
+        typeCounts = try setup.table("entries.type-counts")
+        disbursements = try setup.table("entries.disbursements")
+        reversals = try setup.table("entries.reversals")
     }
 }
 
@@ -90,30 +105,42 @@ enum LedgerKey {
 
     static func external(_ date: LocalDate, _ position: UInt64) -> [UInt8] { day(date) + self.position(position) }
 
+    /// A line of a fund's register, in the order it is read.
+    static func registerLine(_ fundId: String, _ date: LocalDate, moneyOut: Bool, position: UInt64) -> [UInt8] {
+        fundDay(fundId, date) + [moneyOut ? 1 : 0] + self.position(position)
+    }
+
     static func eventId(_ id: UUID) -> [UInt8] { withUnsafeBytes(of: id.uuid) { Array($0) } }
 }
 
-/// Typed reads (and, in a write transaction, writes) of the ledger's databases.
+/// Typed reads (and, in a write transaction, writes) of the ledger's tables.
 ///
 /// In a write transaction the records of the few entities many events touch (funds,
 /// members, pledges, models, a member's totals in a model, a fund's day) go through
-/// a write-back ``LedgerCache``: each is decoded once and encoded once per
-/// transaction, however many events fold into it.
+/// the write-back caches of their read models (``LedgerCache``): each is decoded once
+/// and encoded once per transaction, however many events fold into it.
 struct LedgerTables {
     let transaction: Tables
     let databases: LedgerDatabases
-    let cache: LedgerCache?
+    let caches: [LedgerCache]
 
-    init(transaction: Tables, databases: LedgerDatabases, cache: LedgerCache? = nil) {
+    init(transaction: Tables, databases: LedgerDatabases, caches: [LedgerCache] = []) {
         self.transaction = transaction
         self.databases = databases
-        self.cache = cache
+        self.caches = caches
+    }
+
+    /// The cache that holds `database`'s records in this transaction, if any.
+    @inline(__always)
+    private func cache(of database: Table) -> LedgerCache? {
+        for cache in caches where cache.isCached(database) { return cache }
+        return nil
     }
 
     func load<Record: Codable>(_ type: Record.Type, _ database: Table, _ key: some TableBytes) throws
         -> Record?
     {
-        if let cache, cache.isCached(database) {
+        if let cache = cache(of: database) {
             let bytes = key.withBytes { Array($0) }
             let cacheKey = LedgerCache.Key(database: database, key: bytes)
             if let entry = cache.entries[cacheKey] { return entry.value as? Record }
@@ -127,7 +154,7 @@ struct LedgerTables {
 
     func store<Record: Codable>(_ record: Record, _ database: Table, _ key: some TableBytes) throws {
         precondition(transaction.isWritable, "a projection write outside a write transaction")
-        if let cache, cache.isCached(database) {
+        if let cache = cache(of: database) {
             let bytes = key.withBytes { Array($0) }
             cache.entries[LedgerCache.Key(database: database, key: bytes)] = LedgerCache.Entry(value: record, dirty: true)
             return
@@ -139,7 +166,15 @@ struct LedgerTables {
         try transaction.put(database, key: key, value: Seal.sealed(try PayloadEncoder().encode(record).canonicalBytes(), key: key))
     }
 
-    func fund(_ fundId: String) throws -> FundBalance? { try load(FundBalance.self, databases.funds, fundId) }
+    /// A fund's balance sheet, with the pledge sums the pledges read model keeps.
+    func fund(_ fundId: String) throws -> FundBalance? {
+        guard var fund = try load(FundBalance.self, databases.funds, fundId) else { return nil }
+        if let pledges = try load(PledgeTotals.self, databases.pledgeTotals, fundId) {
+            fund.pledged = pledges.pledged
+            fund.outstandingPledges = pledges.outstanding
+        }
+        return fund
+    }
     func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, memberId) }
     func pledge(_ pledgeId: String) throws -> PledgeRecord? { try load(PledgeRecord.self, databases.pledges, pledgeId) }
     func model(_ modelId: String) throws -> ModelRecord? { try load(ModelRecord.self, databases.models, modelId) }
@@ -183,9 +218,9 @@ struct LedgerTables {
     /// The tables with the write-back cache written into the transaction, for reading
     /// cached tables with a cursor (a scan). The cache refills as records are read again.
     func flushed() throws -> LedgerTables {
-        guard let cache else { return self }
+        guard !caches.isEmpty else { return self }
         precondition(transaction.isWritable, "a write-back cache outside a write transaction")
-        try cache.flush(into: transaction)
+        for cache in caches { try cache.flush(into: transaction) }
         return LedgerTables(transaction: transaction, databases: databases)
     }
 
@@ -246,7 +281,7 @@ struct LedgerTables {
         _ type: Record.Type, _ database: Table, prefix: [UInt8] = [],
         _ body: (UnsafeRawBufferPointer, Record) throws -> Void
     ) throws {
-        precondition(cache.map { !$0.isCached(database) } ?? true, "a scan of a cached table in a write transaction")
+        precondition(cache(of: database) == nil, "a scan of a cached table in a write transaction")
         try transaction.withCursor(database) { cursor in
             var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.starts(with: prefix) {
@@ -276,15 +311,12 @@ final class LedgerCache {
         var dirty: Bool
     }
 
-    /// Nine handles: a linear look-up beats hashing.
+    /// A few handles: a linear look-up beats hashing.
     private let cached: [Table]
     var entries: [Key: Entry] = [:]
 
-    init(_ databases: LedgerDatabases) {
-        cached = [
-            databases.funds, databases.members, databases.pledges, databases.models, databases.modelMembers,
-            databases.fundDays, databases.typeCounts, databases.modelCells, databases.fundDayNet,
-        ]
+    init(cached: [Table]) {
+        self.cached = cached
     }
 
     func isCached(_ database: Table) -> Bool { cached.contains(database) }

@@ -1,0 +1,143 @@
+import EventLog
+import Foundation
+
+/// One read model of the ledger: a pure fold of the log into tables of its own, kept
+/// in step with every append and rebuilt on its own (`ansinh projections rebuild NAME`).
+///
+/// A fold reads only its own tables and the log, never another read model's: each is
+/// then right whether it is folded with the others or alone. Queries may combine them.
+/// Every fold switches over every event type with no `default:`, so a new event type
+/// is a compile error in each fold until it says what the type does there.
+protocol LedgerReadModel: InlineProjection {
+    /// Its name: the checkpoint, `projections rebuild NAME`, the audit's reports.
+    static var readModelName: String { get }
+    /// The layout of its tables. Change it with the layout: a store kept in another one
+    /// refolds this read model alone the next time it is opened for writing.
+    static var layoutVersion: UInt32 { get }
+    /// The questions it answers, for people.
+    static var answers: String { get }
+    var databases: LedgerDatabases { get }
+    /// Its tables.
+    var tables: [Table] { get }
+    /// The tables whose records go through the transaction's write-back cache.
+    var cachedTables: [Table] { get }
+    /// Decodes each stored event once for every read model of the ledger.
+    var decoded: DecodedEvents { get }
+    init(databases: LedgerDatabases, decoded: DecodedEvents)
+    /// Folds one event (decoded) into the read model's tables.
+    func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws
+}
+
+extension LedgerReadModel {
+    var name: String { Self.readModelName }
+    var formatVersion: UInt32 { Self.layoutVersion }
+
+    func removeAll(in transaction: Tables) throws {
+        for table in tables { try transaction.removeAll(table) }
+    }
+
+    /// The write-back cache of this transaction, shared with the rules' checks.
+    func cache(_ state: ProjectionState) -> LedgerCache {
+        if let cache = state.value as? LedgerCache { return cache }
+        let cache = LedgerCache(cached: cachedTables)
+        state.value = cache
+        return cache
+    }
+
+    func willCommit(in context: ProjectionContext) throws {
+        try (context.state.value as? LedgerCache)?.flush(into: context.tables)
+    }
+
+    func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
+        let tables = LedgerTables(transaction: context.tables, databases: databases, caches: [cache(context.state)])
+        try fold(try decoded.event(stored), stored, into: tables, context: context)
+    }
+
+    /// The entry a reversal reverses, as stored, decoded.
+    func original(of reversal: EntryReversed, context: ProjectionContext) throws -> (event: LedgerEvent, position: UInt64, eventId: UUID) {
+        guard let stored = try context.log.event(id: reversal.reversesEventId) else {
+            throw missing("event", reversal.reversesEventId.uuidString.lowercased())
+        }
+        return (try decoded.event(stored, remembering: false), stored.position, stored.eventId)
+    }
+
+    /// Changes the record under `key`, which must exist.
+    func update<Record: Codable>(
+        _ tables: LedgerTables, _ type: Record.Type, _ database: Table, _ key: some TableBytes,
+        _ change: (inout Record) throws -> Void
+    ) throws {
+        guard var record = try tables.load(type, database, key) else {
+            throw ProjectionFault(reason: "no \(database.name) entry for an event that needs one")
+        }
+        try change(&record)
+        try tables.store(record, database, key)
+    }
+
+    func missing(_ what: String, _ id: String) -> ProjectionFault {
+        ProjectionFault(reason: "the log refers to \(what) \(id), which the \(name) read model does not know")
+    }
+}
+
+/// The ledger's read models, in the order they fold.
+enum LedgerReadModels {
+    /// Every read model: adding one is a new file and a line here.
+    static let types: [any LedgerReadModel.Type] = [
+        FundsReadModel.self, RegistersReadModel.self, MembersReadModel.self, PiggyBankReadModel.self, PledgesReadModel.self,
+        ExternalSupportReadModel.self, PeriodsReadModel.self, EntriesReadModel.self,
+    ]
+
+    static func make(_ databases: LedgerDatabases) -> [any LedgerReadModel] {
+        let decoded = DecodedEvents()
+        return types.map { $0.init(databases: databases, decoded: decoded) }
+    }
+
+    /// Each read model's name and layout, known before its tables are opened.
+    static let layouts: [(name: String, layout: UInt32)] = types.map { ($0.readModelName, $0.layoutVersion) }
+
+    /// The single projection of earlier versions, whose tables the read models took over.
+    static let retired = (
+        name: "ledger",
+        tables: [
+            "ledger-funds", "ledger-members", "ledger-pledges", "ledger-models", "ledger-model-members", "ledger-deposits",
+            "ledger-fund-days", "ledger-external-support", "ledger-disbursements", "ledger-reversals", "ledger-type-counts",
+            "ledger-model-cells", "ledger-below-target", "ledger-fund-day-net", "ledger-periods",
+        ]
+    )
+}
+
+/// A read model as people and tools see it.
+public struct ReadModelDescription: Hashable, Sendable {
+    public var name: String
+    public var layoutVersion: UInt32
+    public var answers: String
+    public var tables: [String]
+}
+
+/// The last event decoded, shared by the read models: each folds the same event in
+/// turn, and decoding it once serves them all. Keyed by the event's hash, so an event
+/// of a transaction that was rolled back is never taken for another.
+final class DecodedEvents: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hash: ChainHash?
+    private var event: LedgerEvent?
+
+    func event(_ stored: RecordedEventView, remembering: Bool = true) throws -> LedgerEvent {
+        let hash = stored.hash
+        if let event = lock.withLock({ self.hash == hash ? self.event : nil }) { return event }
+        let event = try LedgerEvent.decode(stored)
+        if remembering {
+            lock.withLock {
+                self.hash = hash
+                self.event = event
+            }
+        }
+        return event
+    }
+}
+
+/// The log holds something the rules would have refused: the store is damaged or
+/// was written by other means. An audit says more.
+public struct ProjectionFault: Error, Hashable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "the ledger cannot fold its log: \(reason)" }
+}
