@@ -1094,4 +1094,28 @@ struct AuditorOptionTests {
         #expect(output.contains("\rExporting ") && output.contains("100% (9/9)"), "\(output)")
         #expect(output.contains("Exported positions 1 to 9"))
     }
+
+    @Test("read models: listed with their layouts and positions, rebuilt one by name, an unknown name refused with the list; status shows each")
+    func readModels() throws {
+        let store = try Self.ledger()
+        var run = try ansinh(["projections", "list", "--format", "json", "--store", store.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let listed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(listed.compactMap { $0["name"] as? String }
+            == ["funds", "registers", "members", "piggybank", "pledges", "external-support", "periods", "entries"])
+        #expect(listed.allSatisfy { $0["checkpoint"] as? Int == 9 && $0["layoutVersion"] as? Int == 1 && !($0["answers"] as? String ?? "").isEmpty })
+        let funds = try ansinh(["funds", "--format", "json", "--store", store.path]).stdout
+        run = try ansinh(["projections", "rebuild", "funds", "--store", store.path])
+        #expect(run.status == 0 && run.stdout == "Rebuilt the funds read model from 9 events.\n", "\(run.stdout)\(run.stderr)")
+        #expect(try ansinh(["funds", "--format", "json", "--store", store.path]).stdout == funds)
+        run = try ansinh(["projections", "rebuild", "ledger", "--store", store.path])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("ansinh: there is no read model named ledger; the read models are funds, registers, members, "), "\(run.stderr)")
+        run = try ansinh(["status", "--format", "json", "--store", store.path])
+        let status = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(status?["rebuilding"] as? Bool == false && status?["projectionCheckpoint"] as? Int == 9)
+        #expect((status?["readModels"] as? [[String: Any]])?.count == 8)
+        run = try ansinh(["status", "--store", store.path])
+        #expect(run.stdout.contains("Read models: 8, at position 9 (up to date)"), "\(run.stdout)")
+    }
 }
