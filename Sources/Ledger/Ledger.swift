@@ -106,7 +106,7 @@ public final class Ledger: Sendable {
 
     /// The ledger's tables in a write transaction, with the read models' write-back caches.
     func tables(_ writer: LogWriter) -> LedgerTables {
-        let caches = readModels.map { $0.cache(writer.projectionState(named: $0.name)!) }
+        let caches = readModels.map { $0.foldState(writer.projectionState(named: $0.name)!, writer.tables).cache }
         return LedgerTables(transaction: writer.tables, databases: storedDatabases!, caches: caches)
     }
 

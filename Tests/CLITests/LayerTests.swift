@@ -31,4 +31,21 @@ struct LayerTests {
         }
         #expect(checked >= 20, "the scan found only \(checked) files: is the package root right?")
     }
+
+    @Test("every read model folds in a file of its own, is registered, and switches over events with no default branch")
+    func readModelsSayWhatEachEventDoes() throws {
+        let files = try Self.sources(in: "Sources/Ledger/ReadModels").filter { $0.name.hasSuffix("ReadModel.swift") && $0.name != "ReadModel.swift" }
+        let registry = try String(
+            contentsOf: packageRoot.appendingPathComponent("Sources/Ledger/ReadModels/ReadModel.swift"), encoding: .utf8)
+        #expect(files.count >= 8, "found \(files.count) read model files")
+        for (name, text) in files {
+            let type = String(name.dropLast(".swift".count))
+            #expect(text.contains("struct \(type): LedgerReadModel"), "\(name) declares \(type)")
+            #expect(registry.contains("\(type).self"), "\(type) is registered in LedgerReadModels.types")
+            #expect(text.contains("switch event"), "\(name) switches over the event")
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                #expect(line.wholeMatch(of: /\s*(@unknown\s+)?default\s*:.*/) == nil, "\(name):\(number + 1) has a default branch")
+            }
+        }
+    }
 }

@@ -119,7 +119,7 @@ enum LedgerKey {
 /// members, pledges, models, a member's totals in a model, a fund's day) go through
 /// the write-back caches of their read models (``LedgerCache``): each is decoded once
 /// and encoded once per transaction, however many events fold into it.
-struct LedgerTables {
+final class LedgerTables {
     let transaction: Tables
     let databases: LedgerDatabases
     let caches: [LedgerCache]

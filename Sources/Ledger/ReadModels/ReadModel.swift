@@ -36,20 +36,22 @@ extension LedgerReadModel {
         for table in tables { try transaction.removeAll(table) }
     }
 
-    /// The write-back cache of this transaction, shared with the rules' checks.
-    func cache(_ state: ProjectionState) -> LedgerCache {
-        if let cache = state.value as? LedgerCache { return cache }
+    /// What the read model keeps for one transaction: its write-back cache (shared with
+    /// the rules' checks) and its tables, made once rather than for every event.
+    func foldState(_ state: ProjectionState, _ transaction: Tables) -> FoldState {
+        if let kept = state.value as? FoldState { return kept }
         let cache = LedgerCache(cached: cachedTables)
-        state.value = cache
-        return cache
+        let kept = FoldState(cache: cache, tables: LedgerTables(transaction: transaction, databases: databases, caches: [cache]))
+        state.value = kept
+        return kept
     }
 
     func willCommit(in context: ProjectionContext) throws {
-        try (context.state.value as? LedgerCache)?.flush(into: context.tables)
+        try (context.state.value as? FoldState)?.cache.flush(into: context.tables)
     }
 
     func apply(_ stored: RecordedEventView, in context: ProjectionContext) throws {
-        let tables = LedgerTables(transaction: context.tables, databases: databases, caches: [cache(context.state)])
+        let tables = foldState(context.state, context.tables).tables
         try fold(try decoded.event(stored), stored, into: tables, context: context)
     }
 
@@ -113,23 +115,34 @@ public struct ReadModelDescription: Hashable, Sendable {
     public var tables: [String]
 }
 
+/// A read model's state for one transaction; see ``LedgerReadModel/foldState(_:_:)``.
+final class FoldState {
+    let cache: LedgerCache
+    let tables: LedgerTables
+
+    init(cache: LedgerCache, tables: LedgerTables) {
+        self.cache = cache
+        self.tables = tables
+    }
+}
+
 /// The last event decoded, shared by the read models: each folds the same event in
 /// turn, and decoding it once serves them all. Keyed by the event's hash, so an event
 /// of a transaction that was rolled back is never taken for another.
+///
+/// Unchecked, and unlocked: only folds use it, and they run inside the store's write
+/// transactions, which the storage engine runs one at a time.
 final class DecodedEvents: @unchecked Sendable {
-    private let lock = NSLock()
     private var hash: ChainHash?
     private var event: LedgerEvent?
 
     func event(_ stored: RecordedEventView, remembering: Bool = true) throws -> LedgerEvent {
         let hash = stored.hash
-        if let event = lock.withLock({ self.hash == hash ? self.event : nil }) { return event }
+        if self.hash == hash, let event { return event }
         let event = try LedgerEvent.decode(stored)
         if remembering {
-            lock.withLock {
-                self.hash = hash
-                self.event = event
-            }
+            self.hash = hash
+            self.event = event
         }
         return event
     }
