@@ -213,3 +213,60 @@ extension EventLog {
         }
     }
 }
+
+/// Folds the events of another log into this log's inline projections without
+/// appending them: an audit's replay, which checks each event and folds it, then
+/// compares the projections so built with the stored ones. See ``EventLog/replay(from:_:)``.
+public final class ReplayWriter {
+    let transaction: WriteTransaction
+    let projections: [any InlineProjection]
+    let states: [ProjectionState]
+    /// The log replayed.
+    public let source: LogReader
+    /// This log's tables, in the write transaction.
+    public var tables: Tables { Tables(transaction) }
+
+    init(transaction: WriteTransaction, projections: [any InlineProjection], source: LogReader) {
+        self.transaction = transaction
+        self.projections = projections
+        self.source = source
+        states = projections.map { _ in ProjectionState() }
+    }
+
+    /// The state the projection named `name` keeps for this transaction.
+    public func projectionState(named name: String) -> ProjectionState? {
+        zip(projections, states).first { $0.0.name == name }?.1
+    }
+
+    /// Folds `event` (of ``source``) into every projection, which looks events up in the
+    /// source as it stood when `event` was appended.
+    public func fold(_ event: RecordedEventView) throws {
+        let reader = source.limited(through: event.position)
+        for (projection, state) in zip(projections, states) {
+            try projection.apply(event, in: ProjectionContext(transaction: transaction, log: reader, state: state))
+        }
+    }
+
+    func finish() throws {
+        for (projection, state) in zip(projections, states) {
+            try projection.willCommit(in: ProjectionContext(transaction: transaction, log: source, state: state))
+        }
+    }
+}
+
+extension EventLog {
+    /// Runs `body` in one write transaction of this log in which it folds events of
+    /// `source` into the inline projections (``ReplayWriter/fold(_:)``), appending
+    /// nothing: what it folds commits when `body` returns. `body` may run more than
+    /// once (when the store's map must grow).
+    public func replay<Result>(from source: LogReader, _ body: (ReplayWriter) throws -> Result) throws -> Result {
+        try storage {
+            try environment.write { transaction in
+                let writer = ReplayWriter(transaction: transaction, projections: projections, source: source)
+                let result = try body(writer)
+                try writer.finish()
+                return result
+            }
+        }
+    }
+}

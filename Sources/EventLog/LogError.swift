@@ -92,7 +92,8 @@ public enum ExpectedVersion: Hashable, Sendable, CustomStringConvertible {
     /// The stream must be at exactly this version (its number of events).
     case exactly(UInt64)
 
-    func admits(_ version: UInt64) -> Bool {
+    /// Whether a stream at `version` meets the expectation.
+    public func admits(_ version: UInt64) -> Bool {
         switch self {
         case .any: return true
         case .noStream: return version == 0

@@ -11,6 +11,22 @@ public struct LogReader {
     /// The tables in the same snapshot, for reading a read model beside the log.
     public var tables: Tables { Tables(transaction) }
     let databases: EventLog.Databases
+    /// Events after this position are not looked up (``limited(through:)``).
+    var visibleThrough: UInt64 = .max
+
+    init(transaction: Transaction, databases: EventLog.Databases) {
+        self.transaction = transaction
+        self.databases = databases
+    }
+
+    /// The same reader, for which ``event(at:)`` and ``event(id:)`` find nothing after
+    /// `position`: the log as it stood when that event was appended, for checking and
+    /// folding a replay of it.
+    public func limited(through position: UInt64) -> LogReader {
+        var reader = self
+        reader.visibleThrough = position
+        return reader
+    }
 
     /// The direction of a scan.
     public enum Direction: Sendable {
@@ -29,7 +45,7 @@ public struct LogReader {
 
     /// The event at `position`, or `nil` past the head.
     public func event(at position: UInt64) throws -> RecordedEventView? {
-        guard let record = try transaction.get(databases.events, position) else { return nil }
+        guard position <= visibleThrough, let record = try transaction.get(databases.events, position) else { return nil }
         return try Self.view(record, position: position)
     }
 

@@ -77,35 +77,49 @@ public enum Auditor {
     static let replayBatchEventCountMax = 131_072
 
     /// Checks the hash chain, and that the log still holds each `published` manifest's
-    /// head with the same hash; then replays every event into a fresh store in
-    /// `scratchFolder` (which must not exist; removed afterwards) — checking it
-    /// against the catalogue and the rules as they stood when it was appended — and
-    /// compares the projections so built with the stored ones, byte for byte.
+    /// head with the same hash; checks every event against the catalogue and the rules
+    /// as they stood when it was appended, folding each into the read models of a fresh
+    /// store in `scratchFolder` (which must not exist; removed afterwards) without
+    /// appending it there; and compares each read model so built with the stored one,
+    /// byte for byte.
+    ///
+    /// The chain is checked on one core while the replay runs on another, each in its
+    /// own snapshot of the same head (a writer that commits between the two makes the
+    /// chain check run after the replay instead).
     public static func audit(
         _ ledger: Ledger, scratchFolder: String, published: [PublishedManifest] = [],
         progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
     ) throws -> AuditReport {
         guard !FileManager.default.fileExists(atPath: scratchFolder) else { throw ExportError.exists(scratchFolder) }
         defer { try? FileManager.default.removeItem(atPath: scratchFolder) }
-        // One snapshot for everything: the chain, the replay and the comparison see the
-        // same head while clerks go on writing.
+        // One snapshot for the replay, the manifests and the comparison, while clerks go
+        // on writing; the chain check reads the same head in a snapshot of its own.
         return try ledger.readLog { log in
-            let verification = try log.verify { progress?(.chain, $0, $1) }
+            let head = try log.head()
+            let chain = ChainCheck(ledger, head: head)
+            let scratch = try scratchLedger(at: scratchFolder, clockOf: ledger)
+            var finding: ReplayFinding?
+            var replayError: (any Error)?
+            do {
+                finding = try scratch.checkAndFold(log, through: head.position) { progress?(.replay, $0, head.position) }
+            } catch {
+                replayError = error  // a damaged record, say: the chain check names it
+            }
+            let verification = try chain.result(in: log) { progress?(.chain, $0, $1) }
             var report = AuditReport(head: verification.head, eventsChecked: verification.eventsChecked, problem: nil)
             if let failure = verification.failure {
                 report.problem = .chain(failure)
                 return report
             }
-            let head = verification.head
+            if let replayError { throw replayError }
             for manifest in published {
                 if let problem = try manifest.problem(in: log, head: head) {
                     report.problem = problem
                     return report
                 }
             }
-            let scratch = try scratchLedger(at: scratchFolder, clockOf: ledger)
-            if let problem = try replay(log, through: head.position, into: scratch, progress: progress) {
-                report.problem = problem
+            if let finding {
+                report.problem = AuditProblem(finding)
                 return report
             }
             // Read models an earlier version kept in another layout (a store opened
@@ -266,4 +280,58 @@ public enum Auditor {
 
 private func min(_ first: [UInt8], _ second: [UInt8], by precedes: ([UInt8], [UInt8]) -> Bool) -> [UInt8] {
     precedes(second, first) ? second : first
+}
+
+extension AuditProblem {
+    init(_ finding: ReplayFinding) {
+        switch finding {
+        case .invalidEvent(let position, let error): self = .invalidEvent(position: position, error)
+        case .ruleBroken(let position, let type, let reason): self = .ruleBroken(position: position, type: type, reason: reason)
+        case .wrongStream(let position, let stored, let expected): self = .wrongStream(position: position, stored: stored, expected: expected)
+        }
+    }
+}
+
+/// The hash chain checked on a thread of its own, in its own snapshot, while the
+/// caller replays: the two halves of an audit on the machine's two cores.
+final class ChainCheck: @unchecked Sendable {
+    private let lock = NSLock()
+    private let finished = DispatchSemaphore(value: 0)
+    private var outcome: Result<VerificationReport, any Error>?
+    private var checked: (done: UInt64, total: UInt64) = (0, 0)
+
+    /// Starts checking `ledger`'s chain, if its snapshot opens at `head`.
+    init(_ ledger: Ledger, head: LogHead) {
+        Thread { [self] in
+            let outcome = Result<VerificationReport?, any Error> {
+                try ledger.readLog { reader in
+                    guard try reader.head() == head else { return nil }  // a writer committed in between
+                    return try reader.verify { done, total in self.lock.withLock { self.checked = (done, total) } }
+                }
+            }
+            lock.withLock {
+                switch outcome {
+                case .success(let report?): self.outcome = .success(report)
+                case .success(nil): self.outcome = nil
+                case .failure(let error): self.outcome = .failure(error)
+                }
+            }
+            finished.signal()
+        }.start()
+    }
+
+    /// Waits for the check, reporting its progress now and then; checks the chain in
+    /// `log` (the caller's snapshot) when the thread's snapshot saw another head.
+    func result(in log: LogReader, progress: (UInt64, UInt64) -> Void) throws -> VerificationReport {
+        while finished.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            let (done, total) = lock.withLock { checked }
+            progress(done, total)
+        }
+        guard let outcome = lock.withLock({ outcome }) else {
+            return try withoutActuallyEscaping(progress) { try log.verify(progress: $0) }
+        }
+        let report = try outcome.get()
+        progress(report.eventsChecked, report.head.position)
+        return report
+    }
 }

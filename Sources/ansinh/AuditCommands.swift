@@ -61,8 +61,10 @@ struct AuditCommand: ParsableCommand {
                     }
                 }
                 let bars: [AuditPhase: ProgressBar] = [.chain: ProgressBar("Chain   "), .replay: ProgressBar("Replay  ")]
+                var drawing: AuditPhase?
                 let report = try Auditor.audit(ledger, scratchFolder: scratchPath(), published: published) { phase, done, total in
-                    if phase != .chain { bars[.chain]?.finish() }
+                    if let drawing, drawing != phase { bars[drawing]?.finish() }  // one bar at a time
+                    drawing = phase
                     bars[phase]?.update(Int(done), of: Int(total))
                 }
                 bars.values.forEach { $0.finish() }

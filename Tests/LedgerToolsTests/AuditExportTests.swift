@@ -118,6 +118,38 @@ struct AuditTests {
         #expect("\(report.problem!)".contains("below 0"))
     }
 
+    @Test("an event stored outside its normal form (a name in NFD, written around the ledger) is named with its position")
+    func notNormalised() throws {
+        let folder = TemporaryPath("audit")
+        let ledger = try Ledger(path: folder.path)
+        try ledger.record([LedgerCommand(.fundOpened(FundOpened(fundId: "q", name: "Q", openedOn: LocalDate("2024-01-01")!)))], actor: "lan")
+        let nfd = "Tra\u{0302}\u{0300}n Thi\u{0323} Hoa"  // "Trần Thị Hoa", decomposed
+        let donation = LedgerEvent.donationReceived(
+            DonationReceived(
+                fundId: "q", donor: Donor(name: nfd, kind: .individual), amount: VND(5_000), receivedOn: LocalDate("2024-02-01")!))
+        try ledger.log.append([NewEvent(type: "DonationReceived", schemaVersion: 2, data: donation.payload())], to: "fund-q", actor: "mallory")
+        let report = try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path)
+        #expect(report.problem?.position == 2, "\(String(describing: report.problem))")
+        #expect("\(report.problem!)".contains("is not stored in the form recording gives it"), "\(report.problem!)")
+    }
+
+    @Test("an event stored at an older schema version, in its normal form, passes the audit")
+    func olderSchemaVersionAudits() throws {
+        let folder = TemporaryPath("audit")
+        let ledger = try Ledger(path: folder.path)
+        try ledger.record([LedgerCommand(.fundOpened(FundOpened(fundId: "q", name: "Q", openedOn: LocalDate("2024-01-01")!)))], actor: "lan")
+        let old = NewEvent(
+            type: "DonationReceived", schemaVersion: 1,
+            data: .object([
+                "fundId": .text("q"), "donorName": .text("Bà Trần Thị Hoa"), "amount": .integer(2_000_000),
+                "receivedOn": .text("2024-02-01"),
+            ]))
+        try ledger.log.append([old], to: "fund-q", actor: "lan")
+        let report = try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path)
+        #expect(report.isValid, "\(String(describing: report.problem))")
+        #expect(report.readModelsChecked.count == 8)
+    }
+
     @Test("replaying to a position shows the ledger as it stood then")
     func timeTravel() throws {
         let folder = TemporaryPath("audit")
