@@ -17,39 +17,36 @@ public enum EventType: String, CaseIterable, Sendable {
     case entryReversed = "EntryReversed"
     case periodClosed = "PeriodClosed"
 
-    /// The version new events of this type are written with; older stored ones are
-    /// upcast to it on read (see ``Upcasters``).
-    public var currentSchemaVersion: UInt32 {
+    /// Where everything about the type is declared.
+    var declaration: any EventDeclaration.Type {
         switch self {
-        case .donationReceived: return 2
-        case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted,
-            .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed,
-            .periodClosed:
-            return 1
+        case .fundOpened: return FundOpened.self
+        case .memberEnrolled: return MemberEnrolled.self
+        case .memberLeft: return MemberLeft.self
+        case .pledgeMade: return PledgeMade.self
+        case .pledgeCancelled: return PledgeCancelled.self
+        case .donationReceived: return DonationReceived.self
+        case .piggyBankModelStarted: return PiggyBankModelStarted.self
+        case .piggyBankDeposited: return PiggyBankDeposited.self
+        case .piggyBankModelClosed: return PiggyBankModelClosed.self
+        case .disbursementMade: return DisbursementMade.self
+        case .externalSupportRecorded: return ExternalSupportRecorded.self
+        case .entryReversed: return EntryReversed.self
+        case .periodClosed: return PeriodClosed.self
         }
     }
 
+    /// The version new events of this type are written with; older stored ones are
+    /// upcast to it on read (see ``Upcasters``).
+    public var currentSchemaVersion: UInt32 { declaration.currentSchemaVersion }
+
     /// Whether an ``EntryReversed`` may cancel an event of this type.
-    public var isReversible: Bool {
-        switch self {
-        case .fundOpened, .memberEnrolled, .piggyBankModelStarted, .entryReversed, .periodClosed: return false
-        case .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived, .piggyBankDeposited, .piggyBankModelClosed,
-            .disbursementMade, .externalSupportRecorded:
-            return true
-        }
-    }
+    public var isReversible: Bool { declaration.isReversible }
 
     /// Whether an event of this type records a status (a leaving, a pledge, a cancellation,
     /// a model's closing) rather than money. Its reversal withdraws it from its own date
     /// on, as if it had never been recorded; a reversal of money counts on its own date.
-    public var isStatus: Bool {
-        switch self {
-        case .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelClosed: return true
-        case .fundOpened, .memberEnrolled, .donationReceived, .piggyBankModelStarted, .piggyBankDeposited,
-            .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed:
-            return false
-        }
-    }
+    public var isStatus: Bool { declaration.isStatus }
 }
 
 /// One event of the catalogue, with its data.
@@ -86,40 +83,31 @@ public enum LedgerEvent: Hashable, Sendable {
         }
     }
 
-    /// The business date the event carries (`openedOn`, `depositedOn`, …).
-    public var businessDate: LocalDate {
+    /// Its data, with everything declared about its type.
+    var declaration: any EventDeclaration {
         switch self {
-        case .fundOpened(let event): return event.openedOn
-        case .memberEnrolled(let event): return event.enrolledOn
-        case .memberLeft(let event): return event.leftOn
-        case .pledgeMade(let event): return event.pledgedOn
-        case .pledgeCancelled(let event): return event.cancelledOn
-        case .donationReceived(let event): return event.receivedOn
-        case .piggyBankModelStarted(let event): return event.startsOn
-        case .piggyBankDeposited(let event): return event.depositedOn
-        case .piggyBankModelClosed(let event): return event.closedOn
-        case .disbursementMade(let event): return event.disbursedOn
-        case .externalSupportRecorded(let event): return event.recordedOn
-        case .entryReversed(let event): return event.reversedOn
-        case .periodClosed(let event): return event.through
+        case .fundOpened(let event): return event
+        case .memberEnrolled(let event): return event
+        case .memberLeft(let event): return event
+        case .pledgeMade(let event): return event
+        case .pledgeCancelled(let event): return event
+        case .donationReceived(let event): return event
+        case .piggyBankModelStarted(let event): return event
+        case .piggyBankDeposited(let event): return event
+        case .piggyBankModelClosed(let event): return event
+        case .disbursementMade(let event): return event
+        case .externalSupportRecorded(let event): return event
+        case .entryReversed(let event): return event
+        case .periodClosed(let event): return event
         }
     }
 
+    /// The business date the event carries (`openedOn`, `depositedOn`, …).
+    public var businessDate: LocalDate { declaration.businessDate }
+
     /// The money the event names, if any: a fund's opening balance, a pledge, a donation,
     /// a deposit, a disbursement, or the value of support arranged outside the funds.
-    public var amount: VND? {
-        switch self {
-        case .fundOpened(let event): return event.openingBalance
-        case .pledgeMade(let event): return event.amount
-        case .donationReceived(let event): return event.amount
-        case .piggyBankDeposited(let event): return event.amount
-        case .disbursementMade(let event): return event.amount
-        case .externalSupportRecorded(let event): return event.value
-        case .memberEnrolled, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
-            .entryReversed, .periodClosed:
-            return nil
-        }
-    }
+    public var amount: VND? { declaration.money }
 
     /// The date from which the event counts in every figure: its business date; for a
     /// reversal of money, the reversal's own date; for a reversal of a status (a leaving,
@@ -131,42 +119,14 @@ public enum LedgerEvent: Hashable, Sendable {
         return min(original.businessDate, reversal.reversedOn)
     }
 
-    /// The data as stored: the canonical bytes of ``payload()``, written directly for
-    /// deposits (the most common event) and through the general encoder otherwise.
-    public func canonicalData() -> [UInt8] {
-        guard case .piggyBankDeposited(let deposit) = self else { return payload().canonicalBytes() }
-        var bytes: [UInt8] = [0xa4]  // a map of four members, keys in canonical order
-        bytes.reserveCapacity(64)
-        CBOR.appendText("amount", to: &bytes)
-        CBOR.appendInteger(deposit.amount.dong, to: &bytes)
-        CBOR.appendText("modelId", to: &bytes)
-        CBOR.appendText(deposit.modelId, to: &bytes)
-        CBOR.appendText("memberId", to: &bytes)
-        CBOR.appendText(deposit.memberId, to: &bytes)
-        CBOR.appendText("depositedOn", to: &bytes)
-        CBOR.appendText(deposit.depositedOn.description, to: &bytes)
-        return bytes
-    }
+    /// The data as stored: the canonical bytes of ``payload()`` (written directly for
+    /// deposits, the most common event).
+    public func canonicalData() -> [UInt8] { declaration.canonicalData() }
 
     /// The data as stored: a ``Payload`` of the current schema version.
     public func payload() -> Payload {
-        let encoder = PayloadEncoder()
         do {
-            switch self {
-            case .fundOpened(let event): return try encoder.encode(event)
-            case .memberEnrolled(let event): return try encoder.encode(event)
-            case .memberLeft(let event): return try encoder.encode(event)
-            case .pledgeMade(let event): return try encoder.encode(event)
-            case .pledgeCancelled(let event): return try encoder.encode(event)
-            case .donationReceived(let event): return try encoder.encode(event)
-            case .piggyBankModelStarted(let event): return try encoder.encode(event)
-            case .piggyBankDeposited(let event): return try encoder.encode(event)
-            case .piggyBankModelClosed(let event): return try encoder.encode(event)
-            case .disbursementMade(let event): return try encoder.encode(event)
-            case .externalSupportRecorded(let event): return try encoder.encode(event)
-            case .entryReversed(let event): return try encoder.encode(event)
-            case .periodClosed(let event): return try encoder.encode(event)
-            }
+            return try PayloadEncoder().encode(declaration)
         } catch {
             // The catalogue's types hold only text, whole numbers and nested structs.
             preconditionFailure("catalogue event failed to encode: \(error)")
@@ -223,26 +183,8 @@ public enum LedgerEvent: Hashable, Sendable {
     private static func decodeCurrent(type: EventType, data: Payload, checker: FieldChecker) throws(FieldError)
         -> LedgerEvent
     {
-        let decoder = PayloadDecoder()
         do {
-            switch type {
-            case .fundOpened: return .fundOpened(try decoder.decode(FundOpened.self, from: data))
-            case .memberEnrolled: return .memberEnrolled(try decoder.decode(MemberEnrolled.self, from: data))
-            case .memberLeft: return .memberLeft(try decoder.decode(MemberLeft.self, from: data))
-            case .pledgeMade: return .pledgeMade(try decoder.decode(PledgeMade.self, from: data))
-            case .pledgeCancelled: return .pledgeCancelled(try decoder.decode(PledgeCancelled.self, from: data))
-            case .donationReceived: return .donationReceived(try decoder.decode(DonationReceived.self, from: data))
-            case .piggyBankModelStarted:
-                return .piggyBankModelStarted(try decoder.decode(PiggyBankModelStarted.self, from: data))
-            case .piggyBankDeposited: return .piggyBankDeposited(try decoder.decode(PiggyBankDeposited.self, from: data))
-            case .piggyBankModelClosed:
-                return .piggyBankModelClosed(try decoder.decode(PiggyBankModelClosed.self, from: data))
-            case .disbursementMade: return .disbursementMade(try decoder.decode(DisbursementMade.self, from: data))
-            case .externalSupportRecorded:
-                return .externalSupportRecorded(try decoder.decode(ExternalSupportRecorded.self, from: data))
-            case .entryReversed: return .entryReversed(try decoder.decode(EntryReversed.self, from: data))
-            case .periodClosed: return .periodClosed(try decoder.decode(PeriodClosed.self, from: data))
-            }
+            return try PayloadDecoder().decode(type.declaration, from: data).event
         } catch {
             throw checker.fieldError(from: error)
         }
@@ -250,93 +192,9 @@ public enum LedgerEvent: Hashable, Sendable {
 
     /// Checks every field against the catalogue's rules and normalises text to NFC.
     public mutating func normalise(_ check: FieldChecker) throws(FieldError) {
-        switch self {
-        case .fundOpened(var event):
-            try check.id(event.fundId, "fundId")
-            try check.name(&event.name, "name")
-            if let balance = event.openingBalance { try check.amount(balance, "openingBalance", minimum: 0) }
-            try check.optionalText(&event.purpose, "purpose")
-            self = .fundOpened(event)
-        case .memberEnrolled(var event):
-            try check.id(event.memberId, "memberId")
-            try check.name(&event.fullName, "fullName")
-            try check.name(&event.cell, "cell")
-            self = .memberEnrolled(event)
-        case .memberLeft(var event):
-            try check.id(event.memberId, "memberId")
-            try check.optionalText(&event.reason, "reason")
-            self = .memberLeft(event)
-        case .pledgeMade(var event):
-            try check.id(event.pledgeId, "pledgeId")
-            try check.id(event.fundId, "fundId")
-            try check.name(&event.donor.name, "donor.name")
-            try check.amount(event.amount, "amount")
-            try check.notBefore(event.dueOn, "dueOn", event.pledgedOn, "pledgedOn")
-            self = .pledgeMade(event)
-        case .pledgeCancelled(var event):
-            try check.id(event.pledgeId, "pledgeId")
-            try check.optionalText(&event.reason, "reason")
-            self = .pledgeCancelled(event)
-        case .donationReceived(var event):
-            try check.id(event.fundId, "fundId")
-            try check.name(&event.donor.name, "donor.name")
-            try check.amount(event.amount, "amount")
-            if let pledgeId = event.pledgeId { try check.id(pledgeId, "pledgeId") }
-            try check.optionalText(&event.receiptNo, "receiptNo")
-            self = .donationReceived(event)
-        case .piggyBankModelStarted(var event):
-            try check.id(event.modelId, "modelId")
-            try check.name(&event.name, "name")
-            try check.id(event.fundId, "fundId")
-            try check.notBefore(event.endsOn, "endsOn", event.startsOn, "startsOn")
-            try check.amount(event.dailyTarget, "dailyTarget", maximum: LedgerLimits.dailyTargetMax)
-            self = .piggyBankModelStarted(event)
-        case .piggyBankDeposited(let event):
-            try check.id(event.modelId, "modelId")
-            try check.id(event.memberId, "memberId")
-            try check.amount(event.amount, "amount")
-        case .piggyBankModelClosed(var event):
-            try check.id(event.modelId, "modelId")
-            try check.optionalText(&event.decisionRef, "decisionRef")
-            self = .piggyBankModelClosed(event)
-        case .disbursementMade(var event):
-            try check.id(event.disbursementId, "disbursementId")
-            try check.id(event.fundId, "fundId")
-            try check.name(&event.beneficiary.name, "beneficiary.name")
-            try check.amount(event.amount, "amount")
-            try check.count(event.quantity, "quantity")
-            try check.optionalText(&event.decisionRef, "decisionRef")
-            try check.optionalText(&event.programme, "programme", characterCountMax: LedgerLimits.nameCharactersMax)
-            self = .disbursementMade(event)
-        case .externalSupportRecorded(var event):
-            try check.name(&event.organisation, "organisation")
-            try check.name(&event.programme, "programme")
-            try check.text(&event.description, "description")
-            try check.count(event.beneficiaries, "beneficiaries")
-            try check.amount(event.value, "value", minimum: 0)
-            try check.optionalText(&event.source, "source")
-            self = .externalSupportRecorded(event)
-        case .entryReversed(var event):
-            try check.text(&event.reason, "reason")
-            self = .entryReversed(event)
-        case .periodClosed(var event):
-            try check.text(&event.decision, "decision")
-            for (index, figure) in event.funds.enumerated() {
-                try check.id(figure.fundId, "funds[\(index)].fundId")
-                try check.amount(figure.balance, "funds[\(index)].balance", minimum: 0)
-            }
-            for (index, figure) in event.models.enumerated() {
-                try check.id(figure.modelId, "models[\(index)].modelId")
-                try check.amount(figure.collected, "models[\(index)].collected", minimum: 0)
-            }
-            guard event.funds.count <= LedgerLimits.periodFiguresMax else {
-                throw check.fail("funds", "must list at most \(LedgerLimits.periodFiguresMax) funds")
-            }
-            guard event.models.count <= LedgerLimits.periodFiguresMax else {
-                throw check.fail("models", "must list at most \(LedgerLimits.periodFiguresMax) models")
-            }
-            self = .periodClosed(event)
-        }
+        var declaration = self.declaration
+        try declaration.normalise(check)
+        self = declaration.event
     }
 }
 
@@ -355,55 +213,6 @@ public enum Upcasters {
     }
 
     private static func step(type: EventType, from version: UInt32, data: Payload) throws -> Payload {
-        switch (type, version) {
-        case (.donationReceived, 1):
-            // v1 named the donor with `donorName` and no kind; v2 has donor {name, kind}.
-            // Donors of v1 were recorded without a kind: they are read as individuals.
-            guard case .object(var members) = data else {
-                throw DecodingError.typeMismatch(
-                    Payload.self, .init(codingPath: [], debugDescription: "must be an object"))
-            }
-            guard let name = members.removeValue(forKey: "donorName") else {
-                throw DecodingError.keyNotFound(
-                    UpcastKey.donorName, .init(codingPath: [UpcastKey.donorName], debugDescription: "is required"))
-            }
-            members["donor"] = .object(["name": name, "kind": .text(DonorKind.individual.rawValue)])
-            return .object(members)
-        default:
-            preconditionFailure("no upcaster for \(type.rawValue) version \(version)")
-        }
-    }
-
-    private enum UpcastKey: String, CodingKey {
-        case donorName
-    }
-}
-
-extension PiggyBankDeposited {
-    /// Reads the stored data straight from its canonical bytes, or `nil` when they hold
-    /// anything unexpected (the general decoder then reports it).
-    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
-        var reader = CBORReader(bytes)
-        guard let count = try? reader.readMapHeader(), count == 4 else { return nil }
-        var modelId: String?
-        var memberId: String?
-        var amount: Int64?
-        var depositedOn: LocalDate?
-        for _ in 0..<count {
-            guard let key = try? reader.readTextBytes() else { return nil }
-            if key.elementsEqual("amount".utf8) {
-                amount = try? reader.readInteger()
-            } else if key.elementsEqual("modelId".utf8) {
-                modelId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
-            } else if key.elementsEqual("memberId".utf8) {
-                memberId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
-            } else if key.elementsEqual("depositedOn".utf8) {
-                depositedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
-            } else {
-                return nil
-            }
-        }
-        guard reader.isAtEnd, let modelId, let memberId, let amount, let depositedOn else { return nil }
-        self.init(modelId: modelId, memberId: memberId, amount: VND(amount), depositedOn: depositedOn)
+        try type.declaration.upcast(data, from: version)
     }
 }

@@ -48,4 +48,22 @@ struct LayerTests {
             }
         }
     }
+
+    @Test("every event type is declared in a file of its own, with a schema for each of its versions")
+    func oneDeclarationPerEventType() throws {
+        let files = try Self.sources(in: "Sources/Ledger/Events").filter { $0.name != "EventDeclaration.swift" }
+        let catalogue = try String(contentsOf: packageRoot.appendingPathComponent("Sources/Ledger/LedgerEvent.swift"), encoding: .utf8)
+        let cases = catalogue.matches(of: /case \w+ = "(\w+)"/).map { String($0.output.1) }
+        #expect(cases.count >= 13, "found \(cases.count) event types")
+        #expect(Set(files.map { String($0.name.dropLast(".swift".count)) }) == Set(cases), "one file per event type, named after it")
+        for (name, text) in files {
+            let type = String(name.dropLast(".swift".count))
+            #expect(text.contains("public struct \(type):") && text.contains("extension \(type): EventDeclaration"), "\(name)")
+            let version = text.firstMatch(of: /currentSchemaVersion: UInt32 = (\d+)/).flatMap { Int($0.output.1) } ?? 1
+            for schemaVersion in 1...version {
+                let schema = packageRoot.appendingPathComponent("Schemas/\(type).v\(schemaVersion).schema.json").path
+                #expect(FileManager.default.fileExists(atPath: schema), "\(type) v\(schemaVersion) has no schema")
+            }
+        }
+    }
 }
