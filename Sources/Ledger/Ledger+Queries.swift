@@ -6,7 +6,8 @@ extension LedgerSnapshot {
     public func funds() throws -> [FundBalance] {
         var funds: [FundBalance] = []
         try tables.scan(FundBalance.self, tables.databases.funds) { _, fund in funds.append(fund) }
-        return try funds.map { try tables.fund($0.fundId) ?? $0 }  // with the pledges read model's sums
+        for index in funds.indices { try tables.addPledgeSums(to: &funds[index]) }
+        return funds
     }
 
     public func fund(_ fundId: String) throws -> FundBalance? {

@@ -169,11 +169,15 @@ final class LedgerTables {
     /// A fund's balance sheet, with the pledge sums the pledges read model keeps.
     func fund(_ fundId: String) throws -> FundBalance? {
         guard var fund = try load(FundBalance.self, databases.funds, fundId) else { return nil }
-        if let pledges = try load(PledgeTotals.self, databases.pledgeTotals, fundId) {
-            fund.pledged = pledges.pledged
-            fund.outstandingPledges = pledges.outstanding
-        }
+        try addPledgeSums(to: &fund)
         return fund
+    }
+
+    /// Sets a fund's pledged and outstanding sums from the pledges read model.
+    func addPledgeSums(to fund: inout FundBalance) throws {
+        guard let pledges = try load(PledgeTotals.self, databases.pledgeTotals, fund.fundId) else { return }
+        fund.pledged = pledges.pledged
+        fund.outstandingPledges = pledges.outstanding
     }
     func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, memberId) }
     func pledge(_ pledgeId: String) throws -> PledgeRecord? { try load(PledgeRecord.self, databases.pledges, pledgeId) }
