@@ -12,6 +12,23 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         self.storage = storage
     }
 
+    /// Four 64-bit words, compared and hashed at once (a fold compares the hash of
+    /// every event it reads several times).
+    private var words: (UInt64, UInt64, UInt64, UInt64) { unsafeBitCast(storage, to: (UInt64, UInt64, UInt64, UInt64).self) }
+
+    public static func == (left: ChainHash, right: ChainHash) -> Bool {
+        let (l, r) = (left.words, right.words)
+        return l.0 == r.0 && l.1 == r.1 && l.2 == r.2 && l.3 == r.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let words = self.words
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+
     /// Reads 32 bytes; `bytes` must hold at least that many.
     init(bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count >= Self.byteCount)

@@ -36,14 +36,20 @@ public final class ProjectionState {
 }
 
 /// What an inline projection works in: the write transaction's tables and a reader of
-/// the log in it.
-public struct ProjectionContext {
+/// the log in it. A class: every projection is handed one for every event it folds.
+public final class ProjectionContext {
     let transaction: WriteTransaction
     public let log: LogReader
     /// The tables, as the write transaction sees them.
     public var tables: Tables { Tables(transaction) }
     /// This projection's state for this transaction.
     public let state: ProjectionState
+
+    init(transaction: WriteTransaction, log: LogReader, state: ProjectionState) {
+        self.transaction = transaction
+        self.log = log
+        self.state = state
+    }
 }
 
 /// Lets projections open their tables while the log opens.
@@ -157,28 +163,45 @@ extension EventLog {
             let finished = try environment.write { transaction -> Bool in
                 let reader = LogReader(transaction: transaction, databases: databases)
                 let head = try reader.head().position
-                var lagging: [(projection: any InlineProjection, context: ProjectionContext, checkpoint: UInt64)] = []
+                var lagging: [LaggingProjection] = []
                 for projection in projections {
                     let checkpoint = try reader.checkpoint(named: projection.name)
                     guard checkpoint < head else { continue }
-                    lagging.append((projection, ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()), checkpoint))
+                    lagging.append(
+                        LaggingProjection(
+                            projection: projection, checkpoint: checkpoint,
+                            context: ProjectionContext(transaction: transaction, log: reader, state: ProjectionState())))
                 }
                 guard let from = lagging.map(\.checkpoint).min() else { return true }
                 let through = min(head, from + UInt64(batchEventCountMax))
                 try reader.forEachEvent(from: from + 1, limit: Int(through - from)) { event in
-                    for (projection, context, checkpoint) in lagging where event.position > checkpoint {
-                        try projection.apply(event, in: context)
+                    for lagging in lagging where event.position > lagging.checkpoint {
+                        try lagging.projection.apply(event, in: lagging.context)
                     }
                     if event.position & 0xffff == 0 { progress?(event.position, head) }
                 }
-                for (projection, context, checkpoint) in lagging where checkpoint < through {
-                    try projection.willCommit(in: context)
-                    try transaction.put(databases.checkpoints, key: projection.name, value: through)
+                for lagging in lagging where lagging.checkpoint < through {
+                    try lagging.projection.willCommit(in: lagging.context)
+                    try transaction.put(databases.checkpoints, key: lagging.projection.name, value: through)
                 }
                 progress?(through, head)
                 return through == head
             }
             if finished { return }
+        }
+    }
+
+    /// A projection being brought up to the head, in one transaction: a class, so that
+    /// folding an event into it copies nothing.
+    private final class LaggingProjection {
+        let projection: any InlineProjection
+        let checkpoint: UInt64
+        let context: ProjectionContext
+
+        init(projection: any InlineProjection, checkpoint: UInt64, context: ProjectionContext) {
+            self.projection = projection
+            self.checkpoint = checkpoint
+            self.context = context
         }
     }
 

@@ -171,7 +171,7 @@ extension LedgerSnapshot {
             var entry = try cursor.seek(atLeast: LedgerKey.day(from))
             while let current = entry, LedgerKey.date(fromDayKey: current.key) <= to {
                 let value = try Seal.opened(current.value, key: current.key, in: tables.databases.externalSupport)
-                report.externalSupport.append(try decodeRecord(ExternalSupportRecord.self, value))
+                report.externalSupport.append(try ExternalSupportRecord(rowBytes: value))
                 entry = try cursor.next()
             }
         }

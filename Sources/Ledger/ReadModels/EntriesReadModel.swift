@@ -10,11 +10,10 @@ struct EntriesReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.typeCounts, databases.disbursements, databases.reversals] }
-    var cachedTables: [Table] { [databases.typeCounts] }
+    func makeCaches() -> [any WriteBackCache] { [RowCache<Int64>(databases.typeCounts)] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
-        let typeCount = try tables.load(Int64.self, databases.typeCounts, event.type.rawValue) ?? 0
-        try tables.store(typeCount + 1, databases.typeCounts, event.type.rawValue)
+        try tables.modify(Int64.self, databases.typeCounts, event.type.rawValue) { $0 = ($0 ?? 0) + 1 }
         switch event {
         case .disbursementMade(let disbursement):
             try tables.transaction.put(

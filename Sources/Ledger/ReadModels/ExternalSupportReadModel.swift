@@ -10,7 +10,7 @@ struct ExternalSupportReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.externalSupport] }
-    var cachedTables: [Table] { [] }
+    func makeCaches() -> [any WriteBackCache] { [] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {

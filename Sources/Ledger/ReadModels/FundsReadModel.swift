@@ -11,7 +11,12 @@ struct FundsReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.funds, databases.fundDays, databases.fundDayNet, databases.fundModels] }
-    var cachedTables: [Table] { tables }
+    func makeCaches() -> [any WriteBackCache] {
+        [
+            RowCache<FundBalance>(databases.funds), RowCache<FundDay>(databases.fundDays),
+            RowCache<Int64>(databases.fundDayNet), RowCache<String>(databases.fundModels),
+        ]
+    }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {
@@ -85,10 +90,10 @@ struct FundsReadModel: LedgerReadModel {
         _ tables: LedgerTables, _ fundId: String, _ date: LocalDate, net: VND, _ change: (inout FundDay) throws -> Void
     ) throws {
         let key = LedgerKey.fundDay(fundId, date)
-        var day = try tables.load(FundDay.self, databases.fundDays, key) ?? FundDay()
-        try change(&day)
-        try tables.store(day, databases.fundDays, key)
-        let moved = try tables.load(Int64.self, databases.fundDayNet, key) ?? 0
-        try tables.store(try VND(moved).adding(net).dong, databases.fundDayNet, key)
+        try tables.modify(FundDay.self, databases.fundDays, key) { day in
+            if day == nil { day = FundDay() }
+            try change(&day!)
+        }
+        try tables.modify(Int64.self, databases.fundDayNet, key) { moved in moved = try VND(moved ?? 0).adding(net).dong }
     }
 }

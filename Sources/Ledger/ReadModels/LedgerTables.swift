@@ -4,8 +4,9 @@ import Foundation
 /// The tables of the ledger's read models, each named after the read model that
 /// keeps it. Records are stored as canonical CBOR (deposit rows in a fixed binary
 /// layout), each sealed with a CRC-32C, so equal state is equal bytes and a rebuild can
-/// be compared byte for byte.
-struct LedgerDatabases: Sendable {
+/// be compared byte for byte. A class: every read model holds it, and read models are
+/// handed around for every event they fold.
+final class LedgerDatabases: Sendable {
     // funds: fund balances and fund days
     /// fundId → ``FundBalance`` (its pledge sums are the pledges read model's)
     let funds: Table
@@ -78,16 +79,39 @@ struct LedgerDatabases: Sendable {
     }
 }
 
-/// Keys of the ledger's databases.
+/// Keys of the ledger's databases, each built in one allocation (a fold builds several
+/// for every event).
 enum LedgerKey {
     static func composite(_ first: String, _ second: String) -> [UInt8] {
-        Array(first.utf8) + [0] + Array(second.utf8)
+        var key = prefix(first, reserving: second.utf8.count)
+        key.append(contentsOf: second.utf8)
+        return key
     }
 
-    static func prefix(_ first: String) -> [UInt8] { Array(first.utf8) + [0] }
+    static func prefix(_ first: String) -> [UInt8] { prefix(first, reserving: 0) }
+
+    /// `first` and a 0 byte, with room for `more` bytes after them.
+    private static func prefix(_ first: String, reserving more: Int) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(first.utf8.count + 1 + more)
+        key.append(contentsOf: first.utf8)
+        key.append(0)
+        return key
+    }
 
     static func day(_ date: LocalDate) -> [UInt8] {
-        withUnsafeBytes(of: (UInt32(bitPattern: date.dayNumber) ^ 0x8000_0000).bigEndian) { Array($0) }
+        var key: [UInt8] = []
+        key.reserveCapacity(4)
+        append(date, to: &key)
+        return key
+    }
+
+    private static func append(_ date: LocalDate, to key: inout [UInt8]) {
+        withUnsafeBytes(of: (UInt32(bitPattern: date.dayNumber) ^ 0x8000_0000).bigEndian) { key.append(contentsOf: $0) }
+    }
+
+    private static func append(_ position: UInt64, to key: inout [UInt8]) {
+        withUnsafeBytes(of: position.bigEndian) { key.append(contentsOf: $0) }
     }
 
     static func date(fromDayKey bytes: UnsafeRawBufferPointer) -> LocalDate {
@@ -96,18 +120,39 @@ enum LedgerKey {
     }
 
     static func position(_ position: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: position.bigEndian) { Array($0) }
+        var key: [UInt8] = []
+        key.reserveCapacity(8)
+        append(position, to: &key)
+        return key
     }
 
-    static func fundDay(_ fundId: String, _ date: LocalDate) -> [UInt8] { prefix(fundId) + day(date) }
+    static func fundDay(_ fundId: String, _ date: LocalDate) -> [UInt8] {
+        var key = prefix(fundId, reserving: 4)
+        append(date, to: &key)
+        return key
+    }
 
-    static func deposit(_ memberId: String, _ position: UInt64) -> [UInt8] { prefix(memberId) + self.position(position) }
+    static func deposit(_ memberId: String, _ position: UInt64) -> [UInt8] {
+        var key = prefix(memberId, reserving: 8)
+        append(position, to: &key)
+        return key
+    }
 
-    static func external(_ date: LocalDate, _ position: UInt64) -> [UInt8] { day(date) + self.position(position) }
+    static func external(_ date: LocalDate, _ position: UInt64) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(12)
+        append(date, to: &key)
+        append(position, to: &key)
+        return key
+    }
 
     /// A line of a fund's register, in the order it is read.
     static func registerLine(_ fundId: String, _ date: LocalDate, moneyOut: Bool, position: UInt64) -> [UInt8] {
-        fundDay(fundId, date) + [moneyOut ? 1 : 0] + self.position(position)
+        var key = prefix(fundId, reserving: 13)
+        append(date, to: &key)
+        key.append(moneyOut ? 1 : 0)
+        append(position, to: &key)
+        return key
     }
 
     static func eventId(_ id: UUID) -> [UInt8] { withUnsafeBytes(of: id.uuid) { Array($0) } }
@@ -130,40 +175,54 @@ final class LedgerTables {
         self.caches = caches
     }
 
-    /// The cache that holds `database`'s records in this transaction, if any.
+    /// The write-back cache of `table`'s rows in this transaction, if it has one.
     @inline(__always)
-    private func cache(of database: Table) -> LedgerCache? {
-        for cache in caches where cache.isCached(database) { return cache }
+    private func cache<Row: LedgerRow>(_ type: Row.Type, of table: Table) -> RowCache<Row>? {
+        for cache in caches {
+            guard let found = cache.cache(of: table) else { continue }
+            guard let typed = found as? RowCache<Row> else {
+                preconditionFailure("\(table.name) holds \(Swift.type(of: found)), not rows of \(Row.self)")
+            }
+            return typed
+        }
         return nil
     }
 
-    func load<Record: Codable>(_ type: Record.Type, _ database: Table, _ key: some TableBytes) throws
-        -> Record?
-    {
-        if let cache = cache(of: database) {
-            let bytes = key.withBytes { Array($0) }
-            let cacheKey = LedgerCache.Key(database: database, key: bytes)
-            if let entry = cache.entries[cacheKey] { return entry.value as? Record }
-            let record = try transaction.get(database, bytes).map { try decodeRecord(type, try Seal.opened($0, key: bytes, in: database)) }
-            cache.entries[cacheKey] = LedgerCache.Entry(value: record, dirty: false)
-            return record
-        }
+    private func isCached(_ table: Table) -> Bool { caches.contains { $0.cache(of: table) != nil } }
+
+    func load<Row: LedgerRow>(_ type: Row.Type, _ database: Table, _ key: some TableBytes) throws -> Row? {
+        if let cache = cache(type, of: database) { return try cache.row(key.withBytes { Array($0) }, in: transaction) }
         guard let bytes = try transaction.get(database, key) else { return nil }
-        return try decodeRecord(type, try Seal.opened(bytes, key: key, in: database))
+        return try Row(rowBytes: try Seal.opened(bytes, key: key, in: database))
     }
 
-    func store<Record: Codable>(_ record: Record, _ database: Table, _ key: some TableBytes) throws {
+    func store<Row: LedgerRow>(_ row: Row, _ database: Table, _ key: some TableBytes) throws {
         precondition(transaction.isWritable, "a projection write outside a write transaction")
-        if let cache = cache(of: database) {
-            let bytes = key.withBytes { Array($0) }
-            cache.entries[LedgerCache.Key(database: database, key: bytes)] = LedgerCache.Entry(value: record, dirty: true)
+        if let cache = cache(Row.self, of: database) {
+            cache.set(row, key.withBytes { Array($0) })
             return
         }
-        if let deposit = record as? DepositRecord {
-            try transaction.put(database, key: key, value: Seal.sealed(deposit.storedBytes(), key: key))
-            return
+        try transaction.put(database, key: key, value: Seal.sealed(try row.rowBytes(), key: key))
+    }
+
+    /// Changes the row under `key` (`nil` when absent; set it to `nil` to delete it) in
+    /// place when the table is cached, else reads, changes and writes it.
+    func modify<Row: LedgerRow, Result>(
+        _ type: Row.Type, _ database: Table, _ key: some TableBytes, _ body: (inout Row?) throws -> Result
+    ) throws -> Result {
+        precondition(transaction.isWritable, "a projection write outside a write transaction")
+        if let cache = cache(type, of: database) {
+            return try cache.modify(key.withBytes { Array($0) }, in: transaction, body)
         }
-        try transaction.put(database, key: key, value: Seal.sealed(try PayloadEncoder().encode(record).canonicalBytes(), key: key))
+        let before = try load(type, database, key)
+        var row = before
+        let result = try body(&row)
+        if let row {
+            try transaction.put(database, key: key, value: Seal.sealed(try row.rowBytes(), key: key))
+        } else if before != nil {
+            try transaction.delete(database, key: key)
+        }
+        return result
     }
 
     /// A fund's balance sheet, with the pledge sums the pledges read model keeps.
@@ -239,7 +298,7 @@ final class LedgerTables {
     /// The latest close of the books, if any.
     func lastPeriod() throws -> PeriodRecord? {
         try transaction.withCursor(databases.periods) { cursor in
-            try cursor.last().map { try decodeRecord(PeriodRecord.self, try Seal.opened($0.value, key: $0.key, in: databases.periods)) }
+            try cursor.last().map { try PeriodRecord(rowBytes: try Seal.opened($0.value, key: $0.key, in: databases.periods)) }
         }
     }
 
@@ -281,74 +340,19 @@ final class LedgerTables {
 
     /// Every record of `database` whose key starts with `prefix`, in key order. It reads
     /// the database itself, so not a table the write-back cache holds.
-    func scan<Record: Decodable>(
+    func scan<Record: LedgerRow>(
         _ type: Record.Type, _ database: Table, prefix: [UInt8] = [],
         _ body: (UnsafeRawBufferPointer, Record) throws -> Void
     ) throws {
-        precondition(cache(of: database) == nil, "a scan of a cached table in a write transaction")
+        precondition(!isCached(database), "a scan of a cached table in a write transaction")
         try transaction.withCursor(database) { cursor in
             var entry = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.starts(with: prefix) {
-                try body(current.key, try decodeRecord(type, try Seal.opened(current.value, key: current.key, in: database)))
+                try body(current.key, try Record(rowBytes: try Seal.opened(current.value, key: current.key, in: database)))
                 entry = try cursor.next()
             }
         }
     }
-}
-
-/// Records of one write transaction, written back when it commits.
-final class LedgerCache {
-    struct Key: Hashable {
-        let database: Table
-        let key: [UInt8]
-
-        /// The key's bytes in one call, not byte by byte.
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(database)
-            key.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-    }
-
-    struct Entry {
-        /// `nil` for a key known to be absent.
-        var value: (any Encodable)?
-        var dirty: Bool
-    }
-
-    /// A few handles: a linear look-up beats hashing.
-    private let cached: [Table]
-    var entries: [Key: Entry] = [:]
-
-    init(cached: [Table]) {
-        self.cached = cached
-    }
-
-    func isCached(_ database: Table) -> Bool { cached.contains(database) }
-
-    /// Writes every changed record, in key order.
-    func flush(into transaction: Tables) throws {
-        let dirty = entries.filter(\.value.dirty).sorted { left, right in
-            let leftName = left.key.database.name
-            let rightName = right.key.database.name
-            if leftName != rightName { return leftName < rightName }
-            return left.key.key.lexicographicallyPrecedes(right.key.key)
-        }
-        for (key, entry) in dirty {
-            guard let value = entry.value else { continue }
-            try transaction.put(key.database, key: key.key, value: Seal.sealed(try PayloadEncoder().encode(value).canonicalBytes(), key: key.key))
-        }
-        entries.removeAll()
-    }
-}
-
-func decodeRecord<Record: Decodable>(_ type: Record.Type, _ bytes: UnsafeRawBufferPointer) throws -> Record {
-    if type == DepositRecord.self {
-        guard let deposit = DepositRecord(storedBytes: bytes) as? Record else {
-            throw ProjectionFault(reason: "a deposit row of \(bytes.count) bytes is damaged")
-        }
-        return deposit
-    }
-    return try PayloadDecoder().decode(type, from: try Payload(canonicalBytes: bytes))
 }
 
 extension UnsafeRawBufferPointer {

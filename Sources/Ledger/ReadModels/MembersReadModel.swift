@@ -10,7 +10,7 @@ struct MembersReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.members, databases.deposits] }
-    var cachedTables: [Table] { [databases.members] }
+    func makeCaches() -> [any WriteBackCache] { [RowCache<MemberRecord>(databases.members)] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {

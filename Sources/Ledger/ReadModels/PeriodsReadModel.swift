@@ -9,7 +9,7 @@ struct PeriodsReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.periods] }
-    var cachedTables: [Table] { [] }
+    func makeCaches() -> [any WriteBackCache] { [] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {

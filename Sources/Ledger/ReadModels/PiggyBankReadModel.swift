@@ -11,7 +11,12 @@ struct PiggyBankReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.models, databases.roster, databases.modelMembers, databases.modelCells, databases.belowTarget] }
-    var cachedTables: [Table] { [databases.models, databases.roster, databases.modelMembers, databases.modelCells] }
+    func makeCaches() -> [any WriteBackCache] {
+        [
+            RowCache<ModelRecord>(databases.models), RowCache<Enrolment>(databases.roster),
+            RowCache<ModelMemberTotals>(databases.modelMembers), RowCache<PiggyBankSummary.Cell>(databases.modelCells),
+        ]
+    }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {
@@ -101,10 +106,11 @@ struct PiggyBankReadModel: LedgerReadModel {
         let old = try before.contribution(dailyTarget: model.dailyTarget)
         let new = try after.contribution(dailyTarget: model.dailyTarget)
         let cellKey = LedgerKey.composite(model.modelId, member.cell)
-        var cell = try tables.load(PiggyBankSummary.Cell.self, databases.modelCells, cellKey) ?? PiggyBankSummary.Cell(cell: member.cell)
-        if let old { try cell.add(old, sign: -1) }
-        if let new { try cell.add(new, sign: 1) }
-        try tables.store(cell, databases.modelCells, cellKey)
+        try tables.modify(PiggyBankSummary.Cell.self, databases.modelCells, cellKey) { cell in
+            if cell == nil { cell = PiggyBankSummary.Cell(cell: member.cell) }
+            if let old { try cell!.add(old, sign: -1) }
+            if let new { try cell!.add(new, sign: 1) }
+        }
         let wasBelow = (old?.belowTarget ?? 0) > 0
         let isBelow = (new?.belowTarget ?? 0) > 0
         guard wasBelow != isBelow else { return }

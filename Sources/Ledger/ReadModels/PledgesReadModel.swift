@@ -10,7 +10,9 @@ struct PledgesReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.pledges, databases.pledgeTotals] }
-    var cachedTables: [Table] { tables }
+    func makeCaches() -> [any WriteBackCache] {
+        [RowCache<PledgeRecord>(databases.pledges), RowCache<PledgeTotals>(databases.pledgeTotals)]
+    }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {
@@ -19,10 +21,11 @@ struct PledgesReadModel: LedgerReadModel {
                 pledgeId: pledge.pledgeId, fundId: pledge.fundId, donor: pledge.donor, amount: pledge.amount,
                 pledgedOn: pledge.pledgedOn, dueOn: pledge.dueOn)
             try tables.store(record, databases.pledges, pledge.pledgeId)
-            var totals = try tables.load(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) ?? PledgeTotals()
-            totals.pledged = try totals.pledged.adding(pledge.amount)
-            totals.outstanding = try totals.outstanding.adding(record.outstanding)
-            try tables.store(totals, databases.pledgeTotals, pledge.fundId)
+            try tables.modify(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) { totals in
+                if totals == nil { totals = PledgeTotals() }
+                totals!.pledged = try totals!.pledged.adding(pledge.amount)
+                totals!.outstanding = try totals!.outstanding.adding(record.outstanding)
+            }
         case .pledgeCancelled(let cancelled):
             try updatePledge(tables, cancelled.pledgeId) { $0.cancelledOn = cancelled.cancelledOn }
         case .donationReceived(let donation):
@@ -60,9 +63,10 @@ struct PledgesReadModel: LedgerReadModel {
         try change(&pledge)
         let after = (pledged: pledge.isLive ? pledge.amount : .zero, outstanding: pledge.outstanding)
         try tables.store(pledge, databases.pledges, pledgeId)
-        var totals = try tables.load(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) ?? PledgeTotals()
-        totals.pledged = try totals.pledged.adding(try after.pledged.subtracting(before.pledged))
-        totals.outstanding = try totals.outstanding.adding(try after.outstanding.subtracting(before.outstanding))
-        try tables.store(totals, databases.pledgeTotals, pledge.fundId)
+        try tables.modify(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) { totals in
+            if totals == nil { totals = PledgeTotals() }
+            totals!.pledged = try totals!.pledged.adding(try after.pledged.subtracting(before.pledged))
+            totals!.outstanding = try totals!.outstanding.adding(try after.outstanding.subtracting(before.outstanding))
+        }
     }
 }

@@ -19,8 +19,9 @@ protocol LedgerReadModel: InlineProjection {
     var databases: LedgerDatabases { get }
     /// Its tables.
     var tables: [Table] { get }
-    /// The tables whose records go through the transaction's write-back cache.
-    var cachedTables: [Table] { get }
+    /// Write-back caches for one transaction, of the tables whose rows many events
+    /// touch (empty when none is worth it).
+    func makeCaches() -> [any WriteBackCache]
     /// Decodes each stored event once for every read model of the ledger.
     var decoded: DecodedEvents { get }
     init(databases: LedgerDatabases, decoded: DecodedEvents)
@@ -40,7 +41,7 @@ extension LedgerReadModel {
     /// the rules' checks) and its tables, made once rather than for every event.
     func foldState(_ state: ProjectionState, _ transaction: Tables) -> FoldState {
         if let kept = state.value as? FoldState { return kept }
-        let cache = LedgerCache(cached: cachedTables)
+        let cache = LedgerCache(makeCaches())
         let kept = FoldState(cache: cache, tables: LedgerTables(transaction: transaction, databases: databases, caches: [cache]))
         state.value = kept
         return kept
@@ -64,15 +65,14 @@ extension LedgerReadModel {
     }
 
     /// Changes the record under `key`, which must exist.
-    func update<Record: Codable>(
-        _ tables: LedgerTables, _ type: Record.Type, _ database: Table, _ key: some TableBytes,
-        _ change: (inout Record) throws -> Void
+    func update<Row: LedgerRow>(
+        _ tables: LedgerTables, _ type: Row.Type, _ database: Table, _ key: some TableBytes,
+        _ change: (inout Row) throws -> Void
     ) throws {
-        guard var record = try tables.load(type, database, key) else {
-            throw ProjectionFault(reason: "no \(database.name) entry for an event that needs one")
+        try tables.modify(type, database, key) { row in
+            guard row != nil else { throw ProjectionFault(reason: "no \(database.name) entry for an event that needs one") }
+            try change(&row!)
         }
-        try change(&record)
-        try tables.store(record, database, key)
     }
 
     func missing(_ what: String, _ id: String) -> ProjectionFault {

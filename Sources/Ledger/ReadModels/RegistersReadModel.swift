@@ -11,7 +11,7 @@ struct RegistersReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.registerLines] }
-    var cachedTables: [Table] { [] }
+    func makeCaches() -> [any WriteBackCache] { [] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         let line: (fundId: String, date: LocalDate, amount: VND)
