@@ -244,10 +244,23 @@ public struct DepositRecord: Codable, Hashable, Sendable {
         return bytes
     }
 
-    /// Reads ``storedBytes()``; `nil` when the bytes cannot be one. A member's rows
-    /// nearly all name the same model: given the previous row's stored bytes and
-    /// record, an equal model id reuses its string rather than validate and build it again.
-    init?(storedBytes bytes: UnsafeRawBufferPointer, previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)? = nil) {
+    /// The row read before, when reading a member's rows in order: its stored bytes
+    /// (the map's, valid in the transaction) and its model id.
+    struct Previous {
+        var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        var modelId = ""
+    }
+
+    /// Reads ``storedBytes()``; `nil` when the bytes cannot be one.
+    init?(storedBytes bytes: UnsafeRawBufferPointer) {
+        var previous = Previous()
+        self.init(storedBytes: bytes, previous: &previous)
+    }
+
+    /// Reads ``storedBytes()``, and remembers it in `previous`. A member's rows nearly
+    /// all name the same model: an equal model id to the previous row's reuses its
+    /// string rather than validate and build it again.
+    init?(storedBytes bytes: UnsafeRawBufferPointer, previous: inout Previous) {
         guard bytes.count > 13, bytes[12] <= 2 else { return nil }
         let amount = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: Int64.self))
         let day = Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: Int32.self))
@@ -261,14 +274,16 @@ public struct DepositRecord: Codable, Hashable, Sendable {
         }
         let modelBytes = UnsafeRawBufferPointer(rebasing: bytes[modelOffset...])
         let modelId: String
-        if let previous, previous.bytes.count == bytes.count, previous.bytes[12] == kind,
+        if previous.bytes.count == bytes.count, previous.bytes[12] == kind,
             memcmp(previous.bytes.baseAddress! + modelOffset, modelBytes.baseAddress!, modelBytes.count) == 0
         {
-            modelId = previous.record.modelId
+            modelId = previous.modelId
         } else {
             guard let decoded = String(validating: modelBytes, as: UTF8.self) else { return nil }
             modelId = decoded
+            previous.modelId = decoded
         }
+        previous.bytes = bytes
         self.init(
             modelId: modelId, depositedOn: LocalDate(dayNumber: day), amount: VND(amount), reversed: kind == 1,
             reversesPosition: reversesPosition)

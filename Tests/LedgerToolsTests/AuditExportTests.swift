@@ -71,11 +71,9 @@ struct AuditTests {
         try ledger.log.environment.write { transaction in
             let funds = try transaction.openDatabase("funds.balances")
             guard let stored = try transaction.get(funds, "khuyen-hoc") else { throw LMDBError.notFound }
-            var payload = try Payload(canonicalBytes: UnsafeRawBufferPointer(rebasing: stored.dropLast(Seal.byteCount)))
-            guard case .object(var members) = payload else { throw LMDBError.invalid }
-            members["balance"] = .integer(999_000_000)
-            payload = .object(members)
-            try transaction.put(funds, key: "khuyen-hoc", value: Seal.sealed(payload.canonicalBytes(), key: "khuyen-hoc"))
+            var fund = try FundBalance(rowBytes: UnsafeRawBufferPointer(rebasing: stored.dropLast(Seal.byteCount)))
+            fund.balance = VND(999_000_000)
+            try transaction.put(funds, key: "khuyen-hoc", value: Seal.sealed(fund.rowBytes(), key: "khuyen-hoc"))
         }
         let report = try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path)
         #expect(

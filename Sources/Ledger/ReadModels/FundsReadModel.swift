@@ -6,7 +6,8 @@ import Foundation
 /// for period reports and the rule that no fund goes below 0 on any date.
 struct FundsReadModel: LedgerReadModel {
     static let readModelName = "funds"
-    static let layoutVersion: UInt32 = 1
+    /// 2: its rows in fixed binary layouts (``RowWriter``), no longer CBOR.
+    static let layoutVersion: UInt32 = 2
     static let answers = "each fund's balance sheet; its movements and balance on any date (period reports, the rule that no fund goes below 0)"
     let databases: LedgerDatabases
     let decoded: DecodedEvents

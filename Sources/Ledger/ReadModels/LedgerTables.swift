@@ -2,9 +2,9 @@ import EventLog
 import Foundation
 
 /// The tables of the ledger's read models, each named after the read model that
-/// keeps it. Records are stored as canonical CBOR (deposit rows in a fixed binary
-/// layout), each sealed with a CRC-32C, so equal state is equal bytes and a rebuild can
-/// be compared byte for byte. A class: every read model holds it, and read models are
+/// keeps it. Rows are stored in fixed binary layouts (``RowWriter``; the rarer external
+/// support and period records, counts and ids as canonical CBOR), each sealed with a
+/// CRC-32C, so equal state is equal bytes and a rebuild can be compared byte for byte. A class: every read model holds it, and read models are
 /// handed around for every event they fold.
 final class LedgerDatabases: Sendable {
     // funds: fund balances and fund days
@@ -263,14 +263,13 @@ final class LedgerTables {
         let prefix = LedgerKey.prefix(memberId)
         return try transaction.withCursor(databases.deposits) { cursor in
             var rows: [(position: UInt64, record: DepositRecord)] = []
-            var previous: (bytes: UnsafeRawBufferPointer, record: DepositRecord)?  // the map's bytes, valid in this transaction
+            var previous = DepositRecord.Previous()
             var entry = try cursor.seek(atLeast: prefix)
             while let current = entry, current.key.count == prefix.count + 8, current.key.starts(with: prefix) {
                 let value = try Seal.opened(current.value, key: current.key, in: databases.deposits)
-                guard let record = DepositRecord(storedBytes: value, previous: previous) else {
+                guard let record = DepositRecord(storedBytes: value, previous: &previous) else {
                     throw ProjectionFault(reason: "a deposit row of member \(memberId) is damaged")
                 }
-                previous = (value, record)
                 rows.append((current.key.loadBigEndianUInt64(at: prefix.count), record))
                 entry = try cursor.next()
             }

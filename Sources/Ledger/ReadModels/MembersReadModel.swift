@@ -5,7 +5,8 @@ import Foundation
 /// reversal of one, on its own date), for contribution histories and cells.
 struct MembersReadModel: LedgerReadModel {
     static let readModelName = "members"
-    static let layoutVersion: UInt32 = 1
+    /// 2: its rows in fixed binary layouts (``RowWriter``), no longer CBOR.
+    static let layoutVersion: UInt32 = 2
     static let answers = "each member, their deposits and reversals with running totals, days covered, last deposit; cells"
     let databases: LedgerDatabases
     let decoded: DecodedEvents

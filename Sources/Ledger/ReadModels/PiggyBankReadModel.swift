@@ -6,7 +6,8 @@ import Foundation
 /// keeps its own roster (cell and days of membership, no names) so that it folds alone.
 struct PiggyBankReadModel: LedgerReadModel {
     static let readModelName = "piggybank"
-    static let layoutVersion: UInt32 = 1
+    /// 2: its rows in fixed binary layouts (``RowWriter``), no longer CBOR.
+    static let layoutVersion: UInt32 = 2
     static let answers = "each piggy-bank model's summary: enrolled, participating, collected, expected, attainment, by cell, below target"
     let databases: LedgerDatabases
     let decoded: DecodedEvents

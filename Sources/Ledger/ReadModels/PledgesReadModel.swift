@@ -5,7 +5,8 @@ import Foundation
 /// pledges add up to and still await.
 struct PledgesReadModel: LedgerReadModel {
     static let readModelName = "pledges"
-    static let layoutVersion: UInt32 = 1
+    /// 2: its rows in fixed binary layouts (``RowWriter``), no longer CBOR.
+    static let layoutVersion: UInt32 = 2
     static let answers = "each pledge and what was received against it; each fund's pledged and outstanding sums"
     let databases: LedgerDatabases
     let decoded: DecodedEvents

@@ -208,6 +208,19 @@ func runChild(_ operation: String, store: String, out: String?) throws {
                 try seconds { _ = try ledger.memberHistory(members[random.next(below: members.count)].memberId) }
             }
             FileHandle.standardError.write(Data("member history: p50 \(microseconds(percentile(times, 0.5))), p99 \(microseconds(percentile(times, 0.99)))\n".utf8))
+        case "queries":
+            // The three queries of the latency target, each 2 000 times: for profiling.
+            let members = try ledger.members()
+            let finished = try ledger.models().first!.modelId
+            var random = SplitMix(seed: 7)
+            let funds = try (0..<2_000).map { _ in try seconds { _ = try ledger.funds() } }
+            let history = try (0..<2_000).map { _ in
+                try seconds { _ = try ledger.memberHistory(members[random.next(below: members.count)].memberId) }
+            }
+            let summary = try (0..<2_000).map { _ in try seconds { _ = try ledger.piggyBankSummary(finished) } }
+            for (name, times) in [("fund balances", funds), ("member history", history), ("finished summary", summary)] {
+                FileHandle.standardError.write(Data("\(name): p50 \(microseconds(percentile(times, 0.5))), p99 \(microseconds(percentile(times, 0.99)))\n".utf8))
+            }
         case "audit":
             let started = Date()
             let report = try Auditor.audit(ledger, scratchFolder: store + "-audit-scratch")
