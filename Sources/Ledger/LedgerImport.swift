@@ -49,6 +49,12 @@ public enum ImportLine {
         guard bytes.count <= ImportLimits.lineBytesMax else {
             throw ImportLineError("the line has \(bytes.count) bytes, over the limit of \(ImportLimits.lineBytesMax)")
         }
+        if let deposit = DepositLine.parse(bytes) { return deposit }  // the commonest line, read without a JSON tree
+        return try parseGenerally(bytes)
+    }
+
+    /// Any line, through a JSON tree and the catalogue's decoders.
+    static func parseGenerally(_ bytes: UnsafeRawBufferPointer) throws(ImportLineError) -> LedgerCommand {
         let value: Payload
         do {
             value = try JSONParser.parse(bytes)

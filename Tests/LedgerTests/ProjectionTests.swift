@@ -245,3 +245,92 @@ struct ProjectionFormatTests {
         #expect(try ledger.fund("q")?.balance == VND(12_000))
     }
 }
+
+@Suite("The import's fast path for deposits")
+struct DepositLineTests {
+    static let plain = #"{"type":"PiggyBankDeposited","data":{"modelId":"ong-heo-2024","memberId":"dv-1","amount":7000,"depositedOn":"2024-06-01"},"eventId":"3f2b8c1e-5d4a-4e8f-9a7b-1c2d3e4f5a6b"}"#
+
+    /// Whether the fast path took `line`; when it did, the general path must give the same command.
+    func agrees(_ line: String) -> Bool {
+        let bytes = Array(line.utf8)
+        guard let fast = bytes.withUnsafeBytes({ DepositLine.parse($0) }) else { return false }
+        let general = bytes.withUnsafeBytes { bytes in Result { () throws(ImportLineError) in try ImportLine.parseGenerally(bytes) } }
+        #expect(general == .success(fast), "\(line)")
+        return true
+    }
+
+    @Test("plain deposit lines, in any key order and spacing, are read by the fast path to the general path's command")
+    func plainLines() {
+        let data = [#""modelId":"ong-heo-2024""#, #""memberId":"Dv_2.x""#, #""amount":1000000000000000"#, #""depositedOn":"1999-12-31""#]
+        let outer = [#""type":"PiggyBankDeposited""#, #""eventId":"3f2b8c1e-5d4a-4e8f-9a7b-1c2d3e4f5a6b""#]
+        var random = PropertyTests.Generator(state: 12)
+        #expect(agrees(Self.plain))
+        for round in 0..<200 {
+            let space = [" ", "", "\t", " \r\n "][round % 4]
+            let inner = "{" + space + data.shuffled(using: &random).joined(separator: "," + space) + "}"
+            var members = outer.shuffled(using: &random)
+            if round % 3 == 0 { members.removeAll { $0.hasPrefix(#""eventId""#) } }
+            members.insert(#""data":"# + space + inner, at: Int(random.next() % UInt64(members.count + 1)))
+            #expect(agrees(space + "{" + members.joined(separator: space + "," + space) + "}" + space), "round \(round)")
+        }
+    }
+
+    @Test("anything but the plain form is left to the general path, which reports it")
+    func otherLines() {
+        let replacements: [(String, String)] = [
+            ("7000", "0"),
+            ("7000", "007"),
+            ("7000", "7000.0"),
+            ("7000", "7e3"),
+            ("7000", "-7000"),
+            ("7000", "\"7000\""),
+            ("7000", "9223372036854775808"),
+            ("2024-06-01", "2024-02-30"),
+            ("2024-06-01", "2024-6-1"),
+            ("dv-1", #"dv\u002d1"#),
+            ("dv-1", "dv 1"),
+            ("dv-1", ""),
+            ("PiggyBankDeposited", "DonationReceived"),
+            (#""eventId""#, #""schemaVersion":1,"eventId""#),
+            (#""amount":7000"#, #""amount":7000,"amount":7000"#),
+            (#""amount":7000,"#, ""),
+            (#""amount":7000"#, #""amount":7000,"note":"x""#),
+            ("3f2b8c1e", "not-a-uuid"),
+        ]
+        var refused: [String] = replacements.map { Self.plain.replacingOccurrences(of: $0.0, with: $0.1) }
+        refused += [Self.plain + "x", "[" + Self.plain + "]", String(Self.plain.dropLast())]
+        for line in refused {
+            #expect(!agrees(line), "\(line)")
+            let bytes = Array(line.utf8)
+            let answer = bytes.withUnsafeBytes { bytes in Result { () throws(ImportLineError) in try ImportLine.parse(bytes) } }
+            let general = bytes.withUnsafeBytes { bytes in Result { () throws(ImportLineError) in try ImportLine.parseGenerally(bytes) } }
+            #expect(answer == general, "\(line): the import answers as the general path does, its error messages included")
+        }
+        let zero = Array(Self.plain.replacingOccurrences(of: "7000", with: "0").utf8)
+        #expect(throws: ImportLineError.self) { _ = try zero.withUnsafeBytes { try ImportLine.parse($0) } }
+    }
+
+    @Test("mutated deposit lines: whenever the fast path reads one, the general path reads it the same")
+    func mutatedLines() {
+        var random = PropertyTests.Generator(state: 0xD0C)
+        let alphabet = Array(#"{}[]":,. -0123456789eE\u"#.utf8) + [0x00, 0x7F, 0xC3, 0xA1, 0x20]
+        var taken = 0
+        for _ in 0..<3_000 {
+            var bytes = Array(Self.plain.utf8)
+            for _ in 0..<(1 + Int(random.next() % 3)) {
+                let index = Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 3 {
+                case 0: bytes[index] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: index)
+                }
+            }
+            guard let line = String(bytes: bytes, encoding: .utf8) else {
+                #expect(bytes.withUnsafeBytes { DepositLine.parse($0) } == nil)
+                continue
+            }
+            if agrees(line) { taken += 1 }
+        }
+        #expect(taken > 100, "the fast path took \(taken) mutated lines: the test exercises it")
+    }
+}
