@@ -14,29 +14,28 @@ import Foundation
 enum DepositLine {
     static func parse(_ bytes: UnsafeRawBufferPointer) -> LedgerCommand? {
         var scanner = Scanner(bytes: bytes)
-        var type: Substring?
+        var type: UnsafeRawBufferPointer?
         var data: (modelId: String, memberId: String, amount: Int64, depositedOn: LocalDate)?
         var eventId: UUID?
         var eventIdSeen = false
         guard scanner.objectStart() else { return nil }
         repeat {
             guard let key = scanner.key() else { return nil }
-            switch key {
-            case "type":
+            if key.elementsEqual("type".utf8) {
                 guard type == nil, let value = scanner.string() else { return nil }
                 type = value
-            case "data":
+            } else if key.elementsEqual("data".utf8) {
                 guard data == nil, let value = scanner.depositData() else { return nil }
                 data = value
-            case "eventId":
-                guard !eventIdSeen, let text = scanner.string(), let id = UUID(uuidString: String(text)) else { return nil }
+            } else if key.elementsEqual("eventId".utf8) {
+                guard !eventIdSeen, let text = scanner.string(), let id = Self.uuid(text) else { return nil }
                 eventId = id
                 eventIdSeen = true
-            default:
+            } else {
                 return nil  // schemaVersion, or a key the general path names
             }
         } while scanner.member()
-        guard scanner.objectEnd(), scanner.atEnd(), type == "PiggyBankDeposited", let data else { return nil }
+        guard scanner.objectEnd(), scanner.atEnd(), let type, type.elementsEqual("PiggyBankDeposited".utf8), let data else { return nil }
         var event = LedgerEvent.piggyBankDeposited(
             PiggyBankDeposited(modelId: data.modelId, memberId: data.memberId, amount: VND(data.amount), depositedOn: data.depositedOn))
         do {
@@ -47,13 +46,42 @@ enum DepositLine {
         return LedgerCommand(event, eventId: eventId)
     }
 
+    /// A UUID in its 36-character form (hex digits in either case, dashes after the 8th,
+    /// 12th, 16th and 20th digit), or `nil`: any other form is left to Foundation's parser.
+    static func uuid(_ text: UnsafeRawBufferPointer) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        func digit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        let parsed: Bool = withUnsafeMutableBytes(of: &bytes) { out in
+            var index = 0
+            for offset in [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34] {
+                guard let high = digit(text[offset]), let low = digit(text[offset + 1]) else { return false }
+                out[index] = high << 4 | low
+                index += 1
+            }
+            return [8, 13, 18, 23].allSatisfy { text[$0] == UInt8(ascii: "-") }
+        }
+        return parsed ? UUID(uuid: bytes) : nil
+    }
+
     /// A forward-only reader of one line's bytes.
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         var offset = 0
 
         mutating func skipSpace() {
-            while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+            while offset < bytes.count {
+                let byte = bytes[offset]
+                guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
+                offset += 1
+            }
         }
 
         mutating func take(_ byte: UInt8) -> Bool {
@@ -73,13 +101,13 @@ enum DepositLine {
             return offset == bytes.count
         }
 
-        mutating func key() -> Substring? {
+        mutating func key() -> UnsafeRawBufferPointer? {
             guard let key = string(), take(UInt8(ascii: ":")) else { return nil }
             return key
         }
 
-        /// A string without escapes or control characters, in valid UTF-8.
-        mutating func string() -> Substring? {
+        /// A string's bytes, without escapes or control characters.
+        mutating func string() -> UnsafeRawBufferPointer? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = offset
             while offset < bytes.count, bytes[offset] != UInt8(ascii: "\"") {
@@ -88,8 +116,11 @@ enum DepositLine {
             }
             guard offset < bytes.count else { return nil }
             defer { offset += 1 }
-            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)?[...]
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
         }
+
+        /// A string, in valid UTF-8.
+        mutating func text() -> String? { string().flatMap { String(validating: $0, as: UTF8.self) } }
 
         /// A whole number written as plain digits, without a sign or leading zeros.
         mutating func digits() -> Int64? {
@@ -104,37 +135,36 @@ enum DepositLine {
                 offset += 1
             }
             guard offset > start, offset - start == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
-            if offset < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[offset]) { return nil }
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") || bytes[offset] | 0x20 == UInt8(ascii: "e") { return nil }
             return value
         }
 
         mutating func depositData() -> (modelId: String, memberId: String, amount: Int64, depositedOn: LocalDate)? {
-            var modelId: Substring?
-            var memberId: Substring?
+            var modelId: String?
+            var memberId: String?
             var amount: Int64?
             var depositedOn: LocalDate?
             guard objectStart() else { return nil }
             repeat {
                 guard let key = key() else { return nil }
-                switch key {
-                case "modelId":
-                    guard modelId == nil, let value = string() else { return nil }
+                if key.elementsEqual("modelId".utf8) {
+                    guard modelId == nil, let value = text() else { return nil }
                     modelId = value
-                case "memberId":
-                    guard memberId == nil, let value = string() else { return nil }
+                } else if key.elementsEqual("memberId".utf8) {
+                    guard memberId == nil, let value = text() else { return nil }
                     memberId = value
-                case "amount":
+                } else if key.elementsEqual("amount".utf8) {
                     guard amount == nil, let value = digits() else { return nil }
                     amount = value
-                case "depositedOn":
-                    guard depositedOn == nil, let text = string(), let date = LocalDate(String(text)) else { return nil }
+                } else if key.elementsEqual("depositedOn".utf8) {
+                    guard depositedOn == nil, let value = string(), let date = LocalDate(bytes: value) else { return nil }
                     depositedOn = date
-                default:
+                } else {
                     return nil
                 }
             } while member()
             guard objectEnd(), let modelId, let memberId, let amount, let depositedOn else { return nil }
-            return (String(modelId), String(memberId), amount, depositedOn)
+            return (modelId, memberId, amount, depositedOn)
         }
     }
 }

@@ -275,6 +275,27 @@ struct DepositLineTests {
         }
     }
 
+    @Test("event ids are read as Foundation reads them, in either case; any other form is left to Foundation")
+    func eventIds() {
+        var random = PropertyTests.Generator(state: 36)
+        for round in 0..<500 {
+            let id = UUID()
+            var text = round % 2 == 0 ? id.uuidString : id.uuidString.lowercased()
+            if round % 5 == 0 {
+                var bytes = Array(text.utf8)
+                bytes[Int(random.next() % 36)] = Array("-gG0aA{ ".utf8)[Int(random.next() % 8)]
+                text = String(decoding: bytes, as: UTF8.self)
+            }
+            let fast = Array(text.utf8).withUnsafeBytes { DepositLine.uuid($0) }
+            if round % 5 != 0 { #expect(fast == id, "\(text)") }
+            // Foundation reads some damaged forms too (a space as a 0): those are left to it.
+            if let fast { #expect(fast == UUID(uuidString: text), "\(text)") }
+        }
+        for text in ["", "3f2b8c1e5d4a4e8f9a7b1c2d3e4f5a6b", "{3f2b8c1e-5d4a-4e8f-9a7b-1c2d3e4f5a6b}", "3f2b8c1e-5d4a-4e8f-9a7b-1c2d3e4f5a6b "] {
+            #expect(Array(text.utf8).withUnsafeBytes { DepositLine.uuid($0) } == nil, "\(text)")
+        }
+    }
+
     @Test("anything but the plain form is left to the general path, which reports it")
     func otherLines() {
         let replacements: [(String, String)] = [
