@@ -80,8 +80,9 @@ struct RowTests {
     /// Its bytes give it back; every damaged form of them is refused.
     func holds<Row: LedgerRow & Equatable>(_ row: Row, _ context: String) throws {
         let bytes = try row.rowBytes()
-        #expect(try bytes.withUnsafeBytes { try Row(rowBytes: $0) } == row, "\(context)")
-        #expect(try row.rowBytes() == bytes, "\(context): one value, one set of bytes")
+        let decoded = try bytes.withUnsafeBytes { try Row(rowBytes: $0) }
+        #expect(decoded == row, "\(context)")
+        #expect(try decoded.rowBytes() == bytes, "\(context): one value, one set of bytes")
         for cut in [0, 1, bytes.count / 2, bytes.count - 1] where cut < bytes.count {
             #expect(throws: ProjectionFault.self, "\(context): cut to \(cut) bytes") {
                 try Array(bytes[..<cut]).withUnsafeBytes { _ = try Row(rowBytes: $0) }

@@ -79,7 +79,8 @@ final class RowCache<Row: LedgerRow>: WriteBackCache {
     }
 
     /// Changes the row under `key` (`nil` when absent) where it is held, without
-    /// copying it. `body` must not touch this cache.
+    /// copying it. `body` must not touch this cache. If it throws, a row already held may
+    /// be left part-changed: a fold that throws fails its whole write transaction.
     func modify<Result>(_ key: [UInt8], in transaction: Tables, _ body: (inout Row?) throws -> Result) throws -> Result {
         let key = RowKey(key)
         if let index = slots.index(forKey: key) {
@@ -87,8 +88,9 @@ final class RowCache<Row: LedgerRow>: WriteBackCache {
             return try body(&slots.values[index].row)
         }
         var slot = Slot(row: try read(key.bytes, in: transaction), dirty: true)
-        defer { slots[key] = slot }
-        return try body(&slot.row)
+        let result = try body(&slot.row)
+        slots[key] = slot  // only once the change is whole
+        return result
     }
 
     private func read(_ key: [UInt8], in transaction: Tables) throws -> Row? {
