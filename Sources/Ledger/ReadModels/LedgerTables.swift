@@ -4,8 +4,9 @@ import Foundation
 /// The tables of the ledger's read models, each named after the read model that
 /// keeps it. Rows are stored in fixed binary layouts (``RowWriter``; the rarer external
 /// support and period records, counts and ids as canonical CBOR), each sealed with a
-/// CRC-32C, so equal state is equal bytes and a rebuild can be compared byte for byte. A class: every read model holds it, and read models are
-/// handed around for every event they fold.
+/// CRC-32C, so equal state is equal bytes and a rebuild can be compared byte for byte.
+/// A class: every read model holds it, and read models are handed around for every
+/// event they fold.
 final class LedgerDatabases: Sendable {
     // funds: fund balances and fund days
     /// fundId → ``FundBalance`` (its pledge sums are the pledges read model's)
@@ -202,7 +203,7 @@ final class LedgerTables {
             cache.set(row, key.withBytes { Array($0) })
             return
         }
-        try transaction.put(database, key: key, value: Seal.sealed(try row.rowBytes(), key: key))
+        try transaction.putRow(row, database, key: key)
     }
 
     /// Changes the row under `key` (`nil` when absent; set it to `nil` to delete it) in
@@ -218,7 +219,7 @@ final class LedgerTables {
         var row = before
         let result = try body(&row)
         if let row {
-            try transaction.put(database, key: key, value: Seal.sealed(try row.rowBytes(), key: key))
+            try transaction.putRow(row, database, key: key)
         } else if before != nil {
             try transaction.delete(database, key: key)
         }

@@ -48,6 +48,13 @@ extension DepositRecord: LedgerRow {
     func rowBytes() -> [UInt8] { storedBytes() }
 }
 
+extension Tables {
+    /// Stores `row` under `key`, sealed.
+    func putRow<Row: LedgerRow>(_ row: Row, _ table: Table, key: some TableBytes) throws {
+        try put(table, key: key, value: Seal.sealed(try row.rowBytes(), key: key))
+    }
+}
+
 /// One table's rows for one write transaction, typed: each row many events touch (a
 /// fund, a fund's day, a model, a member's totals in a model, a cell) is read and
 /// decoded once, changed in place by every event that touches it, and encoded and
@@ -101,7 +108,7 @@ final class RowCache<Row: LedgerRow>: WriteBackCache {
         let dirty = slots.filter(\.value.dirty).sorted { $0.key < $1.key }
         for (key, slot) in dirty {
             if let row = slot.row {
-                try transaction.put(table, key: key.bytes, value: Seal.sealed(try row.rowBytes(), key: key.bytes))
+                try transaction.putRow(row, table, key: key.bytes)
             } else {
                 try transaction.delete(table, key: key.bytes)
             }
