@@ -93,7 +93,7 @@ extension LedgerSnapshot {
     public func eventCounts() throws -> [EventType: UInt64] {
         var counts: [EventType: UInt64] = [:]
         for type in EventType.allCases {
-            if let count = try tables.load(Int64.self, tables.databases.typeCounts, type.rawValue) {
+            if let count = try tables.load(Int64.self, tables.databases.typeCounts, .type(type)) {
                 counts[type] = UInt64(count)
             }
         }

@@ -10,10 +10,10 @@ struct EntriesReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.typeCounts, databases.disbursements, databases.reversals] }
-    func makeCaches() -> [any WriteBackCache] { [RowCache<Int64>(databases.typeCounts)] }
+    func makeCaches() -> [any WriteBackCache] { [NumberedRowCache<Int64>(databases.typeCounts, databases.entities)] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
-        try tables.modify(Int64.self, databases.typeCounts, event.type.rawValue) { $0 = ($0 ?? 0) + 1 }
+        try tables.modify(Int64.self, databases.typeCounts, .type(event.type)) { $0 = ($0 ?? 0) + 1 }
         switch event {
         case .disbursementMade(let disbursement):
             try tables.transaction.put(

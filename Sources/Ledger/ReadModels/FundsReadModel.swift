@@ -14,22 +14,24 @@ struct FundsReadModel: LedgerReadModel {
     var tables: [Table] { [databases.funds, databases.fundDays, databases.fundDayNet, databases.fundModels] }
     func makeCaches() -> [any WriteBackCache] {
         [
-            RowCache<FundBalance>(databases.funds), RowCache<FundDay>(databases.fundDays),
-            RowCache<Int64>(databases.fundDayNet), RowCache<String>(databases.fundModels),
+            NumberedRowCache<FundBalance>(databases.funds, databases.entities),
+            NumberedRowCache<FundDay>(databases.fundDays, databases.entities),
+            NumberedRowCache<Int64>(databases.fundDayNet, databases.entities),
+            NumberedRowCache<String>(databases.fundModels, databases.entities),
         ]
     }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {
         case .fundOpened(let opened):
-            try tables.store(FundBalance(opened: opened), databases.funds, opened.fundId)
+            try tables.store(FundBalance(opened: opened), databases.funds, .fund(opened.fundId))
             if let balance = opened.openingBalance {
                 try updateDay(tables, opened.fundId, opened.openedOn, net: balance) {
                     $0.broughtForward = try $0.broughtForward.adding(balance)
                 }
             }
         case .piggyBankModelStarted(let started):
-            try tables.store(started.fundId, databases.fundModels, started.modelId)
+            try tables.store(started.fundId, databases.fundModels, .model(started.modelId))
         case .donationReceived(let donation):
             try receive(tables, donation, sign: 1, on: donation.receivedOn)
         case .piggyBankDeposited(let deposit):
@@ -54,7 +56,7 @@ struct FundsReadModel: LedgerReadModel {
 
     private func receive(_ tables: LedgerTables, _ donation: DonationReceived, sign: Int64, on date: LocalDate) throws {
         let amount = VND(sign * donation.amount.dong)
-        try update(tables, FundBalance.self, databases.funds, donation.fundId) {
+        try update(tables, FundBalance.self, databases.funds, .fund(donation.fundId)) {
             try $0.donations.add(count: sign, amount: amount)
             $0.balance = try $0.balance.adding(amount)
         }
@@ -63,10 +65,10 @@ struct FundsReadModel: LedgerReadModel {
 
     private func deposited(_ tables: LedgerTables, _ deposit: PiggyBankDeposited, sign: Int64, on date: LocalDate) throws {
         let amount = VND(sign * deposit.amount.dong)
-        guard let fundId = try tables.load(String.self, databases.fundModels, deposit.modelId) else {
+        guard let fundId = try tables.load(String.self, databases.fundModels, .model(deposit.modelId)) else {
             throw missing("model", deposit.modelId)
         }
-        try update(tables, FundBalance.self, databases.funds, fundId) {
+        try update(tables, FundBalance.self, databases.funds, .fund(fundId)) {
             try $0.deposits.add(count: sign, amount: amount)
             $0.balance = try $0.balance.adding(amount)
         }
@@ -77,7 +79,7 @@ struct FundsReadModel: LedgerReadModel {
         let amount = VND(sign * disbursement.amount.dong)
         let purpose = disbursement.purpose.rawValue
         let quantity = sign * disbursement.quantity
-        try update(tables, FundBalance.self, databases.funds, disbursement.fundId) {
+        try update(tables, FundBalance.self, databases.funds, .fund(disbursement.fundId)) {
             try $0.disbursedByPurpose[purpose, default: PurposeTotals()].add(count: sign, quantity: quantity, amount: amount)
             $0.balance = try $0.balance.subtracting(amount)
         }
@@ -90,7 +92,7 @@ struct FundsReadModel: LedgerReadModel {
     private func updateDay(
         _ tables: LedgerTables, _ fundId: String, _ date: LocalDate, net: VND, _ change: (inout FundDay) throws -> Void
     ) throws {
-        let key = LedgerKey.fundDay(fundId, date)
+        let key = EntityKey.fundDay(fundId, date)
         try tables.modify(FundDay.self, databases.fundDays, key) { day in
             if day == nil { day = FundDay() }
             try change(&day!)

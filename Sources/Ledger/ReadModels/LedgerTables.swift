@@ -57,6 +57,9 @@ final class LedgerDatabases: Sendable {
     /// reversed event id (16 bytes) → position of the reversal
     let reversals: Table
 
+    /// The dense ids of the entities the write transactions' accumulators hold.
+    let entities = LedgerEntities()
+
     init(_ setup: ProjectionSetup) throws {
         funds = try setup.table("funds.balances")
         fundDays = try setup.table("funds.days")
@@ -189,6 +192,17 @@ final class LedgerTables {
         return nil
     }
 
+    /// The numbered accumulator of `table`'s rows in this transaction, if it has one.
+    @inline(__always)
+    private func numbered<Row: LedgerRow>(_ type: Row.Type, of table: Table) -> NumberedRowCache<Row>? {
+        for cache in caches {
+            guard let found = cache.cache(of: table) else { continue }
+            assert(found is NumberedRowCache<Row>, "\(table.name) holds \(Swift.type(of: found)), not numbered rows of \(Row.self)")
+            return unsafeDowncast(found as AnyObject, to: NumberedRowCache<Row>.self)
+        }
+        return nil
+    }
+
     private func isCached(_ table: Table) -> Bool { caches.contains { $0.cache(of: table) != nil } }
 
     func load<Row: LedgerRow>(_ type: Row.Type, _ database: Table, _ key: some TableBytes) throws -> Row? {
@@ -226,25 +240,52 @@ final class LedgerTables {
         return result
     }
 
+    /// The row of an entity (or two), from the transaction's accumulator when the table
+    /// has one.
+    func load<Row: LedgerRow>(_ type: Row.Type, _ database: Table, _ key: EntityKey) throws -> Row? {
+        if let cache = numbered(type, of: database) { return try cache.row(key, in: transaction) }
+        return try load(type, database, key.bytes())
+    }
+
+    func store<Row: LedgerRow>(_ row: Row, _ database: Table, _ key: EntityKey) throws {
+        if let cache = numbered(Row.self, of: database) {
+            precondition(transaction.isWritable, "a projection write outside a write transaction")
+            cache.set(row, key)
+            return
+        }
+        try store(row, database, key.bytes())
+    }
+
+    /// ``modify(_:_:_:_:)-(_,_,TableBytes,_)`` of an entity's row.
+    func modify<Row: LedgerRow, Result>(
+        _ type: Row.Type, _ database: Table, _ key: EntityKey, _ body: (inout Row?) throws -> Result
+    ) throws -> Result {
+        if let cache = numbered(type, of: database) {
+            precondition(transaction.isWritable, "a projection write outside a write transaction")
+            return try cache.modify(key, in: transaction, body)
+        }
+        return try modify(type, database, key.bytes(), body)
+    }
+
     /// A fund's balance sheet, with the pledge sums the pledges read model keeps.
     func fund(_ fundId: String) throws -> FundBalance? {
-        guard var fund = try load(FundBalance.self, databases.funds, fundId) else { return nil }
+        guard var fund = try load(FundBalance.self, databases.funds, .fund(fundId)) else { return nil }
         try addPledgeSums(to: &fund)
         return fund
     }
 
     /// Sets a fund's pledged and outstanding sums from the pledges read model.
     func addPledgeSums(to fund: inout FundBalance) throws {
-        guard let pledges = try load(PledgeTotals.self, databases.pledgeTotals, fund.fundId) else { return }
+        guard let pledges = try load(PledgeTotals.self, databases.pledgeTotals, .fund(fund.fundId)) else { return }
         fund.pledged = pledges.pledged
         fund.outstandingPledges = pledges.outstanding
     }
-    func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, memberId) }
+    func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, .member(memberId)) }
     func pledge(_ pledgeId: String) throws -> PledgeRecord? { try load(PledgeRecord.self, databases.pledges, pledgeId) }
-    func model(_ modelId: String) throws -> ModelRecord? { try load(ModelRecord.self, databases.models, modelId) }
+    func model(_ modelId: String) throws -> ModelRecord? { try load(ModelRecord.self, databases.models, .model(modelId)) }
 
     func modelMember(_ modelId: String, _ memberId: String) throws -> ModelMemberTotals? {
-        try load(ModelMemberTotals.self, databases.modelMembers, LedgerKey.composite(modelId, memberId))
+        try load(ModelMemberTotals.self, databases.modelMembers, .modelMember(model: modelId, member: memberId))
     }
 
     func disbursementPosition(_ disbursementId: String) throws -> UInt64? {

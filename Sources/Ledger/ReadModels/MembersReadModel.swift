@@ -11,30 +11,30 @@ struct MembersReadModel: LedgerReadModel {
     let databases: LedgerDatabases
     let decoded: DecodedEvents
     var tables: [Table] { [databases.members, databases.deposits] }
-    func makeCaches() -> [any WriteBackCache] { [RowCache<MemberRecord>(databases.members)] }
+    func makeCaches() -> [any WriteBackCache] { [NumberedRowCache<MemberRecord>(databases.members, databases.entities)] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
         switch event {
         case .memberEnrolled(let enrolled):
             let member = MemberRecord(
                 memberId: enrolled.memberId, fullName: enrolled.fullName, cell: enrolled.cell, enrolledOn: enrolled.enrolledOn)
-            try tables.store(member, databases.members, enrolled.memberId)
+            try tables.store(member, databases.members, .member(enrolled.memberId))
         case .memberLeft(let left):
-            try update(tables, MemberRecord.self, databases.members, left.memberId) {
+            try update(tables, MemberRecord.self, databases.members, .member(left.memberId)) {
                 $0.leftOn = left.leftOn
                 $0.leftReason = left.reason
             }
         case .piggyBankDeposited(let deposit):
             let row = DepositRecord(modelId: deposit.modelId, depositedOn: deposit.depositedOn, amount: deposit.amount)
             try putRow(row, tables, deposit.memberId, stored.position)
-            try update(tables, MemberRecord.self, databases.members, deposit.memberId) { member in
+            try update(tables, MemberRecord.self, databases.members, .member(deposit.memberId)) { member in
                 if member.lastDepositOn.map({ $0 < deposit.depositedOn }) ?? true { member.lastDepositOn = deposit.depositedOn }
             }
         case .entryReversed(let reversal):
             let original = try original(of: reversal, context: context)
             switch original.event {
             case .memberLeft(let left):
-                try update(tables, MemberRecord.self, databases.members, left.memberId) {
+                try update(tables, MemberRecord.self, databases.members, .member(left.memberId)) {
                     $0.leftOn = nil
                     $0.leftReason = nil
                 }

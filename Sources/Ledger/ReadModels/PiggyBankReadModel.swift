@@ -14,8 +14,10 @@ struct PiggyBankReadModel: LedgerReadModel {
     var tables: [Table] { [databases.models, databases.roster, databases.modelMembers, databases.modelCells, databases.belowTarget] }
     func makeCaches() -> [any WriteBackCache] {
         [
-            RowCache<ModelRecord>(databases.models), RowCache<Enrolment>(databases.roster),
-            RowCache<ModelMemberTotals>(databases.modelMembers), RowCache<PiggyBankSummary.Cell>(databases.modelCells),
+            NumberedRowCache<ModelRecord>(databases.models, databases.entities),
+            NumberedRowCache<Enrolment>(databases.roster, databases.entities),
+            NumberedRowCache<ModelMemberTotals>(databases.modelMembers, databases.entities),
+            NumberedRowCache<PiggyBankSummary.Cell>(databases.modelCells, databases.entities),
         ]
     }
 
@@ -23,7 +25,7 @@ struct PiggyBankReadModel: LedgerReadModel {
         switch event {
         case .memberEnrolled(let enrolled):
             let member = Enrolment(memberId: enrolled.memberId, cell: enrolled.cell, enrolledOn: enrolled.enrolledOn)
-            try tables.store(member, databases.roster, enrolled.memberId)
+            try tables.store(member, databases.roster, .member(enrolled.memberId))
             try recountEnrolledDays(of: member, tables: tables)
         case .memberLeft(let left):
             try changeEnrolment(left.memberId, tables: tables) { $0.leftOn = left.leftOn }
@@ -31,7 +33,7 @@ struct PiggyBankReadModel: LedgerReadModel {
             let model = ModelRecord(
                 modelId: started.modelId, name: started.name, fundId: started.fundId, startsOn: started.startsOn,
                 endsOn: started.endsOn, dailyTarget: started.dailyTarget)
-            try tables.store(model, databases.models, started.modelId)
+            try tables.store(model, databases.models, .model(started.modelId))
             // Every member enrolled in the period is expected to save from the start.
             try recountEnrolledDays(in: model, tables: tables)
         case .piggyBankDeposited(let deposit):
@@ -65,13 +67,13 @@ struct PiggyBankReadModel: LedgerReadModel {
 
     private func deposited(_ tables: LedgerTables, _ deposit: PiggyBankDeposited, sign: Int64, on date: LocalDate) throws {
         let amount = VND(sign * deposit.amount.dong)
-        try update(tables, ModelRecord.self, databases.models, deposit.modelId) {
+        try update(tables, ModelRecord.self, databases.models, .model(deposit.modelId)) {
             try $0.collected.add(count: sign, amount: amount)
             $0.lastDepositOn = max($0.lastDepositOn ?? deposit.depositedOn, deposit.depositedOn)
             $0.lastActivityOn = max($0.lastActivityOn ?? date, date)
         }
         guard let model = try tables.model(deposit.modelId) else { throw missing("model", deposit.modelId) }
-        guard let member = try tables.load(Enrolment.self, databases.roster, deposit.memberId) else {
+        guard let member = try tables.load(Enrolment.self, databases.roster, .member(deposit.memberId)) else {
             throw missing("member", deposit.memberId)
         }
         try changeMember(member, in: model, tables: tables) { try $0.total.add(count: sign, amount: amount) }
@@ -79,9 +81,9 @@ struct PiggyBankReadModel: LedgerReadModel {
 
     /// A member joined, left, or their leaving was reversed: their enrolled days in every model change.
     private func changeEnrolment(_ memberId: String, tables: LedgerTables, _ change: (inout Enrolment) -> Void) throws {
-        guard var member = try tables.load(Enrolment.self, databases.roster, memberId) else { throw missing("member", memberId) }
+        guard var member = try tables.load(Enrolment.self, databases.roster, .member(memberId)) else { throw missing("member", memberId) }
         change(&member)
-        try tables.store(member, databases.roster, memberId)
+        try tables.store(member, databases.roster, .member(memberId))
         try recountEnrolledDays(of: member, tables: tables)
     }
 
@@ -89,7 +91,7 @@ struct PiggyBankReadModel: LedgerReadModel {
     private func changeModel(_ modelId: String, tables: LedgerTables, _ change: (inout ModelRecord) -> Void) throws {
         guard var model = try tables.model(modelId) else { throw missing("model", modelId) }
         change(&model)
-        try tables.store(model, databases.models, modelId)
+        try tables.store(model, databases.models, .model(modelId))
         try recountEnrolledDays(in: model, tables: tables)
     }
 
@@ -98,7 +100,7 @@ struct PiggyBankReadModel: LedgerReadModel {
     private func changeMember(
         _ member: Enrolment, in model: ModelRecord, tables: LedgerTables, _ change: (inout ModelMemberTotals) throws -> Void
     ) throws {
-        let key = LedgerKey.composite(model.modelId, member.memberId)
+        let key = EntityKey.modelMember(model: model.modelId, member: member.memberId)
         let before = try tables.load(ModelMemberTotals.self, databases.modelMembers, key) ?? ModelMemberTotals()
         var after = before
         try change(&after)
@@ -106,7 +108,7 @@ struct PiggyBankReadModel: LedgerReadModel {
         try tables.store(after, databases.modelMembers, key)
         let old = try before.contribution(dailyTarget: model.dailyTarget)
         let new = try after.contribution(dailyTarget: model.dailyTarget)
-        let cellKey = LedgerKey.composite(model.modelId, member.cell)
+        let cellKey = EntityKey.modelCell(model: model.modelId, cell: member.cell)
         try tables.modify(PiggyBankSummary.Cell.self, databases.modelCells, cellKey) { cell in
             if cell == nil { cell = PiggyBankSummary.Cell(cell: member.cell) }
             if let old { try cell!.add(old, sign: -1) }
@@ -115,10 +117,11 @@ struct PiggyBankReadModel: LedgerReadModel {
         let wasBelow = (old?.belowTarget ?? 0) > 0
         let isBelow = (new?.belowTarget ?? 0) > 0
         guard wasBelow != isBelow else { return }
+        let belowKey = key.bytes()
         if isBelow {
-            try tables.transaction.put(databases.belowTarget, key: key, value: Seal.sealed([], key: key))
+            try tables.transaction.put(databases.belowTarget, key: belowKey, value: Seal.sealed([], key: belowKey))
         } else {
-            try tables.transaction.delete(databases.belowTarget, key: key)
+            try tables.transaction.delete(databases.belowTarget, key: belowKey)
         }
     }
 
@@ -139,7 +142,7 @@ struct PiggyBankReadModel: LedgerReadModel {
         try tables.flushed().scan(Enrolment.self, databases.roster) { _, member in members.append(member) }
         for member in members {
             let days = member.enrolledDays(from: model.startsOn, through: model.lastCountedDay)
-            let known = try tables.load(ModelMemberTotals.self, databases.modelMembers, LedgerKey.composite(model.modelId, member.memberId)) != nil
+            let known = try tables.modelMember(model.modelId, member.memberId) != nil
             guard days > 0 || known else { continue }
             try changeMember(member, in: model, tables: tables) { $0.enrolledDays = days }
         }

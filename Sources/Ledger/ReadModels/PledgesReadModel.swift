@@ -12,7 +12,7 @@ struct PledgesReadModel: LedgerReadModel {
     let decoded: DecodedEvents
     var tables: [Table] { [databases.pledges, databases.pledgeTotals] }
     func makeCaches() -> [any WriteBackCache] {
-        [RowCache<PledgeRecord>(databases.pledges), RowCache<PledgeTotals>(databases.pledgeTotals)]
+        [RowCache<PledgeRecord>(databases.pledges), NumberedRowCache<PledgeTotals>(databases.pledgeTotals, databases.entities)]
     }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
@@ -22,7 +22,7 @@ struct PledgesReadModel: LedgerReadModel {
                 pledgeId: pledge.pledgeId, fundId: pledge.fundId, donor: pledge.donor, amount: pledge.amount,
                 pledgedOn: pledge.pledgedOn, dueOn: pledge.dueOn)
             try tables.store(record, databases.pledges, pledge.pledgeId)
-            try tables.modify(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) { totals in
+            try tables.modify(PledgeTotals.self, databases.pledgeTotals, .fund(pledge.fundId)) { totals in
                 if totals == nil { totals = PledgeTotals() }
                 totals!.pledged = try totals!.pledged.adding(pledge.amount)
                 totals!.outstanding = try totals!.outstanding.adding(record.outstanding)
@@ -64,7 +64,7 @@ struct PledgesReadModel: LedgerReadModel {
         try change(&pledge)
         let after = (pledged: pledge.isLive ? pledge.amount : .zero, outstanding: pledge.outstanding)
         try tables.store(pledge, databases.pledges, pledgeId)
-        try tables.modify(PledgeTotals.self, databases.pledgeTotals, pledge.fundId) { totals in
+        try tables.modify(PledgeTotals.self, databases.pledgeTotals, .fund(pledge.fundId)) { totals in
             if totals == nil { totals = PledgeTotals() }
             totals!.pledged = try totals!.pledged.adding(try after.pledged.subtracting(before.pledged))
             totals!.outstanding = try totals!.outstanding.adding(try after.outstanding.subtracting(before.outstanding))

@@ -75,6 +75,16 @@ extension LedgerReadModel {
         }
     }
 
+    /// Changes the row of an entity, which must exist.
+    func update<Row: LedgerRow>(
+        _ tables: LedgerTables, _ type: Row.Type, _ database: Table, _ key: EntityKey, _ change: (inout Row) throws -> Void
+    ) throws {
+        try tables.modify(type, database, key) { row in
+            guard row != nil else { throw ProjectionFault(reason: "no \(database.name) entry for an event that needs one") }
+            try change(&row!)
+        }
+    }
+
     func missing(_ what: String, _ id: String) -> ProjectionFault {
         ProjectionFault(reason: "the log refers to \(what) \(id), which the \(name) read model does not know")
     }

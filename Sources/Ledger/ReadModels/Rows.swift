@@ -106,13 +106,7 @@ final class RowCache<Row: LedgerRow>: WriteBackCache {
 
     func flush(into transaction: Tables) throws {
         let dirty = slots.filter(\.value.dirty).sorted { $0.key < $1.key }
-        for (key, slot) in dirty {
-            if let row = slot.row {
-                try transaction.putRow(row, table, key: key.bytes)
-            } else {
-                try transaction.delete(table, key: key.bytes)
-            }
-        }
+        try transaction.putInOrder(table, dirty.map { ($0.key.bytes, $0.value.row) })
         slots.removeAll(keepingCapacity: true)
     }
 }
@@ -128,12 +122,15 @@ struct RowKey: Hashable, Comparable {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    static func < (left: RowKey, right: RowKey) -> Bool {
-        let common = min(left.bytes.count, right.bytes.count)
+    static func < (left: RowKey, right: RowKey) -> Bool { less(left.bytes, right.bytes) }
+
+    /// Whether the table orders `left` before `right` (bytewise, a prefix first).
+    static func less(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        let common = min(left.count, right.count)
         let order =
             common == 0
-            ? 0 : left.bytes.withUnsafeBytes { l in right.bytes.withUnsafeBytes { r in memcmp(l.baseAddress!, r.baseAddress!, common) } }
-        return order != 0 ? order < 0 : left.bytes.count < right.bytes.count
+            ? 0 : left.withUnsafeBytes { l in right.withUnsafeBytes { r in memcmp(l.baseAddress!, r.baseAddress!, common) } }
+        return order != 0 ? order < 0 : left.count < right.count
     }
 
     static func == (left: RowKey, right: RowKey) -> Bool {
