@@ -54,8 +54,9 @@ public struct VerificationReport: Hashable, Sendable {
 extension EventLog {
     /// Walks the whole log in one snapshot and checks, event by event: positions
     /// follow 1, 2, 3, …; each record parses; its `prevHash` is the previous hash;
-    /// SHA-256 of its bytes is its stored hash; its data is canonical; the event-id
-    /// and stream indexes point back at it. Stops at the first failure.
+    /// SHA-256 of its bytes is its stored hash; its data is canonical. Then checks that
+    /// the event-id and stream indexes hold exactly one entry for each event, pointing
+    /// back at it. Reports the first failure by position.
     /// - Parameter progress: called now and then with (events checked, events in all).
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
         try read { try $0.verify(progress: progress) }
@@ -64,73 +65,138 @@ extension EventLog {
 
 extension LogReader {
     /// ``EventLog/verify(progress:)`` in this reader's snapshot.
+    ///
+    /// The indexes are checked by sequential scans, not a look-up per event: the walk
+    /// over the events adds each entry the indexes should hold to an order-independent
+    /// digest (``IndexDigest``), a scan of each index in its own key order adds each
+    /// entry it holds, and the two must agree. Only when something is wrong are the
+    /// events looked up one by one, to name the first position at fault.
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
         let stored = try? head()
         var report = VerificationReport(head: stored ?? .empty, eventsChecked: 0, failure: nil)
         let total = report.head.position
         var previousHash = ChainHash.genesis
+        var expectedIds = IndexDigest()
+        var expectedStreams = expectedIds.emptyCopy()
         try transaction.withCursor(databases.events) { cursor in
             var entry = try cursor.first()
             while let current = entry {
                 let expected = report.eventsChecked + 1
-                if let problem = try check(
-                    current, expected: expected, previousHash: previousHash, reader: self)
-                {
+                let event: RecordedEventView
+                switch check(current, expected: expected, previousHash: previousHash) {
+                case .failure(let problem):
                     report.failure = VerificationFailure(position: expected, problem: problem)
                     return
+                case .success(let checked): event = checked
                 }
-                previousHash = ChainHash(
-                    bytes: UnsafeRawBufferPointer(rebasing: current.value[(current.value.count - 32)...]))
+                expectedIds.add(key: event.eventIdBytes, position: expected)
+                var streamKey = LogReader.streamPrefix(event.stream)
+                EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
+                streamKey.withUnsafeBytes { expectedStreams.add(key: $0, position: expected) }
+                previousHash = event.hash
                 report.eventsChecked = expected
                 if expected & 0xffff == 0 { progress?(expected, total) }
                 entry = try cursor.next()
             }
         }
-        if report.failure == nil {
-            report.failure = try checkIndexSizes(reader: self, eventCount: report.eventsChecked)
+        if let failure = report.failure {
+            // An index may already be wrong before the failure the walk stopped at.
+            if let earlier = try firstIndexFailure(before: failure.position) {
+                report.failure = earlier
+                report.eventsChecked = earlier.position - 1
+            }
+        } else if try digest(of: databases.eventIds, like: expectedIds) != expectedIds
+            || digest(of: databases.streams, like: expectedStreams) != expectedStreams
+        {
+            if let failure = try firstIndexFailure(before: report.eventsChecked + 1) {
+                report.failure = failure
+                report.eventsChecked = failure.position - 1
+            } else {
+                report.failure = try checkIndexSizes(eventCount: report.eventsChecked)
+                    ?? VerificationFailure(
+                        position: report.eventsChecked,
+                        problem: .indexMismatch("an index holds an entry for no event"))
+            }
         }
         progress?(report.eventsChecked, total)
         return report
     }
 
-    private func check(_ entry: Entry, expected: UInt64, previousHash: ChainHash, reader: LogReader) throws
-        -> VerificationFailure.Problem?
-    {
+    private enum Checked {
+        case success(RecordedEventView)
+        case failure(VerificationFailure.Problem)
+    }
+
+    private func check(_ entry: Entry, expected: UInt64, previousHash: ChainHash) -> Checked {
         guard let key = entry.key.loadNativeUInt64(), key == expected else {
-            return .missingPosition(found: entry.key.loadNativeUInt64() ?? 0)
+            return .failure(.missingPosition(found: entry.key.loadNativeUInt64() ?? 0))
         }
         let event: RecordedEventView
         do {
             event = try RecordedEventView(record: entry.value)
         } catch {
-            return .malformedRecord(error.reason)
+            return .failure(.malformedRecord(error.reason))
         }
-        guard event.position == expected else { return .positionMismatch(recorded: event.position) }
-        guard event.prevHash == previousHash else { return .chainBroken(expected: previousHash, found: event.prevHash) }
+        guard event.position == expected else { return .failure(.positionMismatch(recorded: event.position)) }
+        guard event.prevHash == previousHash else { return .failure(.chainBroken(expected: previousHash, found: event.prevHash)) }
         let computed = event.computeHash()
-        guard computed == event.hash else { return .hashMismatch(computed: computed, stored: event.hash) }
+        guard computed == event.hash else { return .failure(.hashMismatch(computed: computed, stored: event.hash)) }
         do {
             try Payload.validate(canonicalBytes: event.data)
         } catch {
-            return .dataNotCanonical(error)
+            return .failure(.dataNotCanonical(error))
         }
-        let indexed = try reader.transaction.get(databases.eventIds, event.eventIdBytes)?.loadNativeUInt64()
-        guard indexed == expected else {
-            return .indexMismatch("event id \(event.eventId.uuidString.lowercased()) points to \(indexed.map(String.init) ?? "nothing")")
-        }
-        var streamKey = LogReader.streamPrefix(event.stream)
-        EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
-        let streamIndexed = try reader.transaction.get(databases.streams, streamKey)?.loadNativeUInt64()
-        guard streamIndexed == expected else {
-            return .indexMismatch(
-                "stream \(event.stream) version \(event.streamVersion) points to \(streamIndexed.map(String.init) ?? "nothing")")
-        }
-        return nil
+        return .success(event)
     }
 
-    private func checkIndexSizes(reader: LogReader, eventCount: UInt64) throws -> VerificationFailure? {
-        let ids = try reader.transaction.entryCount(databases.eventIds)
-        let streams = try reader.transaction.entryCount(databases.streams)
+    /// The digest of every entry of `index`, in one scan in key order, under the key of `like`.
+    private func digest(of index: Database, like: IndexDigest) throws -> IndexDigest {
+        var digest = like.emptyCopy()
+        try transaction.withCursor(index) { cursor in
+            var entry = try cursor.first()
+            while let current = entry {
+                digest.add(key: current.key, value: current.value)
+                entry = try cursor.next()
+            }
+        }
+        return digest
+    }
+
+    /// The first position before `end` whose event the event-id or stream index does
+    /// not point back at, looked up event by event (only once something is known wrong).
+    private func firstIndexFailure(before end: UInt64) throws -> VerificationFailure? {
+        var failure: VerificationFailure?
+        try transaction.withCursor(databases.events) { cursor in
+            var entry = try cursor.first()
+            while let current = entry, let position = current.key.loadNativeUInt64(), position < end {
+                let event = try RecordedEventView(record: current.value)
+                let indexed = try transaction.get(databases.eventIds, event.eventIdBytes)?.loadNativeUInt64()
+                guard indexed == position else {
+                    failure = VerificationFailure(
+                        position: position,
+                        problem: .indexMismatch(
+                            "event id \(event.eventId.uuidString.lowercased()) points to \(indexed.map(String.init) ?? "nothing")"))
+                    return
+                }
+                var streamKey = LogReader.streamPrefix(event.stream)
+                EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
+                let streamIndexed = try transaction.get(databases.streams, streamKey)?.loadNativeUInt64()
+                guard streamIndexed == position else {
+                    failure = VerificationFailure(
+                        position: position,
+                        problem: .indexMismatch(
+                            "stream \(event.stream) version \(event.streamVersion) points to \(streamIndexed.map(String.init) ?? "nothing")"))
+                    return
+                }
+                entry = try cursor.next()
+            }
+        }
+        return failure
+    }
+
+    private func checkIndexSizes(eventCount: UInt64) throws -> VerificationFailure? {
+        let ids = try transaction.entryCount(databases.eventIds)
+        let streams = try transaction.entryCount(databases.streams)
         guard UInt64(ids) == eventCount, UInt64(streams) == eventCount else {
             return VerificationFailure(
                 position: eventCount,
@@ -138,5 +204,49 @@ extension LogReader {
                     "\(eventCount) events, but \(ids) event-id entries and \(streams) stream entries"))
         }
         return nil
+    }
+}
+
+/// An order-independent digest of a set of index entries (key → position): the sum,
+/// modulo 2¹²⁸, of a keyed hash of each entry, under a key drawn afresh for every
+/// check. Entries added in any order give the same digest; two sets that differ give
+/// different digests but with a chance of about 2⁻¹²⁸, whoever chose them, since the key
+/// is unknown when the store is written. It lets an index be checked by scanning it
+/// in its own order, beside a scan of the events in theirs.
+struct IndexDigest: Equatable {
+    private let seeds: (UInt64, UInt64)
+    private var sums: (UInt64, UInt64) = (0, 0)
+    private(set) var count: UInt64 = 0
+
+    init() { seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max)) }
+
+    private init(seeds: (UInt64, UInt64)) { self.seeds = seeds }
+
+    /// An empty digest under the same key, to compare with this one.
+    func emptyCopy() -> IndexDigest { IndexDigest(seeds: seeds) }
+
+    /// An entry that points at `position`, as the index stores it (the position in
+    /// native byte order).
+    mutating func add(key: UnsafeRawBufferPointer, position: UInt64) {
+        withUnsafeBytes(of: position) { add(key: key, value: $0) }
+    }
+
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        sums.0 &+= hash(seeds.0, key, value)
+        sums.1 &+= hash(seeds.1, key, value)
+        count += 1
+    }
+
+    private func hash(_ seed: UInt64, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(seed)
+        hasher.combine(key.count)
+        hasher.combine(bytes: key)
+        hasher.combine(bytes: value)
+        return UInt64(UInt(bitPattern: hasher.finalize()))
+    }
+
+    static func == (left: IndexDigest, right: IndexDigest) -> Bool {
+        left.sums == right.sums && left.count == right.count
     }
 }

@@ -124,13 +124,6 @@ struct GoldenStoreTests {
             let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 + Int($1) }
             return offset + 4..<offset + 4 + length
         }
-        var streamKey: [UInt8] {
-            var offset = 32 + 8 + 16 + 8 + 8 + 4
-            offset += 2 + Int(bytes[offset]) << 8 + Int(bytes[offset + 1])
-            let length = Int(bytes[offset]) << 8 + Int(bytes[offset + 1])
-            let stream = Array(bytes[offset + 2..<offset + 2 + length])
-            return stream + [0] + Array(bytes[56..<64])  // ‖ 0x00 ‖ streamVersion, big-endian
-        }
 
         /// Replaces the data (fixing its length) and stores a correct hash of the result.
         mutating func replaceData(with data: [UInt8]) {
@@ -208,6 +201,58 @@ struct GoldenStoreTests {
             #expect(failure.map { matches($0.problem) } == true, "\(name): \(String(describing: failure))")
             #expect(cli.status == 1, "\(name): \(cli.status) \(cli.output)")
             #expect(cli.output.contains("position \(position)"), "\(name): \(cli.output)")
+        }
+    }
+
+    /// The indexes are checked by scanning them whole (an order-independent digest of
+    /// each), not by a look-up per event: these hold that every way an index can be
+    /// wrong is still found, and named at the first position at fault.
+    @Test("a wrong, missing, swapped or extra index entry is found and named, even before a later break of the chain")
+    func indexFailures() throws {
+        let cases: [(name: String, position: UInt64, craft: (WriteTransaction, Database) throws -> Void, detail: String)] = [
+            ("stream entry redirected", 6, { transaction, events in
+                let streams = try transaction.openDatabase("streams")
+                let key = try transaction.withCursor(streams) { cursor in
+                    var entry = try cursor.first()
+                    while let current = entry, current.value.loadNativeUInt64() != 6 { entry = try cursor.next() }
+                    return entry.map { Array($0.key) }
+                }
+                try transaction.put(streams, key: try #require(key), value: UInt64(2))
+            }, "points to 2"),
+            ("event-id entry deleted", 6, { transaction, events in
+                let record = try Self.record(transaction, events, at: 6)
+                try transaction.delete(try transaction.openDatabase("event-ids"), key: record.eventId)
+            }, "points to nothing"),
+            ("event-id entries of two events swapped", 4, { transaction, events in
+                let ids = try transaction.openDatabase("event-ids")
+                let four = try Self.record(transaction, events, at: 4)
+                let six = try Self.record(transaction, events, at: 6)
+                try transaction.put(ids, key: four.eventId, value: UInt64(6))
+                try transaction.put(ids, key: six.eventId, value: UInt64(4))
+            }, "points to 6"),
+            ("an event-id entry for no event", 0, { transaction, _ in
+                try transaction.put(try transaction.openDatabase("event-ids"), key: Array(repeating: UInt8(7), count: 16), value: UInt64(3))
+            }, "event-id entries"),
+            ("an index entry wrong before a later break of the chain", 5, { transaction, events in
+                let record = try Self.record(transaction, events, at: 5)
+                try transaction.put(try transaction.openDatabase("event-ids"), key: record.eventId, value: UInt64(1))
+                var later = try Self.record(transaction, events, at: 9)
+                later.bytes[0] ^= 0x01
+                try transaction.put(events, key: UInt64(9), value: later.bytes)
+            }, "points to 1"),
+        ]
+        for (name, position, craft, detail) in cases {
+            let (failure, cli) = try Self.verifyAfter(craft)
+            guard let failure, case .indexMismatch(let reason) = failure.problem else {
+                Issue.record("\(name): \(String(describing: failure))")
+                continue
+            }
+            #expect(reason.contains(detail), "\(name): \(reason)")
+            if position > 0 {
+                #expect(failure.position == position, "\(name): \(failure)")
+            }
+            #expect(cli.status == 1, "\(name): \(cli.status) \(cli.output)")
+            #expect(cli.output.contains("index disagrees"), "\(name): \(cli.output)")
         }
     }
 }
