@@ -1,21 +1,23 @@
 import Foundation
 
-/// Reads the commonest import line, a piggy-bank deposit, straight into its event
-/// struct: no JSON tree, no Codable. It takes only the plain form
+/// Reads the commonest import lines, the money entries (a piggy-bank deposit, a
+/// donation, a disbursement), straight into their event structs: no JSON tree, no
+/// Codable. It takes only their plain form, such as
 ///
 ///     {"type": "PiggyBankDeposited", "data": {"modelId": "…", "memberId": "…",
 ///      "amount": 1000, "depositedOn": "2024-06-01"}, "eventId": "…"}
 ///
-/// (any key order and spacing, `eventId` optional) and answers `nil` for anything
-/// else: another type, a `schemaVersion`, an escape in a string, a key twice, a field
-/// missing or extra, a number that is not plain digits, a field the catalogue refuses.
-/// The general path then reads the line, and reports whatever is wrong in its own
-/// words. A test holds the two to the same answer on every line the fast path takes.
-enum DepositLine {
+/// (any key order and spacing, `eventId` optional, optional fields absent or given) and
+/// answers `nil` for anything else: another type, a `schemaVersion`, an escape in a
+/// string, a `null`, a key twice, a field missing or extra, a number that is not plain
+/// digits, a field the catalogue refuses. The general path then reads the line, and
+/// reports whatever is wrong in its own words. A test holds the two to the same answer
+/// on every line this path takes.
+enum DirectLine {
     static func parse(_ bytes: UnsafeRawBufferPointer) -> LedgerCommand? {
         var scanner = Scanner(bytes: bytes)
         var type: UnsafeRawBufferPointer?
-        var data: (modelId: String, memberId: String, amount: Int64, depositedOn: LocalDate)?
+        var data: Range<Int>?
         var eventId: UUID?
         var eventIdSeen = false
         guard scanner.objectStart() else { return nil }
@@ -25,8 +27,9 @@ enum DepositLine {
                 guard type == nil, let value = scanner.string() else { return nil }
                 type = value
             } else if key.elementsEqual("data".utf8) {
-                guard data == nil, let value = scanner.depositData() else { return nil }
-                data = value
+                // Read once the type is known: it may come after the data.
+                guard data == nil, let range = scanner.skipObject() else { return nil }
+                data = range
             } else if key.elementsEqual("eventId".utf8) {
                 guard !eventIdSeen, let text = scanner.string(), let id = Self.uuid(text) else { return nil }
                 eventId = id
@@ -35,11 +38,25 @@ enum DepositLine {
                 return nil  // schemaVersion, or a key the general path names
             }
         } while scanner.member()
-        guard scanner.objectEnd(), scanner.atEnd(), let type, type.elementsEqual("PiggyBankDeposited".utf8), let data else { return nil }
-        var event = LedgerEvent.piggyBankDeposited(
-            PiggyBankDeposited(modelId: data.modelId, memberId: data.memberId, amount: VND(data.amount), depositedOn: data.depositedOn))
+        guard scanner.objectEnd(), scanner.atEnd(), let type, let data else { return nil }
+        var fields = Scanner(bytes: UnsafeRawBufferPointer(rebasing: bytes[data]))
+        var event: LedgerEvent
+        let typeName: String
+        if type.elementsEqual("PiggyBankDeposited".utf8) {
+            guard let deposit = fields.deposit() else { return nil }
+            (event, typeName) = (.piggyBankDeposited(deposit), "PiggyBankDeposited")
+        } else if type.elementsEqual("DonationReceived".utf8) {
+            guard let donation = fields.donation() else { return nil }
+            (event, typeName) = (.donationReceived(donation), "DonationReceived")
+        } else if type.elementsEqual("DisbursementMade".utf8) {
+            guard let disbursement = fields.disbursement() else { return nil }
+            (event, typeName) = (.disbursementMade(disbursement), "DisbursementMade")
+        } else {
+            return nil
+        }
+        guard fields.atEnd() else { return nil }
         do {
-            try event.normalise(FieldChecker(eventType: "PiggyBankDeposited"))
+            try event.normalise(FieldChecker(eventType: typeName))
         } catch {
             return nil
         }
@@ -139,32 +156,171 @@ enum DepositLine {
             return value
         }
 
-        mutating func depositData() -> (modelId: String, memberId: String, amount: Int64, depositedOn: LocalDate)? {
+        /// An object's byte range, skipped over: its strings without escapes, its
+        /// values strings, plain numbers or objects of the same.
+        mutating func skipObject() -> Range<Int>? {
+            skipSpace()
+            let start = offset
+            guard objectStart() else { return nil }
+            if take(UInt8(ascii: "}")) { return start..<offset }
+            repeat {
+                guard key() != nil else { return nil }
+                skipSpace()
+                guard offset < bytes.count else { return nil }
+                switch bytes[offset] {
+                case UInt8(ascii: "\""): guard string() != nil else { return nil }
+                case UInt8(ascii: "{"): guard skipObject() != nil else { return nil }
+                default: guard digits() != nil else { return nil }
+                }
+            } while member()
+            guard objectEnd() else { return nil }
+            return start..<offset
+        }
+
+        /// An object's members, each read by `field` (which answers whether it took the
+        /// key), each key at most once: `nil` for a key `field` does not take.
+        mutating func object(_ field: (inout Scanner, UnsafeRawBufferPointer) -> Bool) -> Bool {
+            guard objectStart() else { return false }
+            if take(UInt8(ascii: "}")) { return true }
+            var seen: [UnsafeRawBufferPointer] = []
+            repeat {
+                guard let key = key(), !seen.contains(where: { $0.elementsEqual(key) }), field(&self, key) else { return false }
+                seen.append(key)
+            } while member()
+            return objectEnd()
+        }
+
+        mutating func date() -> LocalDate? { string().flatMap { LocalDate(bytes: $0) } }
+
+        mutating func enumeration<Value: RawRepresentable<String>>(_ type: Value.Type) -> Value? {
+            text().flatMap(Value.init(rawValue:))
+        }
+
+        mutating func deposit() -> PiggyBankDeposited? {
             var modelId: String?
             var memberId: String?
             var amount: Int64?
             var depositedOn: LocalDate?
-            guard objectStart() else { return nil }
-            repeat {
-                guard let key = key() else { return nil }
+            let read = object { scanner, key in
                 if key.elementsEqual("modelId".utf8) {
-                    guard modelId == nil, let value = text() else { return nil }
-                    modelId = value
+                    modelId = scanner.text()
+                    return modelId != nil
                 } else if key.elementsEqual("memberId".utf8) {
-                    guard memberId == nil, let value = text() else { return nil }
-                    memberId = value
+                    memberId = scanner.text()
+                    return memberId != nil
                 } else if key.elementsEqual("amount".utf8) {
-                    guard amount == nil, let value = digits() else { return nil }
-                    amount = value
+                    amount = scanner.digits()
+                    return amount != nil
                 } else if key.elementsEqual("depositedOn".utf8) {
-                    guard depositedOn == nil, let value = string(), let date = LocalDate(bytes: value) else { return nil }
-                    depositedOn = date
-                } else {
-                    return nil
+                    depositedOn = scanner.date()
+                    return depositedOn != nil
                 }
-            } while member()
-            guard objectEnd(), let modelId, let memberId, let amount, let depositedOn else { return nil }
-            return (modelId, memberId, amount, depositedOn)
+                return false
+            }
+            guard read, let modelId, let memberId, let amount, let depositedOn else { return nil }
+            return PiggyBankDeposited(modelId: modelId, memberId: memberId, amount: VND(amount), depositedOn: depositedOn)
+        }
+
+        /// `{"name": …, "kind": …}`: a donor or a beneficiary.
+        mutating func party<Kind: RawRepresentable<String>>(_ kind: Kind.Type) -> (name: String, kind: Kind)? {
+            var name: String?
+            var kind: Kind?
+            let read = object { scanner, key in
+                if key.elementsEqual("name".utf8) {
+                    name = scanner.text()
+                    return name != nil
+                } else if key.elementsEqual("kind".utf8) {
+                    kind = scanner.enumeration(Kind.self)
+                    return kind != nil
+                }
+                return false
+            }
+            guard read, let name, let kind else { return nil }
+            return (name, kind)
+        }
+
+        mutating func donation() -> DonationReceived? {
+            var fundId: String?
+            var donor: (name: String, kind: DonorKind)?
+            var amount: Int64?
+            var receivedOn: LocalDate?
+            var pledgeId: String?
+            var receiptNo: String?
+            let read = object { scanner, key in
+                if key.elementsEqual("fundId".utf8) {
+                    fundId = scanner.text()
+                    return fundId != nil
+                } else if key.elementsEqual("donor".utf8) {
+                    donor = scanner.party(DonorKind.self)
+                    return donor != nil
+                } else if key.elementsEqual("amount".utf8) {
+                    amount = scanner.digits()
+                    return amount != nil
+                } else if key.elementsEqual("receivedOn".utf8) {
+                    receivedOn = scanner.date()
+                    return receivedOn != nil
+                } else if key.elementsEqual("pledgeId".utf8) {
+                    pledgeId = scanner.text()
+                    return pledgeId != nil
+                } else if key.elementsEqual("receiptNo".utf8) {
+                    receiptNo = scanner.text()
+                    return receiptNo != nil
+                }
+                return false
+            }
+            guard read, let fundId, let donor, let amount, let receivedOn else { return nil }
+            return DonationReceived(
+                fundId: fundId, donor: Donor(name: donor.name, kind: donor.kind), amount: VND(amount), receivedOn: receivedOn,
+                pledgeId: pledgeId, receiptNo: receiptNo)
+        }
+
+        mutating func disbursement() -> DisbursementMade? {
+            var disbursementId: String?
+            var fundId: String?
+            var purpose: Purpose?
+            var beneficiary: (name: String, kind: BeneficiaryKind)?
+            var amount: Int64?
+            var quantity: Int64?
+            var disbursedOn: LocalDate?
+            var decisionRef: String?
+            var programme: String?
+            let read = object { scanner, key in
+                if key.elementsEqual("disbursementId".utf8) {
+                    disbursementId = scanner.text()
+                    return disbursementId != nil
+                } else if key.elementsEqual("fundId".utf8) {
+                    fundId = scanner.text()
+                    return fundId != nil
+                } else if key.elementsEqual("purpose".utf8) {
+                    purpose = scanner.enumeration(Purpose.self)
+                    return purpose != nil
+                } else if key.elementsEqual("beneficiary".utf8) {
+                    beneficiary = scanner.party(BeneficiaryKind.self)
+                    return beneficiary != nil
+                } else if key.elementsEqual("amount".utf8) {
+                    amount = scanner.digits()
+                    return amount != nil
+                } else if key.elementsEqual("quantity".utf8) {
+                    quantity = scanner.digits()
+                    return quantity != nil
+                } else if key.elementsEqual("disbursedOn".utf8) {
+                    disbursedOn = scanner.date()
+                    return disbursedOn != nil
+                } else if key.elementsEqual("decisionRef".utf8) {
+                    decisionRef = scanner.text()
+                    return decisionRef != nil
+                } else if key.elementsEqual("programme".utf8) {
+                    programme = scanner.text()
+                    return programme != nil
+                }
+                return false
+            }
+            guard read, let disbursementId, let fundId, let purpose, let beneficiary, let amount, let quantity, let disbursedOn
+            else { return nil }
+            return DisbursementMade(
+                disbursementId: disbursementId, fundId: fundId, purpose: purpose,
+                beneficiary: Beneficiary(name: beneficiary.name, kind: beneficiary.kind), amount: VND(amount), quantity: quantity,
+                disbursedOn: disbursedOn, decisionRef: decisionRef, programme: programme)
         }
     }
 }

@@ -49,7 +49,7 @@ public enum ImportLine {
         guard bytes.count <= ImportLimits.lineBytesMax else {
             throw ImportLineError("the line has \(bytes.count) bytes, over the limit of \(ImportLimits.lineBytesMax)")
         }
-        if let deposit = DepositLine.parse(bytes) { return deposit }  // the commonest line, read without a JSON tree
+        if let direct = DirectLine.parse(bytes) { return direct }  // the commonest lines, read without a JSON tree
         return try parseGenerally(bytes)
     }
 

@@ -9,6 +9,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The ward's offset from UTC.
     public static let utcOffsetSeconds: Int64 = 7 * 3_600
 
+    /// 1 January of year 1 and 31 December 9999: the dates a ledger takes.
+    public static let earliest = LocalDate(year: 1, month: 1, day: 1)!
+    public static let latest = LocalDate(year: 9999, month: 12, day: 31)!
+
     public init(dayNumber: Int32) {
         self.dayNumber = dayNumber
     }

@@ -26,7 +26,8 @@ struct RowTests {
         mutating func totals() -> MoneyTotals { MoneyTotals(count: integer(), amount: money()) }
         mutating func flag() -> Bool { generator.next() % 2 == 0 }
         mutating func date() -> LocalDate {
-            LocalDate(dayNumber: [Int32.min, -1, 0, Int32.max, Int32.random(in: 0...80_000, using: &generator)][Int(generator.next() % 5)])
+            let edges = [LocalDate.earliest.dayNumber, -1, 0, LocalDate.latest.dayNumber, Int32.random(in: 0...80_000, using: &generator)]
+            return LocalDate(dayNumber: edges[Int(generator.next() % 5)])
         }
         mutating func optionalDate() -> LocalDate? { flag() ? date() : nil }
         mutating func text() -> String {
@@ -110,7 +111,7 @@ struct RowTests {
         }
     }
 
-    @Test("a presence byte other than 0 or 1, text that is not UTF-8, and purposes out of order are refused")
+    @Test("a presence byte other than 0 or 1, text that is not UTF-8, purposes out of order and days beyond the calendar are refused")
     func malformed() throws {
         let member = MemberRecord(memberId: "dv-1", fullName: "Nguyễn Văn A", cell: "Chi bộ 1", enrolledOn: LocalDate(dayNumber: 20_000))
         var bytes = member.rowBytes()
@@ -130,5 +131,17 @@ struct RowTests {
         #expect(purposes[first] == UInt8(ascii: "a"))
         purposes[first] = UInt8(ascii: "c")  // "c" then "b": out of order
         #expect(throws: ProjectionFault.self) { try purposes.withUnsafeBytes { _ = try FundDay(rowBytes: $0) } }
+
+        // A day number beyond the years 1 to 9999 (a forged row would overflow the count
+        // of enrolled days).
+        for dayNumber in [LocalDate.earliest.dayNumber - 1, LocalDate.latest.dayNumber + 1, Int32.min, Int32.max] {
+            var enrolment = Enrolment(memberId: "dv-1", cell: "Chi bộ 1", enrolledOn: LocalDate(dayNumber: 20_000))
+            enrolment.leftOn = LocalDate(dayNumber: dayNumber)
+            #expect(throws: ProjectionFault.self, "day \(dayNumber)") {
+                try enrolment.rowBytes().withUnsafeBytes { _ = try Enrolment(rowBytes: $0) }
+            }
+        }
+        let edge = Enrolment(memberId: "dv-1", cell: "Chi bộ 1", enrolledOn: .earliest)
+        #expect(try edge.rowBytes().withUnsafeBytes { try Enrolment(rowBytes: $0) } == edge)
     }
 }

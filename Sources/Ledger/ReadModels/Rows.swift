@@ -245,7 +245,13 @@ struct RowReader {
     }
     mutating func money() throws -> VND { VND(try integer()) }
     mutating func totals() throws -> MoneyTotals { MoneyTotals(count: try integer(), amount: try money()) }
-    mutating func date() throws -> LocalDate { LocalDate(dayNumber: Int32(bigEndian: try take(4).loadUnaligned(as: Int32.self))) }
+    /// A date of the years 1 to 9999, the ones a ledger's dates can take: a day number
+    /// beyond them is damage, and would overflow the arithmetic of days.
+    mutating func date() throws -> LocalDate {
+        let date = LocalDate(dayNumber: Int32(bigEndian: try take(4).loadUnaligned(as: Int32.self)))
+        guard LocalDate.earliest <= date, date <= LocalDate.latest else { throw damaged() }
+        return date
+    }
 
     mutating func flag() throws -> Bool {
         switch try take(1)[0] {
