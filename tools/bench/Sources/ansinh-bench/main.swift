@@ -155,6 +155,7 @@ func benchmark(size requestedSize: Int, scratch: String, into report: inout Repo
     log("\(size): peak memory")
     section.memory.append(("rebuild", try childPeakKilobytes("rebuild", store: storePath)))
     section.memory.append(("export", try childPeakKilobytes("export", store: storePath, out: scratch + "/export-child")))
+    section.memory.append(("audit", try childPeakKilobytes("audit", store: storePath)))
     report.sections.append(section)
 }
 
