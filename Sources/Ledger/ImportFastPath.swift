@@ -23,14 +23,14 @@ enum DirectLine {
         guard scanner.objectStart() else { return nil }
         repeat {
             guard let key = scanner.key() else { return nil }
-            if key.elementsEqual("type".utf8) {
+            if key.isText("type") {
                 guard type == nil, let value = scanner.string() else { return nil }
                 type = value
-            } else if key.elementsEqual("data".utf8) {
+            } else if key.isText("data") {
                 // Read once the type is known: it may come after the data.
                 guard data == nil, let range = scanner.skipObject() else { return nil }
                 data = range
-            } else if key.elementsEqual("eventId".utf8) {
+            } else if key.isText("eventId") {
                 guard !eventIdSeen, let text = scanner.string(), let id = Self.uuid(text) else { return nil }
                 eventId = id
                 eventIdSeen = true
@@ -42,13 +42,13 @@ enum DirectLine {
         var fields = Scanner(bytes: UnsafeRawBufferPointer(rebasing: bytes[data]))
         var event: LedgerEvent
         let typeName: String
-        if type.elementsEqual("PiggyBankDeposited".utf8) {
+        if type.isText("PiggyBankDeposited") {
             guard let deposit = fields.deposit() else { return nil }
             (event, typeName) = (.piggyBankDeposited(deposit), "PiggyBankDeposited")
-        } else if type.elementsEqual("DonationReceived".utf8) {
+        } else if type.isText("DonationReceived") {
             guard let donation = fields.donation() else { return nil }
             (event, typeName) = (.donationReceived(donation), "DonationReceived")
-        } else if type.elementsEqual("DisbursementMade".utf8) {
+        } else if type.isText("DisbursementMade") {
             guard let disbursement = fields.disbursement() else { return nil }
             (event, typeName) = (.disbursementMade(disbursement), "DisbursementMade")
         } else {
@@ -202,16 +202,16 @@ enum DirectLine {
             var amount: Int64?
             var depositedOn: LocalDate?
             let read = object { scanner, key in
-                if key.elementsEqual("modelId".utf8) {
+                if key.isText("modelId") {
                     modelId = scanner.text()
                     return modelId != nil
-                } else if key.elementsEqual("memberId".utf8) {
+                } else if key.isText("memberId") {
                     memberId = scanner.text()
                     return memberId != nil
-                } else if key.elementsEqual("amount".utf8) {
+                } else if key.isText("amount") {
                     amount = scanner.digits()
                     return amount != nil
-                } else if key.elementsEqual("depositedOn".utf8) {
+                } else if key.isText("depositedOn") {
                     depositedOn = scanner.date()
                     return depositedOn != nil
                 }
@@ -226,10 +226,10 @@ enum DirectLine {
             var name: String?
             var kind: Kind?
             let read = object { scanner, key in
-                if key.elementsEqual("name".utf8) {
+                if key.isText("name") {
                     name = scanner.text()
                     return name != nil
-                } else if key.elementsEqual("kind".utf8) {
+                } else if key.isText("kind") {
                     kind = scanner.enumeration(Kind.self)
                     return kind != nil
                 }
@@ -247,22 +247,22 @@ enum DirectLine {
             var pledgeId: String?
             var receiptNo: String?
             let read = object { scanner, key in
-                if key.elementsEqual("fundId".utf8) {
+                if key.isText("fundId") {
                     fundId = scanner.text()
                     return fundId != nil
-                } else if key.elementsEqual("donor".utf8) {
+                } else if key.isText("donor") {
                     donor = scanner.party(DonorKind.self)
                     return donor != nil
-                } else if key.elementsEqual("amount".utf8) {
+                } else if key.isText("amount") {
                     amount = scanner.digits()
                     return amount != nil
-                } else if key.elementsEqual("receivedOn".utf8) {
+                } else if key.isText("receivedOn") {
                     receivedOn = scanner.date()
                     return receivedOn != nil
-                } else if key.elementsEqual("pledgeId".utf8) {
+                } else if key.isText("pledgeId") {
                     pledgeId = scanner.text()
                     return pledgeId != nil
-                } else if key.elementsEqual("receiptNo".utf8) {
+                } else if key.isText("receiptNo") {
                     receiptNo = scanner.text()
                     return receiptNo != nil
                 }
@@ -285,31 +285,31 @@ enum DirectLine {
             var decisionRef: String?
             var programme: String?
             let read = object { scanner, key in
-                if key.elementsEqual("disbursementId".utf8) {
+                if key.isText("disbursementId") {
                     disbursementId = scanner.text()
                     return disbursementId != nil
-                } else if key.elementsEqual("fundId".utf8) {
+                } else if key.isText("fundId") {
                     fundId = scanner.text()
                     return fundId != nil
-                } else if key.elementsEqual("purpose".utf8) {
+                } else if key.isText("purpose") {
                     purpose = scanner.enumeration(Purpose.self)
                     return purpose != nil
-                } else if key.elementsEqual("beneficiary".utf8) {
+                } else if key.isText("beneficiary") {
                     beneficiary = scanner.party(BeneficiaryKind.self)
                     return beneficiary != nil
-                } else if key.elementsEqual("amount".utf8) {
+                } else if key.isText("amount") {
                     amount = scanner.digits()
                     return amount != nil
-                } else if key.elementsEqual("quantity".utf8) {
+                } else if key.isText("quantity") {
                     quantity = scanner.digits()
                     return quantity != nil
-                } else if key.elementsEqual("disbursedOn".utf8) {
+                } else if key.isText("disbursedOn") {
                     disbursedOn = scanner.date()
                     return disbursedOn != nil
-                } else if key.elementsEqual("decisionRef".utf8) {
+                } else if key.isText("decisionRef") {
                     decisionRef = scanner.text()
                     return decisionRef != nil
-                } else if key.elementsEqual("programme".utf8) {
+                } else if key.isText("programme") {
                     programme = scanner.text()
                     return programme != nil
                 }
@@ -322,5 +322,14 @@ enum DirectLine {
                 beneficiary: Beneficiary(name: beneficiary.name, kind: beneficiary.kind), amount: VND(amount), quantity: quantity,
                 disbursedOn: disbursedOn, decisionRef: decisionRef, programme: programme)
         }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether these are the UTF-8 bytes of `text`, compared as memory (a key of a line
+    /// or of a stored event, compared for every event).
+    @inline(__always)
+    func isText(_ text: StaticString) -> Bool {
+        count == text.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, text.utf8Start, count) == 0)
     }
 }

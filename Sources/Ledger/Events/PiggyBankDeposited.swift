@@ -72,13 +72,13 @@ extension PiggyBankDeposited {
         var depositedOn: LocalDate?
         for _ in 0..<count {
             guard let key = try? reader.readTextBytes() else { return nil }
-            if key.elementsEqual("amount".utf8) {
+            if key.isText("amount") {
                 amount = try? reader.readInteger()
-            } else if key.elementsEqual("modelId".utf8) {
+            } else if key.isText("modelId") {
                 modelId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
-            } else if key.elementsEqual("memberId".utf8) {
+            } else if key.isText("memberId") {
                 memberId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
-            } else if key.elementsEqual("depositedOn".utf8) {
+            } else if key.isText("depositedOn") {
                 depositedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
             } else {
                 return nil
