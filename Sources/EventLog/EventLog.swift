@@ -367,6 +367,22 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// Changes a setting in one write transaction: `change` is given its value (`nil`
+    /// when absent) and returns the new one (`nil` or empty to remove it).
+    public func updateSetting(_ name: String, _ change: (String?) -> String?) throws {
+        try storage {
+            try environment.write { transaction in
+                let key = Self.settingPrefix + name
+                let old = try transaction.get(databases.meta, key).map { String(decoding: $0, as: UTF8.self) }
+                if let new = change(old), !new.isEmpty {
+                    try transaction.put(databases.meta, key: key, value: new)
+                } else if old != nil {
+                    try transaction.delete(databases.meta, key: key)
+                }
+            }
+        }
+    }
+
     static let settingPrefix = "setting."
 
     /// The instant the store was created, as written in it.
@@ -395,6 +411,9 @@ public struct NewEvent: Hashable, Sendable {
     public var type: String
     public var schemaVersion: UInt32
     public var data: [UInt8]
+    /// The instant it was first recorded, kept when a store is migrated into a new one;
+    /// `nil` (always, otherwise): the store's clock. Never earlier than the head's.
+    public var recordedAt: Timestamp?
 
     public init(eventId: UUID = UUID(), type: String, schemaVersion: UInt32 = 1, data: Payload) {
         self.init(eventId: eventId, type: type, schemaVersion: schemaVersion, canonicalData: data.canonicalBytes())

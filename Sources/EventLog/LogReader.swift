@@ -34,6 +34,11 @@ public struct LogReader {
         case backward
     }
 
+    /// A setting of the store, as this snapshot sees it.
+    public func setting(_ name: String) throws -> String? {
+        try transaction.get(databases.meta, EventLog.settingPrefix + name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The last position and its hash: one B-tree descent.
     public func head() throws -> LogHead {
         try transaction.withCursor(databases.events) { cursor in

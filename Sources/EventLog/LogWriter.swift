@@ -40,6 +40,22 @@ public final class LogWriter {
         try catchUpProjections()
     }
 
+    /// Stores a setting of the store in this transaction: it commits with the events,
+    /// or not at all. An empty value removes it.
+    public func setSetting(_ name: String, to value: String) throws {
+        let key = EventLog.settingPrefix + name
+        if value.isEmpty {
+            try transaction.delete(log.databases.meta, key: key)
+        } else {
+            try transaction.put(log.databases.meta, key: key, value: value)
+        }
+    }
+
+    /// A setting as this transaction sees it.
+    public func setting(_ name: String) throws -> String? {
+        try transaction.get(log.databases.meta, EventLog.settingPrefix + name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Appends `events` to `stream`, in order, if the stream is at `expected`.
     ///
     /// An event whose id is already stored is not written again: its entry in the
@@ -134,7 +150,7 @@ public final class LogWriter {
     private func write(_ event: NewEvent, streamBytes: [UInt8], streamVersion: UInt64) throws -> AppendResult.Appended {
         let databases = log.databases
         let position = head.position + 1
-        let recordedAt = max(log.options.clock(), head.recordedAt)
+        let recordedAt = max(event.recordedAt ?? log.options.clock(), head.recordedAt)
         let hash = EventRecord.encode(
             into: &record, prevHash: head.hash, position: position, eventId: event.eventId, recordedAt: recordedAt,
             streamVersion: streamVersion, schemaVersion: event.schemaVersion, type: Array(event.type.utf8),

@@ -65,6 +65,25 @@ public struct FieldChecker: Sendable {
         }
     }
 
+    /// A person's name: in the clear, a name (NFC-normalised, 1–200 characters); sealed,
+    /// its subject id.
+    public func person(_ value: inout PersonName, _ field: String) throws(FieldError) {
+        switch value {
+        case .plain(var name):
+            try self.name(&name, field)
+            value = .plain(name)
+        case .sealed(let sealed):
+            try subjectId(sealed.subjectId, field + ".subject")
+        }
+    }
+
+    /// A subject id, `ds-` and at least six digits.
+    public func subjectId(_ value: String, _ field: String) throws(FieldError) {
+        guard SubjectKeys.number(ofSubject: value) != nil else {
+            throw fail(field, "must be a subject id such as ds-000012, not \(quoted(value))")
+        }
+    }
+
     /// A name: NFC-normalised, 1–200 characters, not only blanks.
     public func name(_ value: inout String, _ field: String) throws(FieldError) {
         try text(&value, field, characterCountMax: LedgerLimits.nameCharactersMax, lineBreaks: false)
@@ -108,6 +127,11 @@ public struct FieldChecker: Sendable {
     {
         guard value.dong >= minimum else { throw fail(field, minimum == 1 ? "must be > 0" : "must be ≥ \(minimum)") }
         guard value.dong <= maximum else { throw fail(field, "must be at most \(VND(maximum))") }
+    }
+
+    /// A whole number within `range`.
+    public func range(_ value: Int64, _ field: String, _ range: ClosedRange<Int64>) throws(FieldError) {
+        guard range.contains(value) else { throw fail(field, "must be from \(range.lowerBound) to \(range.upperBound)") }
     }
 
     /// A count of people or things: 1 to 10^9.

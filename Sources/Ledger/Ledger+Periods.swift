@@ -65,7 +65,8 @@ extension Ledger {
                 .periodClosed(PeriodClosed(through: through, decision: decision, funds: figures.funds, models: figures.models)),
                 eventId: eventId)
             let prepared = try prepare(command, index: 0)
-            return try execute(prepared.event, eventId: prepared.eventId, index: 0, writer: writer, tables: tables)
+            return try execute(
+                prepared.event, eventId: prepared.eventId, index: 0, writer: writer, tables: tables, subjects: NewSubjects())
         }
     }
 

@@ -14,21 +14,33 @@ extension LedgerSnapshot {
         try tables.fund(fundId)
     }
 
-    /// Every member, by member id.
-    public func members() throws -> [MemberRecord] {
+    /// Every member, by member id, named as `view` allows.
+    public func members(view: NameView = .internal) throws -> [MemberRecord] {
         var members: [MemberRecord] = []
-        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in members.append(member) }
+        try tables.scan(MemberRecord.self, tables.databases.members) { _, member in members.append(try shown(member, view)) }
         return members
     }
 
-    public func member(_ memberId: String) throws -> MemberRecord? {
-        try tables.member(memberId)
+    public func member(_ memberId: String, view: NameView = .internal) throws -> MemberRecord? {
+        try tables.member(memberId).map { try shown($0, view) }
     }
 
-    public func pledges() throws -> [PledgeRecord] {
+    /// Every pledge, its donor named as `view` allows.
+    public func pledges(view: NameView = .internal) throws -> [PledgeRecord] {
         var pledges: [PledgeRecord] = []
-        try tables.scan(PledgeRecord.self, tables.databases.pledges) { _, pledge in pledges.append(pledge) }
+        try tables.scan(PledgeRecord.self, tables.databases.pledges) { _, pledge in
+            var shown = pledge
+            shown.donor.name = .plain(try name(pledge.donor, view: view))
+            pledges.append(shown)
+        }
         return pledges
+    }
+
+    /// `member` with their name as `view` shows it, in the clear.
+    func shown(_ member: MemberRecord, _ view: NameView) throws -> MemberRecord {
+        var shown = member
+        shown.fullName = .plain(try name(member, view: view))
+        return shown
     }
 
     public func models() throws -> [ModelRecord] {
@@ -40,8 +52,8 @@ extension LedgerSnapshot {
     /// A member's contribution history: every deposit, and every reversal of one on its
     /// own date, in date order with the running total, and what they add up to. `nil`
     /// for an unknown member.
-    public func memberHistory(_ memberId: String) throws -> MemberHistory? {
-        guard let member = try tables.member(memberId) else { return nil }
+    public func memberHistory(_ memberId: String, view: NameView = .internal) throws -> MemberHistory? {
+        guard let member = try tables.member(memberId).map({ try shown($0, view) }) else { return nil }
         var rows = try tables.deposits(of: memberId)
         // Rows come in recording order, mostly already in date order.
         rows.sort { left, right in
@@ -104,7 +116,8 @@ extension LedgerSnapshot {
             while let current = entry, current.key.starts(with: prefix) {
                 _ = try Seal.opened(current.value, key: current.key, in: tables.databases.belowTarget)
                 let memberId = String(decoding: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]), as: UTF8.self)
-                guard let member = try tables.member(memberId), let totals = try tables.modelMember(modelId, memberId),
+                guard let member = try tables.member(memberId).map({ try shown($0, .internal) }),
+                    let totals = try tables.modelMember(modelId, memberId),
                     let line = try totals.contribution(dailyTarget: model.dailyTarget)
                 else { throw ProjectionFault(reason: "the below-target list of \(modelId) names \(memberId), who has no totals") }
                 summary.belowTarget.append(
@@ -138,7 +151,7 @@ extension LedgerSnapshot {
             // The same line the fold keeps per member, added up the same way.
             guard let line = try totals.contribution(dailyTarget: model.dailyTarget) else { return }
             try cells[member.cell, default: PiggyBankSummary.Cell(cell: member.cell)].add(line, sign: 1)
-            if line.belowTarget > 0, let record = try tables.member(member.memberId) {
+            if line.belowTarget > 0, let record = try tables.member(member.memberId).map({ try shown($0, .internal) }) {
                 summary.belowTarget.append(
                     .init(member: record, enrolledDays: totals.enrolledDays, expected: line.expected, deposited: line.collected,
                           shortfall: line.shortfall))

@@ -5,8 +5,9 @@ extension LedgerSnapshot {
     /// A fund's register: every entry that moved its money, in order of business date
     /// (a reversal on its own date; within a day, money in before money out, each in
     /// the order recorded, so the running balance never dips below the day's close),
-    /// with the running balance and who recorded it. `nil` for an unknown fund.
-    public func fundRegister(_ fundId: String) throws -> [RegisterEntry]? {
+    /// with the running balance and who recorded it, each counterpart named as `view`
+    /// allows. `nil` for an unknown fund.
+    public func fundRegister(_ fundId: String, view: NameView = .internal) throws -> [RegisterEntry]? {
         guard try tables.fund(fundId) != nil else { return nil }
         var entries: [RegisterEntry] = []
         // The registers read model keeps the lines in the order they are read.
@@ -22,7 +23,7 @@ extension LedgerSnapshot {
                 var entry = RegisterEntry(
                     position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
                     recordedBy: stored.recordedBy)
-                try describe(try LedgerEvent.decode(stored), into: &entry, tables: tables, log: log, reversing: false)
+                try describe(try LedgerEvent.decode(stored), into: &entry, view: view, reversing: false)
                 entries.append(entry)
                 line = try cursor.next()
             }
@@ -35,9 +36,7 @@ extension LedgerSnapshot {
         return entries
     }
 
-    private func describe(
-        _ event: LedgerEvent, into entry: inout RegisterEntry, tables: LedgerTables, log: LogReader, reversing: Bool
-    ) throws {
+    private func describe(_ event: LedgerEvent, into entry: inout RegisterEntry, view: NameView, reversing: Bool) throws {
         let sign: Int64 = reversing ? -1 : 1
         if !reversing { entry.date = event.businessDate }
         switch event {
@@ -45,15 +44,22 @@ extension LedgerSnapshot {
             entry.counterpart = "balance brought forward"
             entry.amount = VND(sign * (opened.openingBalance?.dong ?? 0))
         case .donationReceived(let donation):
-            entry.counterpart = donation.donor.name
+            entry.counterpart = try name(donation.donor, view: view)
             entry.amount = VND(sign * donation.amount.dong)
             entry.reference = donation.receiptNo ?? donation.pledgeId.map { "pledge " + $0 }
         case .piggyBankDeposited(let deposit):
-            let name = try tables.member(deposit.memberId)?.fullName ?? deposit.memberId
-            entry.counterpart = "\(name) (\(deposit.memberId)), \(deposit.modelId)"
+            let member = try tables.member(deposit.memberId)
+            switch view {
+            case .internal:
+                let name = try member.map { try self.name($0.fullName) } ?? deposit.memberId
+                entry.counterpart = "\(name) (\(deposit.memberId)), \(deposit.modelId)"
+            case .public:
+                // No member's deposits under their name: the cell's, in public.
+                entry.counterpart = [member?.cell, deposit.modelId].compactMap { $0 }.joined(separator: ", ")
+            }
             entry.amount = VND(sign * deposit.amount.dong)
         case .disbursementMade(let disbursement):
-            entry.counterpart = disbursement.beneficiary.name
+            entry.counterpart = try name(disbursement.beneficiary, view: view)
             entry.purpose = disbursement.purpose
             entry.quantity = sign * disbursement.quantity
             entry.amount = VND(-sign * disbursement.amount.dong)
@@ -62,10 +68,10 @@ extension LedgerSnapshot {
             guard let original = try log.event(id: reversal.reversesEventId) else { return }
             entry.date = reversal.reversedOn
             entry.reversesPosition = original.position
-            try describe(try LedgerEvent.decode(original), into: &entry, tables: tables, log: log, reversing: true)
+            try describe(try LedgerEvent.decode(original), into: &entry, view: view, reversing: true)
             entry.reference = "reverses #\(original.position): \(reversal.reason)"
         case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
-            .externalSupportRecorded, .periodClosed:
+            .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             break  // no money moves in or out of a fund: not a line of its register
         }
     }

@@ -23,7 +23,7 @@ extension Ledger {
     /// - Parameter progress: called after each transaction with the last position folded.
     public func checkAndFold(
         _ source: LogReader, from first: UInt64 = 1, through last: UInt64, batchEventCountMax: Int = 131_072,
-        progress: ((UInt64) -> Void)? = nil
+        sourceFormat: StoreFormat = .sealedNames, progress: ((UInt64) -> Void)? = nil
     ) throws -> ReplayFinding? {
         let today = LocalDate(at: log.options.clock())
         var next = first
@@ -35,7 +35,7 @@ extension Ledger {
                 var finding: ReplayFinding?
                 try source.forEachEvent(from: next, limit: count) { stored in
                     guard finding == nil else { return }
-                    finding = try check(stored, in: source, tables: tables, today: today)
+                    finding = try check(stored, in: source, tables: tables, today: today, sealsNames: sourceFormat == .sealedNames)
                     if finding == nil { try writer.fold(stored) }
                 }
                 return finding
@@ -49,7 +49,9 @@ extension Ledger {
 
     /// One stored event against the catalogue, its normal form, and the rules with the
     /// read models as the events before it left them.
-    private func check(_ stored: RecordedEventView, in source: LogReader, tables: LedgerTables, today: LocalDate) throws
+    private func check(
+        _ stored: RecordedEventView, in source: LogReader, tables: LedgerTables, today: LocalDate, sealsNames: Bool
+    ) throws
         -> ReplayFinding?
     {
         let position = stored.position
@@ -78,7 +80,9 @@ extension Ledger {
         }
         let target: (stream: String, expected: ExpectedVersion)
         do {
-            target = try Rules(tables: tables, log: source.limited(through: position - 1), today: today).check(event)
+            var rules = Rules(tables: tables, log: source.limited(through: position - 1), today: today)
+            rules.sealsNames = sealsNames
+            target = try rules.check(event)
         } catch let violation as RuleViolation {
             return .ruleBroken(position: position, type: type, reason: "\(violation)")
         } catch let overflow as MoneyOverflow {

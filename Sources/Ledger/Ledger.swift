@@ -16,14 +16,28 @@ public final class Ledger: Sendable {
     /// kept in another layout: its log can be read and audited, its read models cannot.
     let storedDatabases: LedgerDatabases?
     let readModels: [any LedgerReadModel]
+    /// The keys people's names are sealed under (``SubjectKeys``); `nil` when the store's
+    /// folder has none (a store of format 1, or keys lost): names then show as their
+    /// subject ids, and no new name can be recorded.
+    public let keys: SubjectKeys?
+    /// The store's format: 2 keeps people's names sealed; 1 (earlier versions) kept
+    /// them in the clear, and opens only to be migrated (``StoreFormat``).
+    public let format: StoreFormat
 
     /// Opens (or creates) the ledger's store at `path`.
     ///
     /// Opened for writing, read models kept in another layout are refolded from the log.
     /// Opened read-only, such a store opens with its read models left out
     /// (``readModelsOutdated``): its log reads, queries refuse.
+    ///
+    /// A store of format 1 is refused (``StoreFormatError``) unless `openingFormat1`
+    /// (`ansinh migrate` reads one). `keys` gives the keys of another store (an audit's
+    /// scratch store shows the audited store's names); by default they are the ones in
+    /// the store's folder, created with a new store.
     /// - Throws: `LogError` or `StoreError` when the store cannot be used.
-    public init(path: String, options: EventLog.Options = EventLog.Options()) throws {
+    public init(
+        path: String, options: EventLog.Options = EventLog.Options(), keys: SubjectKeys? = nil, openingFormat1: Bool = false
+    ) throws {
         nonisolated(unsafe) var made: (LedgerDatabases?, [any LedgerReadModel])?
         log = try EventLog(path: path, options: options) { setup in
             if !setup.isWritable, try Self.readModelsOutdated(setup) {
@@ -37,6 +51,18 @@ public final class Ledger: Sendable {
             return readModels
         }
         (storedDatabases, readModels) = made!
+        format = try StoreFormat.settle(log, path: path, openingFormat1: openingFormat1)
+        if let keys {
+            self.keys = keys
+        } else {
+            let readOnly = options.readOnly
+            do {
+                self.keys = try SubjectKeys(folder: path, create: format == .sealedNames && !readOnly, readOnly: readOnly)
+            } catch SubjectKeysError.missing {
+                self.keys = nil
+            }
+        }
+        if !options.readOnly, format == .sealedNames { try completeErasures() }
     }
 
     /// Whether a read-only store keeps a read model in another layout than this version's.
@@ -82,19 +108,25 @@ public final class Ledger: Sendable {
     public func record(
         _ commands: [LedgerCommand], actor: String, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> [RecordedEntry] {
-        var prepared: [(event: LedgerEvent, eventId: UUID)] = []
+        var prepared: [(event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?)] = []
         prepared.reserveCapacity(commands.count)
         for (index, command) in commands.enumerated() {
             prepared.append(try prepare(command, index: index))
         }
         return try log.write(actor: Self.recorder(actor)) { writer in
             let tables = tables(writer)
+            let subjects = NewSubjects()
             var entries: [RecordedEntry] = []
             entries.reserveCapacity(prepared.count)
             for (index, command) in prepared.enumerated() {
-                entries.append(try execute(command.event, eventId: command.eventId, index: index, writer: writer, tables: tables))
+                entries.append(
+                    try execute(
+                        command.event, eventId: command.eventId, index: index, writer: writer, tables: tables, subjects: subjects,
+                        recordedAt: command.recordedAt))
                 if index & 0x3ff == 0x3ff { progress?(index + 1, prepared.count) }
             }
+            // The keys of people first named in this batch are on disk before it commits.
+            try keys?.persist(subjects)
             return entries
         }
     }
@@ -111,42 +143,46 @@ public final class Ledger: Sendable {
     }
 
     /// Checks and normalises a command's fields, and gives it an event id.
-    func prepare(_ command: LedgerCommand, index: Int) throws -> (event: LedgerEvent, eventId: UUID) {
+    func prepare(_ command: LedgerCommand, index: Int) throws -> (event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?) {
         var event = command.event
         do {
             try event.normalise(FieldChecker(eventType: event.type.rawValue))
         } catch {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         }
-        return (event, command.eventId ?? UUID())
+        return (event, command.eventId ?? UUID(), command.recordedAt)
     }
 
     /// Checks `event` against the rules and appends it; a refusal names the command.
-    func execute(_ event: LedgerEvent, eventId: UUID, index: Int, writer: LogWriter, tables: LedgerTables) throws -> RecordedEntry {
+    func execute(
+        _ event: LedgerEvent, eventId: UUID, index: Int, writer: LogWriter, tables: LedgerTables, subjects: NewSubjects,
+        recordedAt: Timestamp? = nil
+    ) throws -> RecordedEntry {
         do {
-            return try execute(event, eventId: eventId, writer: writer, tables: tables)
+            return try execute(event, eventId: eventId, writer: writer, tables: tables, subjects: subjects, recordedAt: recordedAt)
         } catch let error as RuleViolation {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         } catch let error as LogError {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         } catch let error as MoneyOverflow {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: RuleViolation.amountOverflow(error))
+        } catch let error as SubjectKeysError {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         }
     }
 
-    private func execute(_ event: LedgerEvent, eventId: UUID, writer: LogWriter, tables: LedgerTables) throws
-        -> RecordedEntry
-    {
-        let newEvent = NewEvent(
-            eventId: eventId, type: event.type.rawValue, schemaVersion: event.type.currentSchemaVersion,
-            canonicalData: event.canonicalData())
+    private func execute(
+        _ plain: LedgerEvent, eventId: UUID, writer: LogWriter, tables: LedgerTables, subjects: NewSubjects, recordedAt: Timestamp?
+    ) throws -> RecordedEntry {
         if let stored = try writer.reader.event(id: eventId) {
             // A retry of a stored event: nothing is written if it is the same event (read
-            // through its upcasters, so one stored at an older version still matches);
-            // the id used for a different event is refused.
+            // through its upcasters, so one stored at an older version still matches, and
+            // with its names opened, so that a retry names no new person); the id used for
+            // a different event is refused.
             let position = stored.position
             let stream = stored.stream
-            guard try LedgerEvent.decode(stored) == event else {
+            let event = plain
+            guard try openingNames(try LedgerEvent.decode(stored), like: plain) == plain else {
                 throw LogError.eventIdReused(eventId: eventId, position: position)
             }
             let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)
@@ -154,8 +190,15 @@ public final class Ledger: Sendable {
                 position: position, eventId: eventId, type: event.type, stream: stream, wasAlreadyStored: true,
                 fundId: fundId, fundBalance: try fundId.flatMap { try tables.fund($0)?.balance })
         }
-        let today = LocalDate(at: log.options.clock())
-        let target = try Rules(tables: tables, log: writer.reader, today: today).check(event)
+        let event = try sealingNames(plain, subjects: subjects)
+        var newEvent = NewEvent(
+            eventId: eventId, type: event.type.rawValue, schemaVersion: event.type.currentSchemaVersion,
+            canonicalData: event.canonicalData())
+        newEvent.recordedAt = recordedAt
+        let today = LocalDate(at: recordedAt ?? log.options.clock())
+        var rules = Rules(tables: tables, log: writer.reader, today: today)
+        rules.sealsNames = format == .sealedNames
+        let target = try rules.check(event)
         let result = try writer.append([newEvent], to: target.stream, expecting: target.expected)
         let appended = result.events[0]
         let fundId = try fundMoved(by: event, tables: tables, log: writer.reader)
@@ -176,7 +219,7 @@ public final class Ledger: Sendable {
             guard let stored = try log.event(id: reversal.reversesEventId) else { return nil }
             return try fundMoved(by: try LedgerEvent.decode(stored), tables: tables, log: log)
         case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
-            .externalSupportRecorded, .periodClosed:
+            .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             return nil
         }
     }
@@ -204,7 +247,8 @@ public final class Ledger: Sendable {
 
     /// The snapshot as `reader` sees it, whether or not the read models are current.
     func snapshot(_ reader: LogReader) throws -> LedgerSnapshot {
-        LedgerSnapshot(tables: LedgerTables(transaction: reader.tables, databases: try databases()), log: reader, readModels: readModels)
+        LedgerSnapshot(
+            tables: LedgerTables(transaction: reader.tables, databases: try databases()), log: reader, readModels: readModels, keys: keys)
     }
 
     /// Each read model's layout and the last position it folded, in one snapshot, and
@@ -286,6 +330,9 @@ public struct LedgerCommand: Hashable, Sendable {
     public var event: LedgerEvent
     /// Given by the caller to make retries idempotent; a new one is made otherwise.
     public var eventId: UUID?
+    /// The instant it was first recorded, set only by a migration into a new store (the
+    /// store's clock otherwise).
+    public var recordedAt: Timestamp?
 
     public init(_ event: LedgerEvent, eventId: UUID? = nil) {
         self.event = event
@@ -312,6 +359,8 @@ public struct LedgerSnapshot {
     /// The log, read in the same snapshot.
     public let log: LogReader
     let readModels: [any LedgerReadModel]
+    /// The keys names are opened with (``name(_:)``).
+    let keys: SubjectKeys?
 }
 
 extension Ledger {

@@ -16,6 +16,8 @@ public enum EventType: String, CaseIterable, Sendable {
     case externalSupportRecorded = "ExternalSupportRecorded"
     case entryReversed = "EntryReversed"
     case periodClosed = "PeriodClosed"
+    case subjectErased = "SubjectErased"
+    case storeMigrated = "StoreMigrated"
 
     /// Where everything about the type is declared.
     var declaration: any EventDeclaration.Type {
@@ -33,6 +35,8 @@ public enum EventType: String, CaseIterable, Sendable {
         case .externalSupportRecorded: return ExternalSupportRecorded.self
         case .entryReversed: return EntryReversed.self
         case .periodClosed: return PeriodClosed.self
+        case .subjectErased: return SubjectErased.self
+        case .storeMigrated: return StoreMigrated.self
         }
     }
 
@@ -64,6 +68,8 @@ public enum LedgerEvent: Hashable, Sendable {
     case externalSupportRecorded(ExternalSupportRecorded)
     case entryReversed(EntryReversed)
     case periodClosed(PeriodClosed)
+    case subjectErased(SubjectErased)
+    case storeMigrated(StoreMigrated)
 
     public var type: EventType {
         switch self {
@@ -80,6 +86,8 @@ public enum LedgerEvent: Hashable, Sendable {
         case .externalSupportRecorded: return .externalSupportRecorded
         case .entryReversed: return .entryReversed
         case .periodClosed: return .periodClosed
+        case .subjectErased: return .subjectErased
+        case .storeMigrated: return .storeMigrated
         }
     }
 
@@ -99,6 +107,8 @@ public enum LedgerEvent: Hashable, Sendable {
         case .externalSupportRecorded(let event): return event
         case .entryReversed(let event): return event
         case .periodClosed(let event): return event
+        case .subjectErased(let event): return event
+        case .storeMigrated(let event): return event
         }
     }
 

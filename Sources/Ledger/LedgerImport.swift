@@ -50,7 +50,13 @@ public enum ImportLine {
             throw ImportLineError("the line has \(bytes.count) bytes, over the limit of \(ImportLimits.lineBytesMax)")
         }
         if let direct = DirectLine.parse(bytes) { return direct }  // the commonest lines, read without a JSON tree
-        return try parseGenerally(bytes)
+        let command = try parseGenerally(bytes)
+        // Names arrive as people write them; only the store seals them, under its keys.
+        if let sealed = command.event.namedPeople.first(where: { $0.name.subjectId != nil }) {
+            throw ImportLineError(
+                "\(command.event.type.rawValue): \(sealed.field) must be a name in the clear: the store seals names itself")
+        }
+        return command
     }
 
     /// Any line, through a JSON tree and the catalogue's decoders.

@@ -75,6 +75,13 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public static func < (left: LocalDate, right: LocalDate) -> Bool { left.dayNumber < right.dayNumber }
 
     public func distance(to other: LocalDate) -> Int { Int(other.dayNumber) - Int(dayNumber) }
+    /// The same day `years` years later; 29 February becomes 28 February in a common year.
+    public func addingYears(_ years: Int) -> LocalDate {
+        let (year, month, day) = components
+        return LocalDate(year: year + years, month: month, day: day) ?? LocalDate(year: year + years, month: month, day: day - 1)
+            ?? self
+    }
+
     public func advanced(by days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + Int32(days)) }
 
     public init(from decoder: any Decoder) throws {

@@ -80,7 +80,8 @@ public struct FundBalance: Codable, Hashable, Sendable {
 /// A party member as the ledger knows them.
 public struct MemberRecord: Codable, Hashable, Sendable {
     public var memberId: String
-    public var fullName: String
+    /// Sealed (``PersonName``): shown through ``LedgerSnapshot/name(_:)``.
+    public var fullName: PersonName
     public var cell: String
     public var enrolledOn: LocalDate
     public var leftOn: LocalDate?

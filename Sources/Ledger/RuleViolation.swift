@@ -32,6 +32,16 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
     case entryNotReversible(eventId: UUID, type: String)
     case reversalNoLongerApplies(eventId: UUID, reason: String)
     case amountOverflow(MoneyOverflow)
+    case subjectNotFound(subject: String)
+    case subjectAlreadyErased(subject: String, erasedOn: LocalDate)
+    /// A sealed name's subject is known in another role, or under another key.
+    case subjectMismatch(subject: String, detail: String)
+    /// A person's name in the clear, or an organisation's sealed, where the store keeps
+    /// people's names sealed.
+    case nameNotSealed(field: String)
+    case nameSealedForOrganisation(field: String)
+    /// A store's migration is recorded as its first event only.
+    case migrationNotFirst
 
     public var description: String {
         switch self {
@@ -84,6 +94,12 @@ public enum RuleViolation: Error, Hashable, Sendable, CustomStringConvertible {
         case .reversalNoLongerApplies(let eventId, let reason):
             return "entry \(eventId.uuidString.lowercased()) cannot be reversed now: \(reason)"
         case .amountOverflow(let overflow): return "\(overflow)"
+        case .subjectNotFound(let subject): return "no person has subject id \(subject)"
+        case .subjectAlreadyErased(let subject, let erasedOn): return "\(subject) was already erased on \(erasedOn)"
+        case .subjectMismatch(let subject, let detail): return "the sealed name of \(subject) does not match the subject: \(detail)"
+        case .nameNotSealed(let field): return "\(field) is a person's name and must be stored sealed, not in the clear"
+        case .nameSealedForOrganisation(let field): return "\(field) names an organisation, whose name is kept in the clear"
+        case .migrationNotFirst: return "a migration is recorded only as a new store's first event"
         }
     }
 }

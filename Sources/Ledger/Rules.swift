@@ -14,6 +14,9 @@ struct Rules {
     let log: LogReader
     /// Today in the ward's calendar, by the store's clock: a close cannot reach past it.
     let today: LocalDate
+    /// The store seals people's names (format 2); a store of format 1, audited, kept them
+    /// in the clear.
+    var sealsNames = true
 
     /// Where an event goes: its stream, and what that stream's version must be.
     typealias Target = (stream: String, expected: ExpectedVersion)
@@ -26,6 +29,32 @@ struct Rules {
             try notInClosedPeriod(event.businessDate, "\(event.type.rawValue) dated \(event.businessDate)")
         }
         return try declaration.check(self)
+    }
+
+    // MARK: - People
+
+    /// A name in an entry: a person's (`role` given) sealed, under a subject recorded in
+    /// that role and under the same key, and not erased; an organisation's (`role` nil)
+    /// in the clear.
+    func person(_ name: PersonName, role: SubjectRole?, _ field: String) throws {
+        guard let role else {
+            if case .sealed = name { throw RuleViolation.nameSealedForOrganisation(field: field) }
+            return
+        }
+        guard case .sealed(let sealed) = name else {
+            if sealsNames { throw RuleViolation.nameNotSealed(field: field) }
+            return
+        }
+        guard let subject = try tables.subject(sealed.subjectId) else { return }  // a new subject
+        if let erased = subject.erased {
+            throw RuleViolation.subjectAlreadyErased(subject: sealed.subjectId, erasedOn: erased.erasedOn)
+        }
+        guard subject.role == role else {
+            throw RuleViolation.subjectMismatch(subject: sealed.subjectId, detail: "it is a \(subject.role.rawValue), not a \(role.rawValue)")
+        }
+        guard subject.sealedName.keyCommitment == sealed.keyCommitment else {
+            throw RuleViolation.subjectMismatch(subject: sealed.subjectId, detail: "it is sealed under another key")
+        }
     }
 
     // MARK: - Lookups that throw the rule's error

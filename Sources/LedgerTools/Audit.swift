@@ -101,7 +101,9 @@ public enum Auditor {
             var finding: ReplayFinding?
             var replayError: (any Error)?
             do {
-                finding = try scratch.checkAndFold(log, through: head.position) { progress?(.replay, $0, head.position) }
+                finding = try scratch.checkAndFold(log, through: head.position, sourceFormat: ledger.format) {
+                    progress?(.replay, $0, head.position)
+                }
             } catch {
                 replayError = error  // a damaged record, say: the chain check names it
             }
@@ -203,7 +205,8 @@ public enum Auditor {
         var options = EventLog.Options()
         options.clock = ledger.clock
         options.durability = .bulkLoadNoSync  // a scratch store: nothing to keep after a crash
-        return try Ledger(path: folder, options: options)
+        // The audited store's keys: a replay shows the names it shows.
+        return try Ledger(path: folder, options: options, keys: ledger.keys)
     }
 
     /// Re-records the events up to `position` that `including` keeps into `scratch`

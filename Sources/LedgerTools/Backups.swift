@@ -40,8 +40,26 @@ public enum Backups {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
+        // The people's keys, copied after the data: every key the data's names were
+        // sealed under is already in the file (keys are only added, or written over by
+        // an erasure).
+        if let keys = ledger.keys {
+            let keysTarget = URL(fileURLWithPath: keysPath(for: target.path))
+            let keysPartial = PartialWrite.start(for: keysTarget).path
+            do {
+                try keys.copy(to: keysPartial)
+                try PartialWrite.finish(URL(fileURLWithPath: keysPartial), onto: keysTarget)
+                try writeChecksum(of: keysTarget.path, as: keysTarget.path)
+            } catch {
+                try? FileManager.default.removeItem(atPath: keysPartial)
+                throw error
+            }
+        }
         return head
     }
+
+    /// `FILE.keys`: the people's keys of the backup `FILE` (``SubjectKeys``), with its own checksum.
+    public static func keysPath(for file: String) -> String { file + ".keys" }
 
     /// `FILE.sha256`, in the form `sha256sum -c` reads: the hex digest, two spaces, the file's name.
     public static func checksumPath(for file: String) -> String { file + ".sha256" }
@@ -113,6 +131,16 @@ public enum Backups {
             // The bytes checked are the bytes restored: the copy's.
             let found = try sha256(ofFileAt: copy)
             guard found == expected else { throw BackupError.checksumMismatch(file, expected: expected, found: found) }
+        }
+        let keysBackup = keysPath(for: file)
+        if FileManager.default.fileExists(atPath: keysBackup) {
+            let keysCopy = staging.path + "/" + SubjectKeys.fileName
+            try copyDurably(keysBackup, to: keysCopy)
+            if checksum {
+                let found = try sha256(ofFileAt: keysCopy)
+                let expected = try recordedChecksum(of: keysBackup)
+                guard found == expected else { throw BackupError.checksumMismatch(keysBackup, expected: expected, found: found) }
+            }
         }
         let structure = try EventLog.checkStructure(path: staging.path)
         let audit = try auditCopy(at: staging.path)

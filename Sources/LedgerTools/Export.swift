@@ -13,8 +13,14 @@ public struct ExportManifest: Codable, Hashable, Sendable {
     }
 
     public var product = "ansinh"
-    /// The layout of an export; bumped when files change shape.
-    public var exportVersion = 1
+    /// The layout of an export; bumped when files change shape. 2: a view (public or
+    /// internal), and names sealed in events.jsonl.
+    public var exportVersion = 2
+    /// Who it is for: `public` (what may be published: organisations, consenting
+    /// donors, initials with the cell or area for members and beneficiaries, no
+    /// member's deposits by name) or `internal` (full names, for the ward's auditors).
+    /// Absent from exports of version 1, which named everyone in full.
+    public var view: String?
     public var storeFormatVersion: UInt32
     public var ward: String
     public var province: String
@@ -55,10 +61,11 @@ public enum Exporter {
     /// - Parameter sincePosition: export only the events after this position (an
     ///   incremental export continuing the chain from that event's hash).
     /// - Throws: when `folder` exists, or on any file or store error.
+    /// - Parameter view: the public view unless `internal` is asked for (``NameView``).
     @discardableResult
     public static func export(
         _ ledger: Ledger, to folder: String, sincePosition: UInt64 = 0, signingKey: Curve25519.Signing.PrivateKey? = nil,
-        progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil
+        view: NameView = .public, progress: ((_ done: UInt64, _ total: UInt64) -> Void)? = nil
     ) throws -> ExportManifest {
         let fileManager = FileManager.default
         let target = URL(fileURLWithPath: folder).standardizedFileURL
@@ -69,7 +76,7 @@ public enum Exporter {
             let ward = try ledger.ward() ?? ""
             let province = try ledger.province() ?? ""
             var manifest = try ledger.snapshot { snapshot in
-                try write(snapshot, into: partial, sincePosition: sincePosition, progress: progress)
+                try write(snapshot, into: partial, sincePosition: sincePosition, view: view, progress: progress)
             }
             manifest.ward = ward
             manifest.province = province
@@ -92,7 +99,7 @@ public enum Exporter {
     }
 
     private static func write(
-        _ snapshot: LedgerSnapshot, into folder: URL, sincePosition: UInt64, progress: ((UInt64, UInt64) -> Void)?
+        _ snapshot: LedgerSnapshot, into folder: URL, sincePosition: UInt64, view: NameView, progress: ((UInt64, UInt64) -> Void)?
     ) throws -> ExportManifest {
         let head = try snapshot.log.head()
         guard sincePosition <= head.position else { throw ExportError.sinceBeyondHead(sincePosition, head.position) }
@@ -140,35 +147,41 @@ public enum Exporter {
         let funds = try snapshot.funds()
         try add("funds.json", json(.array(try funds.map(Listings.fund))))
         try add("funds.csv", Data(try Listings.funds(funds).csv.utf8))
-        let members = try snapshot.members()
+        let members = try snapshot.members(view: view)
         try add("members.json", json(Listings.members(members).json))
         try add("members.csv", Data(Listings.members(members).csv.utf8))
-        // Member histories are written member by member, so memory stays that of one member.
-        let historiesJSON = try StreamedFile(folder.appendingPathComponent("member-histories.json"))
-        let depositsCSV = try StreamedFile(folder.appendingPathComponent("member-deposits.csv"))
-        try historiesJSON.write("[")
-        try depositsCSV.write(Listings.deposits([]).csvHeader)
-        var first = true
-        for member in members {
-            guard let history = try snapshot.memberHistory(member.memberId) else { continue }
-            try historiesJSON.write((first ? "\n  " : ",\n  ") + Listings.history(json: history).serialized(indent: 1))
-            try depositsCSV.write(Listings.deposits([history]).csvRows)
-            first = false
+        if view == .internal {
+            // Member histories are written member by member, so memory stays that of one member.
+            let historiesJSON = try StreamedFile(folder.appendingPathComponent("member-histories.json"))
+            let depositsCSV = try StreamedFile(folder.appendingPathComponent("member-deposits.csv"))
+            try historiesJSON.write("[")
+            try depositsCSV.write(Listings.deposits([]).csvHeader)
+            var first = true
+            for member in members {
+                guard let history = try snapshot.memberHistory(member.memberId) else { continue }
+                try historiesJSON.write((first ? "\n  " : ",\n  ") + Listings.history(json: history).serialized(indent: 1))
+                try depositsCSV.write(Listings.deposits([history]).csvRows)
+                first = false
+            }
+            try historiesJSON.write(first ? "]\n" : "\n]\n")
+            files.append(try historiesJSON.finish(name: "member-histories.json"))
+            files.append(try depositsCSV.finish(name: "member-deposits.csv"))
         }
-        try historiesJSON.write(first ? "]\n" : "\n]\n")
-        files.append(try historiesJSON.finish(name: "member-histories.json"))
-        files.append(try depositsCSV.finish(name: "member-deposits.csv"))
-        let pledges = try snapshot.pledges()
+        let pledges = try snapshot.pledges(view: view)
         try add("pledges.json", json(Listings.pledges(pledges).json))
         try add("pledges.csv", Data(Listings.pledges(pledges).csv.utf8))
         let cells = try snapshot.cells()
         try add("cells.json", json(Listings.cells(cells).json))
         try add("cells.csv", Data(Listings.cells(cells).csv.utf8))
         for model in try snapshot.models() {
-            guard let summary = try snapshot.piggyBankSummary(model.modelId) else { continue }
+            guard var summary = try snapshot.piggyBankSummary(model.modelId) else { continue }
+            // In public, the cells' figures, and no member by name.
+            if view == .public { summary.belowTarget = [] }
             try add("piggybank-\(model.modelId).json", json(Listings.summary(json: summary)))
             try add("piggybank-\(model.modelId)-cells.csv", Data(Listings.summaryCells(summary).csv.utf8))
-            try add("piggybank-\(model.modelId)-below-target.csv", Data(Listings.belowTarget(summary).csv.utf8))
+            if view == .internal {
+                try add("piggybank-\(model.modelId)-below-target.csv", Data(Listings.belowTarget(summary).csv.utf8))
+            }
         }
         let periods = try snapshot.periods()
         try add("periods.json", json(Listings.periods(json: periods)))
@@ -181,7 +194,7 @@ public enum Exporter {
             try add("report-\(year)-external-support.csv", Data(Listings.externalSupport(report).csv.utf8))
         }
         return ExportManifest(
-            storeFormatVersion: EventLog.formatVersion, ward: "", province: "",
+            view: view.rawValue, storeFormatVersion: EventLog.formatVersion, ward: "", province: "",
             createdAt: Timestamp.now().iso8601, fromPosition: sincePosition + 1, previousHash: previousHash.hex,
             headPosition: head.position, headHash: head.hash.hex, eventCount: count, signingKey: nil,
             files: files.sorted { $0.name < $1.name })

@@ -64,7 +64,7 @@ public enum Listings {
             ("memberId", "Member"), ("fullName", "Full name"), ("cell", "Cell"), ("enrolledOn", "Enrolled"), ("leftOn", "Left"),
         ])
         for member in members {
-            listing.append([.text(member.memberId), .text(member.fullName), .text(member.cell), .date(member.enrolledOn), .date(member.leftOn)])
+            listing.append([.text(member.memberId), .text(member.fullName.plainText), .text(member.cell), .date(member.enrolledOn), .date(member.leftOn)])
         }
         return listing
     }
@@ -77,7 +77,7 @@ public enum Listings {
         ])
         for pledge in pledges {
             listing.append([
-                .text(pledge.pledgeId), .text(pledge.fundId), .text(pledge.donor.name), .text(pledge.donor.kind.rawValue),
+                .text(pledge.pledgeId), .text(pledge.fundId), .text(pledge.donor.name.plainText), .text(pledge.donor.kind.rawValue),
                 .date(pledge.pledgedOn), .date(pledge.dueOn), .money(pledge.amount), .money(pledge.received),
                 .money(pledge.outstanding), .money(pledge.surplus), .date(pledge.cancelledOn), .text(pledge.voided ? "reversed" : nil),
             ])
@@ -102,7 +102,7 @@ public enum Listings {
     public static func history(json history: MemberHistory) -> JSONOut {
         let member = history.member
         return .object([
-            ("memberId", .string(member.memberId)), ("fullName", .string(member.fullName)), ("cell", .string(member.cell)),
+            ("memberId", .string(member.memberId)), ("fullName", .string(member.fullName.plainText ?? "")), ("cell", .string(member.cell)),
             ("enrolledOn", .date(member.enrolledOn)), ("leftOn", .date(member.leftOn)), ("total", .money(history.total)),
             ("depositDays", .integer(Int64(history.depositDays))), ("daysCovered", .integer(history.daysCovered)),
             ("lastDepositOn", .date(history.lastDepositOn)), ("deposits", Self.history(history).json),
@@ -147,7 +147,7 @@ public enum Listings {
         ])
         for row in summary.belowTarget {
             listing.append([
-                .text(row.member.memberId), .text(row.member.fullName), .text(row.member.cell), .integer(row.enrolledDays),
+                .text(row.member.memberId), .text(row.member.fullName.plainText), .text(row.member.cell), .integer(row.enrolledDays),
                 .money(row.expected), .money(row.deposited), .money(row.shortfall),
             ])
         }

@@ -53,7 +53,7 @@ public struct MemberHistoryView: QueryView {
             return Listings.history(history).csv
         case .table:
             let member = history.member
-            var text = "\(member.fullName) (\(member.memberId)), \(member.cell), enrolled \(member.enrolledOn)"
+            var text = "\(member.fullName.plainText ?? "") (\(member.memberId)), \(member.cell), enrolled \(member.enrolledOn)"
             text += member.leftOn.map { ", left \($0)" } ?? ""
             text += "\nTotal \(history.total) over \(history.depositDays) deposit days; covers \(history.daysCovered) days"
             text += history.lastDepositOn.map { "; last deposit \($0)" } ?? ""
@@ -78,5 +78,64 @@ public struct PiggyBankSummaryView: QueryView {
             return piggyBankText(summary) + "\nBy cell\n" + Listings.summaryCells(summary).table + "\nBelow target\n"
                 + Listings.belowTarget(summary).table
         }
+    }
+}
+
+/// The data subjects (`ansinh people`): JSON holds, for each, where they appear; the
+/// table and CSV one line each, with how many entries name them.
+public struct PeopleView: QueryView {
+    public let people: [PersonListing]
+
+    public init(_ people: [PersonListing]) { self.people = people }
+
+    public func rendered(_ format: OutputFormat) throws -> String {
+        switch format {
+        case .json:
+            return JSONOut.array(people.map(Self.json)).serialized() + "\n"
+        case .csv:
+            return listing.csv
+        case .table:
+            return listing.table
+        }
+    }
+
+    private var listing: Listing {
+        var listing = Listing([
+            ("subjectId", "Subject"), ("kind", "Kind"), ("name", "Name"), ("memberId", "Member"), ("area", "Cell / area"),
+            ("entries", "Entries"), ("deposits", "Deposits"), ("lastEntryOn", "Last entry"), ("erasedOn", "Erased"),
+        ])
+        for person in people {
+            listing.append([
+                .text(person.subjectId), .text(person.role.rawValue), .text(person.shownName), .text(person.memberId),
+                .text(person.area), .integer(Int64(person.appearances.count)), .integer(Int64(person.deposits)),
+                .date(person.lastEntryOn), .date(person.erased?.erasedOn),
+            ])
+        }
+        return listing
+    }
+
+    static func json(_ person: PersonListing) -> JSONOut {
+        var members: [(String, JSONOut)] = [
+            ("subjectId", .string(person.subjectId)), ("kind", .string(person.role.rawValue)),
+            ("name", .text(person.name)), ("erased", .bool(person.erased != nil)),
+        ]
+        if let memberId = person.memberId { members.append(("memberId", .string(memberId))) }
+        if let area = person.area { members.append(("area", .string(area))) }
+        members.append((
+            "appearances",
+            .array(person.appearances.map { .object([("position", .integer(Int64($0.position))), ("type", .string($0.type)), ("on", .date($0.on))]) })
+        ))
+        if person.memberId != nil { members.append(("deposits", .integer(Int64(person.deposits)))) }
+        members.append(("lastEntryOn", .date(person.lastEntryOn)))
+        if let erased = person.erased {
+            members.append((
+                "erasure",
+                .object([
+                    ("position", .integer(Int64(erased.position))), ("erasedOn", .date(erased.erasedOn)), ("reason", .string(erased.reason)),
+                    ("retentionOverridden", .bool(erased.retentionOverridden)),
+                ])
+            ))
+        }
+        return .object(members)
     }
 }

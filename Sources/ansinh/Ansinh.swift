@@ -27,7 +27,8 @@ struct Ansinh: ParsableCommand {
             Deposit.self, Disburse.self, ExternalCommand.self, Reverse.self, PeriodCommand.self,
             Import.self,
             Funds.self, Members.self, Cells.self, Report.self, Periods.self, Log.self, Status.self,
-            ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self, Restore.self,
+            PeopleCommand.self, Migrate.self, ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
+            Restore.self,
         ]
     )
 

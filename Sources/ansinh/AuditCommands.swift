@@ -51,7 +51,8 @@ struct AuditCommand: ParsableCommand {
                     emit(walked)
                     return
                 }
-                let ledger = try store.openLedger(readOnly: true, upkeep: .tryBringingUpToDate)
+                // An archive of format 1 is audited as it is, before or instead of its migration.
+                let ledger = try store.openLedger(readOnly: true, upkeep: .tryBringingUpToDate, openingFormat1: true)
                 let key = try trustedKey()
                 let published = try manifest.map { path in
                     do {

@@ -11,10 +11,15 @@ struct Export: ParsableCommand {
             The snapshot is one read of the store, taken while clerks go on writing. It is written
             into a hidden folder beside --out and renamed into place when complete. Check it with
             tools/verify-export.py, which needs only Python.
+
+            It is the public view unless --internal is given: organisations in full; a donor who is a
+            person only with their consent, else "Nhà hảo tâm"; members and beneficiaries as initials
+            with their cell or area; no member's deposits by name. The manifest says which view it is.
             """)
     @Option(help: ArgumentHelp("The new folder to write.", valueName: "folder")) var out: String
     @Option(help: "Only the events after this position (an incremental export).") var sincePosition: UInt64?
     @Flag(help: "Only the events after the last export made from this store.") var incremental = false
+    @Flag(help: "Full names, for the ward's own auditors (the public view otherwise).") var `internal` = false
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -29,7 +34,8 @@ struct Export: ParsableCommand {
             let key = try SigningKeys.load(store: store.storePath)
             let bar = ProgressBar("Exporting")
             let manifest = try TestMarkers.around("export") {
-                let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key) { done, total in
+                let view: NameView = `internal` ? .internal : .public
+                let manifest = try Exporter.export(ledger, to: out, sincePosition: since, signingKey: key, view: view) { done, total in
                     bar.update(Int(done), of: Int(total))
                 }
                 try Exporter.remember(manifest, in: ledger)
@@ -39,7 +45,7 @@ struct Export: ParsableCommand {
             emit(
                 "Exported positions \(manifest.fromPosition) to \(manifest.headPosition) into \(out)"
                     + "\nHead hash: \(manifest.headHash)" + (key == nil ? "\nNot signed: create the ward's key with `ansinh keys init`." : "\nSigned with key \(manifest.signingKey!)")
-                    + "\n")
+                    + "\nView: \(manifest.view ?? "")" + "\n")
         }
     }
 }

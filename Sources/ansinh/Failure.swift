@@ -64,7 +64,7 @@ func describe(_ error: any Error) -> (String, Int32) {
         switch violation {
         case .fundAlreadyExists, .memberAlreadyExists, .pledgeAlreadyExists, .modelAlreadyExists,
             .disbursementAlreadyExists, .entryAlreadyReversed, .pledgeAlreadyCancelled, .modelAlreadyClosed,
-            .periodAlreadyClosed:
+            .periodAlreadyClosed, .subjectAlreadyErased:
             return (violation.description, ExitStatus.conflict)
         default:
             return (violation.description, ExitStatus.refused)
@@ -113,6 +113,17 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .storeExists, .folderNotEmpty: return (error.description, ExitStatus.conflict)
         case .checksumMissing: return (error.description, ExitStatus.refused)
         case .unreadable, .checksumMismatch, .cannotCreate, .cannotFlush: return (error.description, ExitStatus.storeProblem)
+        }
+    case let error as StoreFormatError:
+        return (error.description, ExitStatus.storeProblem)
+    case let error as SubjectKeysError:
+        return (error.description, ExitStatus.storeProblem)
+    case let error as SealedNameError:
+        return (error.description, ExitStatus.storeProblem)
+    case let error as ErasureRefused:
+        switch error {
+        case .alreadyErased: return (error.description, ExitStatus.conflict)
+        case .unknownSubject, .withinRetention, .reasonNamesThePerson: return (error.description, ExitStatus.refused)
         }
     case let error as AuditProblem:
         return ("\(error)", ExitStatus.auditFailed)

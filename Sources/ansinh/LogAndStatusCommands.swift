@@ -62,7 +62,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let ledger = try store.openLedger(readOnly: true, upkeep: .leaveAsTheyAre)
+            let ledger = try store.openLedger(readOnly: true, upkeep: .leaveAsTheyAre, openingFormat1: true)
             let head = try ledger.head()
             let status = try ledger.readModelStatus()
             let behind = status.readModels.filter { $0.checkpoint < status.head }
@@ -80,6 +80,7 @@ struct Status: ParsableCommand {
             let fields: [(String, JSONOut)] = [
                 ("ward", .string(ward)), ("province", .string(province)), ("store", .string(store.storePath)),
                 ("createdAt", .text(try ledger.createdAt()?.iso8601)), ("formatVersion", .integer(Int64(EventLog.formatVersion))),
+                ("storeFormat", .integer(Int64(ledger.format.rawValue))),
                 ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
                 ("lastRecordedAt", .text(head.position > 0 ? head.recordedAt.iso8601 : nil)),
                 ("fileBytes", .integer(Int64(fileBytes))), ("usedBytes", .integer(Int64(usedBytes))),

@@ -34,23 +34,27 @@ struct StoreOptions: ParsableArguments {
     /// writing, as any recording command would open it: that folds them up to the head
     /// from the log (the events are never rewritten), joining a rebuild under way. See
     /// ``ReadModelUpkeep`` for when that is skipped, or may fail.
-    func openLedger(readOnly: Bool = false, upkeep: ReadModelUpkeep = .bringUpToDate) throws -> Ledger {
+    ///
+    /// A store of format 1 (people's names in the clear) opens only with
+    /// `openingFormat1`, for `audit verify` and `status`; every other command is told to
+    /// migrate it.
+    func openLedger(readOnly: Bool = false, upkeep: ReadModelUpkeep = .bringUpToDate, openingFormat1: Bool = false) throws -> Ledger {
         var options = TestClock.options()
         options.createIfMissing = false
         options.readOnly = readOnly
         try refuseFile(at: storePath)
-        let ledger = try Ledger(path: storePath, options: options)
+        let ledger = try Ledger(path: storePath, options: options, openingFormat1: openingFormat1)
         guard readOnly, upkeep != .leaveAsTheyAre, try !ledger.readModelsCurrent() else { return ledger }
         do {
             options.readOnly = false
-            _ = try Ledger(path: storePath, options: options)  // folds; closed again when it goes
+            _ = try Ledger(path: storePath, options: options, openingFormat1: openingFormat1)  // folds; closed again when it goes
         } catch StoreError.readOnlyFileSystem, StoreError.accessDenied {
             return ledger  // its queries say why they cannot answer
         } catch where upkeep == .tryBringingUpToDate {
             return ledger
         }
         options.readOnly = true
-        return try Ledger(path: storePath, options: options)
+        return try Ledger(path: storePath, options: options, openingFormat1: openingFormat1)
     }
 }
 

@@ -218,7 +218,7 @@ struct DemoAnswers {
                 ? "cancelled" : pledge.voided ? "reversed" : pledge.received >= pledge.amount ? "met" : "outstanding"
             pledges[pledge.pledgeId] = .object([
                 "fundId": .text(pledge.fundId),
-                "donor": .object(["name": .text(pledge.donor.name), "kind": .text(pledge.donor.kind.rawValue)]),
+                "donor": .object(["name": .text(pledge.donor.name.plainText ?? ""), "kind": .text(pledge.donor.kind.rawValue)]),
                 "amount": money(pledge.amount), "pledgedOn": date(pledge.pledgedOn), "dueOn": date(pledge.dueOn),
                 "received": money(pledge.received), "donations": .integer(pledge.donationCount), "cancelledOn": date(pledge.cancelledOn),
                 "reversed": .bool(pledge.voided), "status": .text(status), "outstanding": money(pledge.outstanding),
@@ -244,7 +244,7 @@ struct DemoAnswers {
         for member in try ledger.members() {
             guard let history = try ledger.memberHistory(member.memberId) else { throw Unexpected("no history for \(member.memberId)") }
             histories[member.memberId] = .object([
-                "fullName": .text(member.fullName), "cell": .text(member.cell), "enrolledOn": date(member.enrolledOn),
+                "fullName": .text(member.fullName.plainText ?? ""), "cell": .text(member.cell), "enrolledOn": date(member.enrolledOn),
                 "leftOn": date(member.leftOn), "total": money(history.total), "depositDays": .integer(Int64(history.depositDays)),
                 "daysCovered": .integer(history.daysCovered), "lastDepositOn": date(history.lastDepositOn),
                 "rowCount": .integer(Int64(history.deposits.count)),
@@ -303,7 +303,7 @@ struct DemoAnswers {
             "membersBelowTarget": .integer(Int64(summary.belowTarget.count)), "totalShortfall": money(shortfall),
             "belowTarget": .array(summary.belowTarget.map { row in
                 .object([
-                    "memberId": .text(row.member.memberId), "fullName": .text(row.member.fullName), "cell": .text(row.member.cell),
+                    "memberId": .text(row.member.memberId), "fullName": .text(row.member.fullName.plainText ?? ""), "cell": .text(row.member.cell),
                     "enrolledDays": .integer(row.enrolledDays), "expected": money(row.expected), "deposited": money(row.deposited),
                     "shortfall": money(row.shortfall),
                 ])

@@ -48,7 +48,7 @@ struct ImportTests {
          "not valid JSON"),
         (#"{"type":"MemberEnrolled","data":{"memberId":"dv 1","fullName":"A","cell":"B","enrolledOn":"2024-01-01"}}"#,
          "MemberEnrolled.memberId: must be letters, digits"),
-        (#"{"type":"DonationReceived","schemaVersion":3,"data":{}}"#, "DonationReceived: has no schema version 3"),
+        (#"{"type":"DonationReceived","schemaVersion":4,"data":{}}"#, "DonationReceived: has no schema version 4"),
     ]
 
     /// Lines just past each named limit: the message says the limit.

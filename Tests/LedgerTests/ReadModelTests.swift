@@ -22,7 +22,7 @@ struct ReadModelTests {
     func registry() throws {
         let store = try TemporaryLedger()
         let models = store.ledger.readModelDescriptions
-        #expect(models.map(\.name) == ["funds", "registers", "members", "piggybank", "pledges", "external-support", "periods", "entries"])
+        #expect(models.map(\.name) == ["funds", "registers", "members", "piggybank", "pledges", "external-support", "periods", "entries", "people"])
         #expect(Set(models.flatMap(\.tables)).count == models.flatMap(\.tables).count, "no table belongs to two read models")
         for model in models {
             #expect(!model.tables.isEmpty && !model.answers.isEmpty && model.layoutVersion >= 1, "\(model.name)")

@@ -35,6 +35,12 @@ struct RowTests {
             return (0..<Int(generator.next() % 3)).map { _ in pieces.randomElement(using: &generator)! }.joined()
         }
         mutating func optionalText() -> String? { flag() ? text() : nil }
+        mutating func person() -> PersonName {
+            guard flag() else { return .plain(text()) }
+            let bytes = (0..<(60 + 32 * Int(generator.next() % 3))).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let commitment = (0..<32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            return .sealed(SealedName(subjectId: SubjectKeys.subjectId(UInt32(1 + generator.next() % 999_999)), sealed: bytes, keyCommitment: commitment))
+        }
         mutating func purposes() -> [String: PurposeTotals] {
             var purposes: [String: PurposeTotals] = [:]
             for _ in 0..<Int(generator.next() % 4) {
@@ -59,7 +65,7 @@ struct RowTests {
 
         mutating func member() -> MemberRecord {
             MemberRecord(
-                memberId: text(), fullName: text(), cell: text(), enrolledOn: date(), leftOn: optionalDate(), leftReason: optionalText(),
+                memberId: text(), fullName: person(), cell: text(), enrolledOn: date(), leftOn: optionalDate(), leftReason: optionalText(),
                 lastDepositOn: optionalDate())
         }
 
@@ -115,7 +121,8 @@ struct RowTests {
     func malformed() throws {
         let member = MemberRecord(memberId: "dv-1", fullName: "Nguyễn Văn A", cell: "Chi bộ 1", enrolledOn: LocalDate(dayNumber: 20_000))
         var bytes = member.rowBytes()
-        let leftOnFlag = 4 + "dv-1".utf8.count + 4 + "Nguyễn Văn A".utf8.count + 4 + "Chi bộ 1".utf8.count + 4
+        // memberId, then the name (a byte for in the clear, then its text), the cell, enrolledOn
+        let leftOnFlag = 4 + "dv-1".utf8.count + 1 + 4 + "Nguyễn Văn A".utf8.count + 4 + "Chi bộ 1".utf8.count + 4
         #expect(bytes[leftOnFlag] == 0)
         bytes[leftOnFlag] = 2
         #expect(throws: ProjectionFault.self) { try bytes.withUnsafeBytes { _ = try MemberRecord(rowBytes: $0) } }

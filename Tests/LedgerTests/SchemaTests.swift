@@ -30,7 +30,22 @@ struct SchemaTests {
                     funds: [.init(fundId: "khuyen-hoc", balance: VND(0)), .init(fundId: "q", balance: VND(57_248_000))],
                     models: [.init(modelId: "ong-heo-2024", collected: VND(26_043_000))])),
         ]
-        var samples = events.map { ($0.type.rawValue, $0.type.currentSchemaVersion, $0.payload()) }
+        // Names as the log keeps them: sealed, with a donor's consent and a beneficiary's area.
+        let sealed = { (number: UInt32) in
+            PersonName.sealed(
+                SealedName(
+                    subjectId: "ds-" + String(format: "%06d", number), sealed: (0..<92).map { UInt8($0 * 7 % 256) },
+                    keyCommitment: (0..<32).map { UInt8(255 - $0) }))
+        }
+        let stored: [LedgerEvent] = [
+            .memberEnrolled(MemberEnrolled(memberId: "dv-002", fullName: sealed(1), cell: "Chi bộ 2", enrolledOn: day("2024-01-01"))),
+            .pledgeMade(PledgeMade(pledgeId: "p-2", fundId: "q", donor: Donor(name: sealed(2), kind: .individual, publish: true), amount: VND(200_000), pledgedOn: day("2024-02-01"))),
+            .donationReceived(DonationReceived(fundId: "q", donor: Donor(name: sealed(2), kind: .partyMember), amount: VND(200_000), receivedOn: day("2024-02-02"))),
+            .disbursementMade(DisbursementMade(disbursementId: "d-2", fundId: "q", purpose: .gift, beneficiary: Beneficiary(name: sealed(3), kind: .poorHousehold, area: "Khóm Vĩnh Tây 1"), amount: VND(500_000), disbursedOn: day("2024-03-01"))),
+            .subjectErased(SubjectErased(subjectId: "ds-000003", erasedOn: day("2026-11-30"), reason: "theo yêu cầu của người dân", retentionOverridden: true)),
+            .storeMigrated(StoreMigrated(fromFormat: 1, headPosition: 12, headHash: String(repeating: "ab", count: 32), migratedOn: day("2026-11-30"))),
+        ]
+        var samples = (events + stored).map { ($0.type.rawValue, $0.type.currentSchemaVersion, $0.payload()) }
         samples.append(
             ("DonationReceived", 1,
              .object(["fundId": .text("q"), "donorName": .text("Bà Hoa"), "amount": .integer(100_000), "receivedOn": .text("2024-02-01")])))

@@ -6,8 +6,11 @@ import Testing
 
 /// The formats, pinned: `Tests/Fixtures/golden/` holds a small store written by
 /// `make.sh` (every kind of event, fixed ids and clock), its export and its head hash.
-/// The store must open, verify and re-export byte for byte, and today's program must
-/// write the same history again. Each of the seven ways the verification reports a
+/// The store is of format 1 (people's names in the clear, before they were sealed): it
+/// must still verify, tell every other command to migrate it, and migrate into a store
+/// whose internal export is the golden one, file for file, but for the events (their
+/// names now sealed) and the manifest. Today's program must record the same history
+/// again, to the same figures and names. Each of the seven ways the verification reports a
 /// failure is triggered by a record crafted from the documented layout (README, "Event
 /// record and hash chain"), written with LMDB alone. Changes to how the ledger stores
 /// or folds its read models must leave all of this as it is.
@@ -42,13 +45,52 @@ struct GoldenStoreTests {
         return files
     }
 
-    static func expectSameExport(_ folder: String, _ label: String) throws {
+    /// Files whose bytes depend on how names are sealed (the events, under keys drawn at
+    /// random) or on the export itself (the manifest).
+    static let sealedOrOwn: Set<String> = ["events.jsonl", "manifest.json"]
+
+    /// With `shifted`, the files are a migrated store's, whose positions are one later
+    /// (its first event records the old head): those naming positions are compared with
+    /// each position taken back by one, the others byte for byte.
+    static func expectSameExport(_ folder: String, _ label: String, except: Set<String> = [], shifted: Bool = false) throws {
         let expected = try files(in: fixtures.appendingPathComponent("export").path)
         let found = try files(in: folder)
         #expect(found.keys.sorted() == expected.keys.sorted(), "\(label): the files differ")
-        for (name, bytes) in expected.sorted(by: { $0.key < $1.key }) {
-            #expect(found[name] == bytes, "\(label): \(name) is not byte for byte the golden one")
+        for (name, bytes) in expected.sorted(by: { $0.key < $1.key }) where !except.contains(name) {
+            guard shifted, let migrated = found[name], migrated != bytes else {
+                #expect(found[name] == bytes, "\(label): \(name) is not byte for byte the golden one")
+                continue
+            }
+            #expect(try positionsTakenBack(migrated, name: name) == bytes, "\(label): \(name) differs beyond its positions")
         }
+    }
+
+    /// A file of a migrated store's export with every position (`position`,
+    /// `reversesPosition`, in JSON or as a CSV column) one less, in the same form.
+    static func positionsTakenBack(_ data: Data, name: String) throws -> Data {
+        let text = String(decoding: data, as: UTF8.self)
+        if name.hasSuffix(".json") {
+            // The export writes JSON one member a line: `"position": N`.
+            let pattern = try NSRegularExpression(pattern: #"("(?:position|reversesPosition)": )([0-9]+)"#)
+            var result = text
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+                let number = Int(text[Range(match.range(at: 2), in: text)!])!
+                result.replaceSubrange(Range(match.range(at: 2), in: result)!, with: String(number - 1))
+            }
+            return Data(result.utf8)
+        }
+        let lineEnd = text.contains("\r\n") ? "\r\n" : "\n"  // CSV ends its lines with CR LF
+        var lines = text.components(separatedBy: lineEnd)
+        let header = lines[0].components(separatedBy: ",")
+        let columns = header.indices.filter { ["position", "reversesPosition"].contains(header[$0]) }
+        for index in lines.indices.dropFirst() where !lines[index].isEmpty {
+            var cells = lines[index].components(separatedBy: ",")
+            for column in columns where column < cells.count {
+                if let number = Int(cells[column]) { cells[column] = String(number - 1) }
+            }
+            lines[index] = cells.joined(separator: ",")
+        }
+        return Data(lines.joined(separator: lineEnd).utf8)
     }
 
     static var headHash: String {
@@ -58,7 +100,7 @@ struct GoldenStoreTests {
         }
     }
 
-    @Test("the golden store opens, verifies, has its head hash, and re-exports byte for byte")
+    @Test("the golden store (format 1) verifies, has its head hash, is refused elsewhere, and migrates to the same figures and names")
     func reexport() throws {
         let store = try Self.copy()
         var run = try Self.ansinh(["audit", "verify", "--store", store.path])
@@ -72,10 +114,39 @@ struct GoldenStoreTests {
         let report = try log.verify()
         #expect(report.isValid && report.eventsChecked == 20, "\(String(describing: report.failure))")
         #expect(report.head.hash.hex == (try Self.headHash))
+        #expect(status?["storeFormat"] as? Int == 1)
         let export = TemporaryPath("golden-export")
         run = try Self.ansinh(["export", "--out", export.path, "--store", store.path])
+        #expect(run.status == 74, "\(run.output)")
+        #expect(run.output.contains("ansinh migrate --from \(store.path) --to"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: export.path))
+
+        let migrated = TemporaryPath("golden-migrated")
+        run = try Self.ansinh(["migrate", "--from", store.path, "--to", migrated.path])
         #expect(run.status == 0, "\(run.output)")
-        try Self.expectSameExport(export.path, "re-export of the golden store")
+        let headHash = try Self.headHash
+        #expect(run.output.contains("Migrated 20 events") && run.output.contains(headHash), "\(run.output)")
+        run = try Self.ansinh(["export", "--internal", "--out", export.path, "--store", migrated.path])
+        #expect(run.status == 0, "\(run.output)")
+        try Self.expectSameExport(export.path, "internal export of the migrated golden store", except: Self.sealedOrOwn, shifted: true)
+        run = try Self.ansinh(["audit", "verify", "--store", migrated.path])
+        #expect(run.status == 0, "\(run.output)")
+        // Every old event one position later, with its id and its instant; the first records the old head.
+        let lines = try String(contentsOfFile: export.path + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        let golden = try String(contentsOfFile: Self.fixtures.appendingPathComponent("export/events.jsonl").path, encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count == golden.count + 1)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(first?["type"] as? String == "StoreMigrated")
+        #expect((first?["data"] as? [String: Any])?["headHash"] as? String == (try Self.headHash))
+        for (old, new) in zip(golden, lines.dropFirst()) {
+            let before = try JSONSerialization.jsonObject(with: Data(old.utf8)) as? [String: Any]
+            let after = try JSONSerialization.jsonObject(with: Data(new.utf8)) as? [String: Any]
+            for field in ["eventId", "type", "recordedAt", "recordedBy"] {
+                #expect(before?[field] as? String == after?[field] as? String, "\(field) of \(old)")
+            }
+            #expect((before?["position"] as? Int).map { $0 + 1 } == after?["position"] as? Int)
+        }
     }
 
     @Test("today's program records the golden history again, to the same bytes and hashes")
@@ -86,7 +157,7 @@ struct GoldenStoreTests {
             "/bin/bash", [Self.fixtures.appendingPathComponent("make.sh").path, ansinhExecutable.path, work.path + "/store", work.path + "/export"],
             timeLimit: 300)
         #expect(status == 0, "\(output)")
-        try Self.expectSameExport(work.path + "/export", "the history recorded again")
+        try Self.expectSameExport(work.path + "/export", "the history recorded again", except: Self.sealedOrOwn)
     }
 
     @Test("the golden export passes the independent checker, and its chain ends at the head hash")

@@ -186,6 +186,13 @@ class Ansinh:
         status = self.status(store)
         return status["headPosition"], status["headHash"]
 
+    def people(self, store=None):
+        """Subject id -> name, as `ansinh people --format json` opens the sealed names."""
+        result = self.run(["people", "--format", "json"], store)
+        if result.returncode != 0:
+            raise CheckError("`ansinh people --format json` failed: " + result.describe())
+        return {person["subjectId"]: person["name"] for person in json.loads(result.stdout)}
+
     def read_log(self, store=None, from_position=1):
         """The events as `ansinh log --format json` prints them: a JSON array of
         {position, eventId, type, stream, streamVersion, data, prevHash, hash, ...}."""

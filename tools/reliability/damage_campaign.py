@@ -161,7 +161,7 @@ class Campaign:
         target = self.run.path(name)
         shutil.rmtree(target, ignore_errors=True)
         os.makedirs(target)
-        for file in ("data.mdb", "store-id"):
+        for file in ("data.mdb", "store-id", "people.keys"):
             if os.path.exists(os.path.join(source, file)):
                 shutil.copy(os.path.join(source, file), os.path.join(target, file))
         return target

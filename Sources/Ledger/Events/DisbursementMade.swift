@@ -32,6 +32,9 @@ public struct DisbursementMade: Codable, Hashable, Sendable {
 extension DisbursementMade: EventDeclaration {
     static let type = EventType.disbursementMade
     static let isReversible = true
+    /// 2: the beneficiary's name may be sealed (``PersonName``), and has an optional
+    /// `area`; version 1 data is version 2 data.
+    static let currentSchemaVersion: UInt32 = 2
     var businessDate: LocalDate { disbursedOn }
     var money: VND? { amount }
     var event: LedgerEvent { .disbursementMade(self) }
@@ -39,11 +42,17 @@ extension DisbursementMade: EventDeclaration {
     mutating func normalise(_ check: FieldChecker) throws(FieldError) {
         try check.id(disbursementId, "disbursementId")
         try check.id(fundId, "fundId")
-        try check.name(&beneficiary.name, "beneficiary.name")
+        try check.person(&beneficiary.name, "beneficiary.name")
+        try check.optionalText(&beneficiary.area, "beneficiary.area", characterCountMax: LedgerLimits.nameCharactersMax)
         try check.amount(amount, "amount")
         try check.count(quantity, "quantity")
         try check.optionalText(&decisionRef, "decisionRef")
         try check.optionalText(&programme, "programme", characterCountMax: LedgerLimits.nameCharactersMax)
+    }
+
+    static func upcast(_ data: Payload, from version: UInt32) throws -> Payload {
+        precondition(version == 1, "no upcaster for DisbursementMade version \(version)")
+        return data
     }
 
     /// A disbursement id is paid once, from a fund open on its date whose balance stays
@@ -54,6 +63,7 @@ extension DisbursementMade: EventDeclaration {
         }
         let fund = try rules.fundOpen(fundId, on: disbursedOn)
         try rules.canPay(amount, from: fund, on: disbursedOn)
+        try rules.person(beneficiary.name, role: .beneficiary, "beneficiary.name")
         return ("fund-" + fundId, .streamExists)
     }
 }

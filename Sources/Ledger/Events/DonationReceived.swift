@@ -25,13 +25,16 @@ public struct DonationReceived: Codable, Hashable, Sendable {
 extension DonationReceived: EventDeclaration {
     static let type = EventType.donationReceived
     /// 2: the donor is `donor {name, kind}`; version 1 had `donorName` and no kind.
-    static let currentSchemaVersion: UInt32 = 2
+    /// 3: the donor's name may be sealed (``PersonName``), and the donor may consent to
+    /// be named (`publish`); version 2 data is version 3 data.
+    static let currentSchemaVersion: UInt32 = 3
     static let isReversible = true
     var businessDate: LocalDate { receivedOn }
     var money: VND? { amount }
     var event: LedgerEvent { .donationReceived(self) }
 
     static func upcast(_ data: Payload, from version: UInt32) throws -> Payload {
+        if version == 2 { return data }
         precondition(version == 1, "no upcaster for DonationReceived version \(version)")
         // v1 named the donor with `donorName` and no kind; v2 has donor {name, kind}.
         // Donors of v1 were recorded without a kind: they are read as individuals.
@@ -52,7 +55,8 @@ extension DonationReceived: EventDeclaration {
 
     mutating func normalise(_ check: FieldChecker) throws(FieldError) {
         try check.id(fundId, "fundId")
-        try check.name(&donor.name, "donor.name")
+        try check.person(&donor.name, "donor.name")
+        if donor.publish == false { donor.publish = nil }
         try check.amount(amount, "amount")
         if let pledgeId { try check.id(pledgeId, "pledgeId") }
         try check.optionalText(&receiptNo, "receiptNo")
@@ -70,6 +74,7 @@ extension DonationReceived: EventDeclaration {
             try rules.notBefore(receivedOn, pledge.pledgedOn, "donation date", "pledge \(pledgeId) was made then")
         }
         _ = try fund.balance.adding(amount)
+        try rules.person(donor.name, role: donor.kind.isPerson ? .donor : nil, "donor.name")
         return ("fund-" + fundId, .streamExists)
     }
 }

@@ -80,7 +80,7 @@ extension EntryReversed: EventDeclaration {
                 throw RuleViolation.reversalNoLongerApplies(eventId: id, reason: "pledge \(cancelled.pledgeId) was reversed")
             }
         case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .piggyBankModelStarted, .piggyBankModelClosed,
-            .externalSupportRecorded, .entryReversed, .periodClosed:
+            .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
             break  // whether it may be reversed at all was checked above; nothing more moves
         }
         return (stream, .streamExists)

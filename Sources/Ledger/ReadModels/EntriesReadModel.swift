@@ -27,7 +27,7 @@ struct EntriesReadModel: LedgerReadModel {
             let key = LedgerKey.eventId(reversal.reversesEventId)
             try tables.transaction.put(databases.reversals, key: key, value: Seal.sealed(stored.position, key: key))
         case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived,
-            .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .externalSupportRecorded, .periodClosed:
+            .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             break  // counted above
         }
     }

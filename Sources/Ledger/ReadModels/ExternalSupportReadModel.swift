@@ -33,11 +33,11 @@ struct ExternalSupportReadModel: LedgerReadModel {
                 try tables.store(record, databases.externalSupport, LedgerKey.external(date, stored.position))
             case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived,
                 .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .entryReversed,
-                .periodClosed:
+                .periodClosed, .subjectErased, .storeMigrated:
                 break  // not external support
             }
         case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived,
-            .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .periodClosed:
+            .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .periodClosed, .subjectErased, .storeMigrated:
             break  // not external support
         }
     }

@@ -45,11 +45,11 @@ struct FundsReadModel: LedgerReadModel {
             case .piggyBankDeposited(let deposit): try deposited(tables, deposit, sign: -1, on: reversal.reversedOn)
             case .disbursementMade(let disbursement): try disburse(tables, disbursement, sign: -1, on: reversal.reversedOn)
             case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted,
-                .piggyBankModelClosed, .externalSupportRecorded, .entryReversed, .periodClosed:
+                .piggyBankModelClosed, .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
                 break  // no money moved
             }
         case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelClosed, .externalSupportRecorded,
-            .periodClosed:
+            .periodClosed, .subjectErased, .storeMigrated:
             break  // no money moves
         }
     }

@@ -56,6 +56,13 @@ final class LedgerDatabases: Sendable {
     let disbursements: Table
     /// reversed event id (16 bytes) → position of the reversal
     let reversals: Table
+    // people
+    /// subjectId → ``SubjectRecord``
+    let subjects: Table
+    /// subjectId ‖ 0 ‖ position → ``SubjectRecord/Appearance``: the entries that name them
+    let subjectAppearances: Table
+    /// memberId → subjectId
+    let memberSubjects: Table
 
     /// The dense ids of the entities the write transactions' accumulators hold.
     let entities = LedgerEntities()
@@ -80,6 +87,9 @@ final class LedgerDatabases: Sendable {
         typeCounts = try setup.table("entries.type-counts")
         disbursements = try setup.table("entries.disbursements")
         reversals = try setup.table("entries.reversals")
+        subjects = try setup.table("people.subjects")
+        subjectAppearances = try setup.table("people.appearances")
+        memberSubjects = try setup.table("people.members")
     }
 }
 
@@ -133,6 +143,12 @@ enum LedgerKey {
     static func fundDay(_ fundId: String, _ date: LocalDate) -> [UInt8] {
         var key = prefix(fundId, reserving: 4)
         append(date, to: &key)
+        return key
+    }
+
+    static func appearance(_ subjectId: String, _ position: UInt64) -> [UInt8] {
+        var key = prefix(subjectId, reserving: 8)
+        append(position, to: &key)
         return key
     }
 
@@ -281,6 +297,15 @@ final class LedgerTables {
         fund.outstandingPledges = pledges.outstanding
     }
     func member(_ memberId: String) throws -> MemberRecord? { try load(MemberRecord.self, databases.members, .member(memberId)) }
+    func subject(_ subjectId: String) throws -> SubjectRecord? { try load(SubjectRecord.self, databases.subjects, subjectId) }
+
+    /// The subject id of a member whose name was sealed.
+    func memberSubject(_ memberId: String) throws -> String? {
+        try transaction.get(databases.memberSubjects, memberId).map {
+            try String(rowBytes: try Seal.opened($0, key: memberId, in: databases.memberSubjects))
+        }
+    }
+
     func pledge(_ pledgeId: String) throws -> PledgeRecord? { try load(PledgeRecord.self, databases.pledges, pledgeId) }
     func model(_ modelId: String) throws -> ModelRecord? { try load(ModelRecord.self, databases.models, .model(modelId)) }
 

@@ -6,7 +6,8 @@ import Foundation
 struct MembersReadModel: LedgerReadModel {
     static let readModelName = "members"
     /// 2: its rows in fixed binary layouts (``RowWriter``), no longer CBOR.
-    static let layoutVersion: UInt32 = 2
+    /// 3: a member's name sealed (``PersonName``).
+    static let layoutVersion: UInt32 = 3
     static let answers = "each member, their deposits and reversals with running totals, days covered, last deposit; cells"
     let databases: LedgerDatabases
     let decoded: DecodedEvents
@@ -47,11 +48,11 @@ struct MembersReadModel: LedgerReadModel {
                     reversesPosition: original.position)
                 try putRow(row, tables, deposit.memberId, stored.position)
             case .fundOpened, .memberEnrolled, .pledgeMade, .pledgeCancelled, .donationReceived, .piggyBankModelStarted,
-                .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed:
+                .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
                 break  // nothing of a member's
             }
         case .fundOpened, .pledgeMade, .pledgeCancelled, .donationReceived, .piggyBankModelStarted, .piggyBankModelClosed,
-            .disbursementMade, .externalSupportRecorded, .periodClosed:
+            .disbursementMade, .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             break  // nothing of a member's
         }
     }

@@ -20,7 +20,7 @@ struct PeriodsReadModel: LedgerReadModel {
             try tables.store(record, databases.periods, LedgerKey.day(closed.through))
         case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .donationReceived,
             .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded,
-            .entryReversed:
+            .entryReversed, .subjectErased, .storeMigrated:
             break  // not a close of the books
         }
     }

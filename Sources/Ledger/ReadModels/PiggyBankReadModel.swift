@@ -56,11 +56,11 @@ struct PiggyBankReadModel: LedgerReadModel {
                     $0.decisionRef = nil
                 }
             case .fundOpened, .memberEnrolled, .pledgeMade, .pledgeCancelled, .donationReceived, .piggyBankModelStarted,
-                .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed:
+                .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
                 break  // nothing of a model's
             }
         case .fundOpened, .pledgeMade, .pledgeCancelled, .donationReceived, .disbursementMade, .externalSupportRecorded,
-            .periodClosed:
+            .periodClosed, .subjectErased, .storeMigrated:
             break  // nothing of a model's
         }
     }

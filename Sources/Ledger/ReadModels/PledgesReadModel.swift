@@ -38,11 +38,11 @@ struct PledgesReadModel: LedgerReadModel {
             case .pledgeCancelled(let cancelled): try updatePledge(tables, cancelled.pledgeId) { $0.cancelledOn = nil }
             case .donationReceived(let donation): try received(tables, donation, sign: -1)
             case .fundOpened, .memberEnrolled, .memberLeft, .piggyBankModelStarted, .piggyBankDeposited,
-                .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed:
+                .piggyBankModelClosed, .disbursementMade, .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
                 break  // no pledge changes
             }
         case .fundOpened, .memberEnrolled, .memberLeft, .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed,
-            .disbursementMade, .externalSupportRecorded, .periodClosed:
+            .disbursementMade, .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             break  // no pledge changes
         }
     }

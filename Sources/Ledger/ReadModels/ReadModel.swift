@@ -95,7 +95,7 @@ enum LedgerReadModels {
     /// Every read model: adding one is a new file and a line here.
     static let types: [any LedgerReadModel.Type] = [
         FundsReadModel.self, RegistersReadModel.self, MembersReadModel.self, PiggyBankReadModel.self, PledgesReadModel.self,
-        ExternalSupportReadModel.self, PeriodsReadModel.self, EntriesReadModel.self,
+        ExternalSupportReadModel.self, PeriodsReadModel.self, EntriesReadModel.self, PeopleReadModel.self,
     ]
 
     static func make(_ databases: LedgerDatabases) -> [any LedgerReadModel] {

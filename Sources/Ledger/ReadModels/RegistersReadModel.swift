@@ -34,11 +34,11 @@ struct RegistersReadModel: LedgerReadModel {
             case .disbursementMade(let disbursement):
                 line = (disbursement.fundId, reversal.reversedOn, disbursement.amount)
             case .fundOpened, .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted,
-                .piggyBankModelClosed, .externalSupportRecorded, .entryReversed, .periodClosed:
+                .piggyBankModelClosed, .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
                 return  // no money moved: not a line of a register
             }
         case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
-            .externalSupportRecorded, .periodClosed:
+            .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             return  // no money moves in or out of a fund
         }
         let key = LedgerKey.registerLine(line.fundId, line.date, moneyOut: line.amount < .zero, position: stored.position)

@@ -191,6 +191,22 @@ struct RowWriter {
         if let value { date(value) }
     }
 
+    /// A person's name: 0 and the name in the clear, or 1 and the sealed name (subject
+    /// id, sealed bytes, the key's commitment).
+    mutating func person(_ value: PersonName) {
+        switch value {
+        case .plain(let name):
+            bytes.append(0)
+            text(name)
+        case .sealed(let sealed):
+            bytes.append(1)
+            text(sealed.subjectId)
+            withUnsafeBytes(of: UInt32(sealed.sealed.count).bigEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: sealed.sealed)
+            bytes.append(contentsOf: sealed.keyCommitment)
+        }
+    }
+
     mutating func text(_ value: String) {
         let utf8 = value.utf8
         withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { bytes.append(contentsOf: $0) }
@@ -267,6 +283,19 @@ struct RowReader {
         let length = UInt32(bigEndian: try take(4).loadUnaligned(as: UInt32.self))
         guard let text = String(validating: try take(Int(length)), as: UTF8.self) else { throw damaged() }
         return text
+    }
+
+    mutating func person() throws -> PersonName {
+        switch try take(1)[0] {
+        case 0: return .plain(try text())
+        case 1:
+            let subjectId = try text()
+            let count = Int(UInt32(bigEndian: try take(4).loadUnaligned(as: UInt32.self)))
+            let sealed = Array(try take(count))
+            let commitment = Array(try take(32))
+            return .sealed(SealedName(subjectId: subjectId, sealed: sealed, keyCommitment: commitment))
+        default: throw damaged()
+        }
     }
 
     mutating func optionalText() throws -> String? { try flag() ? try text() : nil }
@@ -350,7 +379,7 @@ extension MemberRecord {
     init(rowBytes bytes: UnsafeRawBufferPointer) throws {
         var reader = RowReader(bytes, row: "member")
         self.init(
-            memberId: try reader.text(), fullName: try reader.text(), cell: try reader.text(), enrolledOn: try reader.date(),
+            memberId: try reader.text(), fullName: try reader.person(), cell: try reader.text(), enrolledOn: try reader.date(),
             leftOn: try reader.optionalDate(), leftReason: try reader.optionalText(), lastDepositOn: try reader.optionalDate())
         try reader.finish()
     }
@@ -358,7 +387,7 @@ extension MemberRecord {
     func rowBytes() -> [UInt8] {
         var writer = RowWriter(capacity: 64)
         writer.text(memberId)
-        writer.text(fullName)
+        writer.person(fullName)
         writer.text(cell)
         writer.date(enrolledOn)
         writer.date(leftOn)
