@@ -90,9 +90,7 @@ extension LogReader {
                 case .success(let checked): event = checked
                 }
                 expectedIds.add(key: event.eventIdBytes, position: expected)
-                var streamKey = LogReader.streamPrefix(event.stream)
-                EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
-                streamKey.withUnsafeBytes { expectedStreams.add(key: $0, position: expected) }
+                Self.streamKey(of: event).withUnsafeBytes { expectedStreams.add(key: $0, position: expected) }
                 previousHash = event.hash
                 report.eventsChecked = expected
                 if expected & 0xffff == 0 { progress?(expected, total) }
@@ -170,28 +168,29 @@ extension LogReader {
             var entry = try cursor.first()
             while let current = entry, let position = current.key.loadNativeUInt64(), position < end {
                 let event = try RecordedEventView(record: current.value)
-                let indexed = try transaction.get(databases.eventIds, event.eventIdBytes)?.loadNativeUInt64()
-                guard indexed == position else {
-                    failure = VerificationFailure(
-                        position: position,
-                        problem: .indexMismatch(
-                            "event id \(event.eventId.uuidString.lowercased()) points to \(indexed.map(String.init) ?? "nothing")"))
-                    return
-                }
-                var streamKey = LogReader.streamPrefix(event.stream)
-                EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
-                let streamIndexed = try transaction.get(databases.streams, streamKey)?.loadNativeUInt64()
-                guard streamIndexed == position else {
-                    failure = VerificationFailure(
-                        position: position,
-                        problem: .indexMismatch(
-                            "stream \(event.stream) version \(event.streamVersion) points to \(streamIndexed.map(String.init) ?? "nothing")"))
-                    return
+                let entries = [
+                    (databases.eventIds, Array(event.eventIdBytes), "event id \(event.eventId.uuidString.lowercased())"),
+                    (databases.streams, Self.streamKey(of: event), "stream \(event.stream) version \(event.streamVersion)"),
+                ]
+                for (index, key, what) in entries {
+                    let indexed = try transaction.get(index, key)?.loadNativeUInt64()
+                    guard indexed == position else {
+                        failure = VerificationFailure(
+                            position: position, problem: .indexMismatch("\(what) points to \(indexed.map(String.init) ?? "nothing")"))
+                        return
+                    }
                 }
                 entry = try cursor.next()
             }
         }
         return failure
+    }
+
+    /// The stream index's key of `event`: stream ‖ 0 ‖ version (big-endian).
+    private static func streamKey(of event: RecordedEventView) -> [UInt8] {
+        var key = streamPrefix(event.stream)
+        EventRecord.appendBigEndian(event.streamVersion, to: &key)
+        return key
     }
 
     private func checkIndexSizes(eventCount: UInt64) throws -> VerificationFailure? {

@@ -55,54 +55,21 @@ extension Ledger {
     /// (found, or numbered in `subjects`). Names already sealed (a replay of stored
     /// events) and organisations' names stay as they are.
     func sealingNames(_ event: LedgerEvent, subjects: NewSubjects) throws -> LedgerEvent {
-        switch event {
-        case .memberEnrolled(var enrolled):
-            enrolled.fullName = try seal(enrolled.fullName, .member, identity: enrolled.memberId, subjects)
-            return .memberEnrolled(enrolled)
-        case .pledgeMade(var pledge):
-            guard pledge.donor.kind.isPerson else { return event }
-            pledge.donor.name = try seal(pledge.donor.name, .donor, identity: nil, subjects)
-            return .pledgeMade(pledge)
-        case .donationReceived(var donation):
-            guard donation.donor.kind.isPerson else { return event }
-            donation.donor.name = try seal(donation.donor.name, .donor, identity: nil, subjects)
-            return .donationReceived(donation)
-        case .disbursementMade(var disbursement):
-            disbursement.beneficiary.name = try seal(disbursement.beneficiary.name, .beneficiary, identity: nil, subjects)
-            return .disbursementMade(disbursement)
-        case .fundOpened, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed,
-            .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
-            return event
+        try event.mappingPeople { name, role, identity in
+            guard let role else { return name }  // an organisation
+            return try seal(name, role, identity: identity, subjects)
         }
     }
 
     /// `stored` with each sealed name opened where `like` (a command) gives that name in
     /// the clear, to compare the two. A name whose key is gone stays sealed.
     func openingNames(_ stored: LedgerEvent, like command: LedgerEvent) throws -> LedgerEvent {
-        let plainNames = command.namedPeople.map { $0.name.plainText != nil }
-        guard plainNames.contains(true), let keys else { return stored }
-        func opened(_ name: PersonName) throws -> PersonName {
+        guard command.namedPeople.contains(where: { $0.name.plainText != nil }), let keys else { return stored }
+        return try stored.mappingPeople { name, _, _ in
             guard case .sealed(let sealed) = name, let number = SubjectKeys.number(ofSubject: sealed.subjectId),
                 let key = try keys.key(number), let text = try? sealed.open(with: key)
             else { return name }
             return .plain(text)
-        }
-        switch stored {
-        case .memberEnrolled(var enrolled):
-            enrolled.fullName = try opened(enrolled.fullName)
-            return .memberEnrolled(enrolled)
-        case .pledgeMade(var pledge):
-            pledge.donor.name = try opened(pledge.donor.name)
-            return .pledgeMade(pledge)
-        case .donationReceived(var donation):
-            donation.donor.name = try opened(donation.donor.name)
-            return .donationReceived(donation)
-        case .disbursementMade(var disbursement):
-            disbursement.beneficiary.name = try opened(disbursement.beneficiary.name)
-            return .disbursementMade(disbursement)
-        case .fundOpened, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed,
-            .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
-            return stored
         }
     }
 
@@ -162,9 +129,10 @@ extension Ledger {
         }
         guard let record, let lastEntry else { throw ErasureRefused.unknownSubject(subjectId) }
         if let erased = record.erased { throw ErasureRefused.alreadyErased(subjectId, on: erased.erasedOn) }
-        let keepUntil = lastEntry.addingYears(try retentionYears())
+        let years = try retentionYears()
+        let keepUntil = lastEntry.addingYears(years)
         if today < keepUntil, !overridingRetention {
-            throw ErasureRefused.withinRetention(subjectId, lastEntry: lastEntry, keepUntil: keepUntil, years: try retentionYears())
+            throw ErasureRefused.withinRetention(subjectId, lastEntry: lastEntry, keepUntil: keepUntil, years: years)
         }
         if let name, Self.mentions(reason, name) { throw ErasureRefused.reasonNamesThePerson(subjectId) }
         var event = LedgerEvent.subjectErased(
@@ -278,6 +246,29 @@ extension LedgerEvent {
         case .fundOpened, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed,
             .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
             return []
+        }
+    }
+
+    /// The event with each name it gives changed by `change`, which is told the role of
+    /// a person (`nil` for an organisation) and, for a member, their id (the identity
+    /// their subject is found by; others are found by name).
+    func mappingPeople(_ change: (PersonName, SubjectRole?, _ identity: String?) throws -> PersonName) rethrows -> LedgerEvent {
+        switch self {
+        case .memberEnrolled(var enrolled):
+            enrolled.fullName = try change(enrolled.fullName, .member, enrolled.memberId)
+            return .memberEnrolled(enrolled)
+        case .pledgeMade(var pledge):
+            pledge.donor.name = try change(pledge.donor.name, pledge.donor.kind.isPerson ? .donor : nil, nil)
+            return .pledgeMade(pledge)
+        case .donationReceived(var donation):
+            donation.donor.name = try change(donation.donor.name, donation.donor.kind.isPerson ? .donor : nil, nil)
+            return .donationReceived(donation)
+        case .disbursementMade(var disbursement):
+            disbursement.beneficiary.name = try change(disbursement.beneficiary.name, .beneficiary, nil)
+            return .disbursementMade(disbursement)
+        case .fundOpened, .memberLeft, .pledgeCancelled, .piggyBankModelStarted, .piggyBankDeposited, .piggyBankModelClosed,
+            .externalSupportRecorded, .entryReversed, .periodClosed, .subjectErased, .storeMigrated:
+            return self
         }
     }
 }

@@ -183,14 +183,6 @@ public final class SubjectKeys: @unchecked Sendable {
         }
     }
 
-    /// ``findOrReserve(_:_:in:)`` and ``persist(_:)`` at once.
-    public func findOrCreate(_ role: SubjectRole, _ identity: String) throws -> (number: UInt32, key: SymmetricKey) {
-        let new = NewSubjects()
-        let found = try findOrReserve(role, identity, in: new)
-        try persist(new)
-        return found
-    }
-
     /// The key of subject `number`: `nil` once it was erased (or never written).
     /// - Throws: ``SubjectKeysError/damaged(_:detail:)`` when its slot's checksum fails.
     public func key(_ number: UInt32) throws -> SymmetricKey? {
@@ -220,20 +212,6 @@ public final class SubjectKeys: @unchecked Sendable {
                 index = [:]
                 indexedLength = 0
             }
-        }
-    }
-
-    /// Every live subject's number and role, for checks and listings.
-    public func liveSubjects() throws -> [(number: UInt32, role: SubjectRole)] {
-        try lock.withLock {
-            let length = try fileLength()
-            var subjects: [(UInt32, SubjectRole)] = []
-            var number: UInt32 = 1
-            while Self.headerSize + Int(number) * Self.slotSize <= length {
-                if let live = try slot(number) { subjects.append((number, live.role)) }
-                number += 1
-            }
-            return subjects
         }
     }
 
