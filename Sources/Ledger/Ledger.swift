@@ -241,12 +241,13 @@ public final class Ledger: Sendable {
     {
         try log.read { reader in
             if requiringCurrentReadModels { try log.requireProjectionsCurrent(in: reader) }
-            return try body(try snapshot(reader))
+            return try body(try snapshot(of: reader))
         }
     }
 
-    /// The snapshot as `reader` sees it, whether or not the read models are current.
-    func snapshot(_ reader: LogReader) throws -> LedgerSnapshot {
+    /// The snapshot as `reader` sees it, whether or not the read models are current;
+    /// valid only while `reader` is.
+    public func snapshot(of reader: LogReader) throws -> LedgerSnapshot {
         LedgerSnapshot(
             tables: LedgerTables(transaction: reader.tables, databases: try databases()), log: reader, readModels: readModels, keys: keys)
     }
@@ -276,7 +277,7 @@ public final class Ledger: Sendable {
     /// (``readModelsOutdated``).
     public func projectionDump(in reader: LogReader) throws -> [ProjectionTable] {
         guard !readModelsOutdated else { return [] }
-        return try snapshot(reader).projectionDump()
+        return try snapshot(of: reader).projectionDump()
     }
 }
 
@@ -309,6 +310,61 @@ extension LedgerSnapshot {
         }
     }
 
+}
+
+/// Where a stored read model first differs from another copy of it (a fresh fold).
+public struct ReadModelDifference: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// The fresh copy has an entry the stored one lacks.
+        case missing
+        /// The stored copy has an entry the fresh one lacks.
+        case extra
+        /// Both have an entry here, under different keys.
+        case keyDiffers
+        /// Both have the entry, with different values.
+        case valueDiffers
+    }
+    /// The table it is in.
+    public var table: String
+    /// The key where they part (the lesser one, when the keys differ).
+    public var key: [UInt8]
+    public var kind: Kind
+}
+
+extension LedgerSnapshot {
+    /// Compares this snapshot's tables of the read model named `readModel` with the
+    /// same tables of `fresh`, entry by entry in key order, holding one entry of each at
+    /// a time: an audit's comparison, in memory that does not grow with the tables.
+    /// - Returns: the first difference, or `nil` when they are equal byte for byte.
+    public func firstDifference(inReadModel readModel: String, from fresh: LedgerSnapshot) throws -> ReadModelDifference? {
+        guard let stored = readModels.first(where: { $0.name == readModel }),
+            let other = fresh.readModels.first(where: { $0.name == readModel })
+        else { preconditionFailure("no read model named \(readModel)") }
+        for (table, freshTable) in zip(stored.tables, other.tables) {
+            let difference = try tables.transaction.withCursor(table) { left in
+                try fresh.tables.transaction.withCursor(freshTable) { right -> ReadModelDifference? in
+                    var old = try left.first()
+                    var new = try right.first()
+                    while old != nil || new != nil {
+                        guard let stored = old else { return ReadModelDifference(table: table.name, key: Array(new!.key), kind: .missing) }
+                        guard let replayed = new else { return ReadModelDifference(table: table.name, key: Array(stored.key), kind: .extra) }
+                        if !stored.key.elementsEqual(replayed.key) {
+                            let least = stored.key.lexicographicallyPrecedes(replayed.key) ? stored.key : replayed.key
+                            return ReadModelDifference(table: table.name, key: Array(least), kind: .keyDiffers)
+                        }
+                        if !stored.value.elementsEqual(replayed.value) {
+                            return ReadModelDifference(table: table.name, key: Array(stored.key), kind: .valueDiffers)
+                        }
+                        old = try left.next()
+                        new = try right.next()
+                    }
+                    return nil
+                }
+            }
+            if let difference { return difference }
+        }
+        return nil
+    }
 }
 
 extension ProjectionTable {

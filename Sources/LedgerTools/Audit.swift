@@ -131,9 +131,8 @@ public enum Auditor {
                 return report
             }
             // Each read model on its own: first that it folded the whole log, then that its
-            // tables equal the ones the replay folded, byte for byte.
-            let stored = try ledger.projectionDump(in: log)
-            let fresh = try scratch.projectionDump()
+            // tables equal the ones the replay folded, byte for byte, walked side by side.
+            let stored = try ledger.snapshot(of: log)
             let readModels = ledger.readModelDescriptions
             for (index, readModel) in readModels.enumerated() {
                 progress?(.compare, UInt64(index), UInt64(readModels.count))
@@ -142,10 +141,11 @@ public enum Auditor {
                     report.problem = .projectionsBehind(readModel: readModel.name, checkpoint: checkpoint, head: head.position)
                     return report
                 }
-                if let problem = compare(
-                    stored: stored.filter { $0.readModel == readModel.name }, fresh: fresh.filter { $0.readModel == readModel.name })
-                {
-                    report.problem = problem
+                let difference = try scratch.snapshot(requiringCurrentReadModels: false) { fresh in
+                    try stored.firstDifference(inReadModel: readModel.name, from: fresh)
+                }
+                if let difference {
+                    report.problem = AuditProblem(difference, readModel: readModel.name)
                     return report
                 }
                 report.readModelsChecked.append(readModel.name)
@@ -254,38 +254,21 @@ public enum Auditor {
         if problem == nil { try flush() }
         return problem
     }
-
-    private static func compare(stored: [ProjectionTable], fresh: [ProjectionTable]) -> AuditProblem? {
-        for (old, new) in zip(stored, fresh) {
-            var index = 0
-            while index < max(old.entries.count, new.entries.count) {
-                let left = index < old.entries.count ? old.entries[index] : nil
-                let right = index < new.entries.count ? new.entries[index] : nil
-                if left != right {
-                    let key = left.map(\.key) ?? right!.key
-                    let other = (left != nil && right != nil && left!.key != right!.key) ? right!.key : nil
-                    let entity = ProjectionTable.describeKey(min(key, other ?? key, by: { $0.lexicographicallyPrecedes($1) }))
-                    let detail: String
-                    switch (left, right) {
-                    case (nil, _): detail = "missing from the stored projection"
-                    case (_, nil): detail = "stored, but a replay of the log has no such entry"
-                    case (let left?, let right?) where left.key != right.key: detail = "stored and replayed entries differ in key"
-                    default: detail = "stored value differs from a replay of the log"
-                    }
-                    return .projectionDrift(readModel: old.readModel, table: old.name, entity: entity, detail: detail)
-                }
-                index += 1
-            }
-        }
-        return nil
-    }
-}
-
-private func min(_ first: [UInt8], _ second: [UInt8], by precedes: ([UInt8], [UInt8]) -> Bool) -> [UInt8] {
-    precedes(second, first) ? second : first
 }
 
 extension AuditProblem {
+    init(_ difference: ReadModelDifference, readModel: String) {
+        let detail: String
+        switch difference.kind {
+        case .missing: detail = "missing from the stored projection"
+        case .extra: detail = "stored, but a replay of the log has no such entry"
+        case .keyDiffers: detail = "stored and replayed entries differ in key"
+        case .valueDiffers: detail = "stored value differs from a replay of the log"
+        }
+        self = .projectionDrift(
+            readModel: readModel, table: difference.table, entity: ProjectionTable.describeKey(difference.key), detail: detail)
+    }
+
     init(_ finding: ReplayFinding) {
         switch finding {
         case .invalidEvent(let position, let error): self = .invalidEvent(position: position, error)

@@ -82,6 +82,28 @@ struct AuditTests {
                     readModel: "funds", table: "funds.balances", entity: "khuyen-hoc", detail: "stored value differs from a replay of the log"))
     }
 
+    @Test("a stored table's entry removed, added at its end or added between two is named, walking both tables side by side")
+    func projectionDriftByEntries() throws {
+        func audit(_ change: (WriteTransaction, Database) throws -> Void) throws -> AuditProblem? {
+            let ledger = try demoLedger(TemporaryPath("audit"))
+            try ledger.log.environment.write { transaction in try change(transaction, try transaction.openDatabase("funds.balances")) }
+            return try Auditor.audit(ledger, scratchFolder: TemporaryPath("scratch").path).problem
+        }
+        func drift(_ entity: String, _ detail: String) -> AuditProblem {
+            .projectionDrift(readModel: "funds", table: "funds.balances", entity: entity, detail: detail)
+        }
+        var last = ""
+        let removed = try audit { transaction, funds in
+            last = try transaction.withCursor(funds) { String(decoding: try $0.last()!.key, as: UTF8.self) }
+            _ = try transaction.delete(funds, key: last)
+        }
+        #expect(removed == drift(last, "missing from the stored projection"))
+        let appended = try audit { transaction, funds in try transaction.put(funds, key: "zz-quy-moi", value: [1, 2, 3]) }
+        #expect(appended == drift("zz-quy-moi", "stored, but a replay of the log has no such entry"))
+        let between = try audit { transaction, funds in try transaction.put(funds, key: "a-quy-moi", value: [1, 2, 3]) }
+        #expect(between == drift("a-quy-moi", "stored and replayed entries differ in key"))
+    }
+
     @Test("a damaged byte in a read model's record is reported as damage, never shown as a figure")
     func sealedRecords() throws {
         let folder = TemporaryPath("audit")

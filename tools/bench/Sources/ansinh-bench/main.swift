@@ -197,8 +197,12 @@ func runChild(_ operation: String, store: String, out: String?) throws {
         let ledger = try Ledger(path: store)
         switch operation {
         case "generate":
+            // In imports of at most the import's limit, as the full run loads its stores.
             let workload = Workload(eventCount: Int(out ?? "100000") ?? 100_000)
-            _ = try ledger.importLines(workload.jsonLines(0..<workload.commands.count), actor: "bench")
+            for start in stride(from: 0, to: workload.commands.count, by: ImportLimits.lineCountMax) {
+                let lines = workload.jsonLines(start..<min(start + ImportLimits.lineCountMax, workload.commands.count))
+                _ = try ledger.importLines(lines, actor: "bench")
+            }
         case "rebuild": try ledger.rebuildProjections()
         case "export": try Exporter.export(ledger, to: out!)
         case "history":
