@@ -20,7 +20,10 @@ public enum StoreFormat: Int, Sendable {
             return format
         }
         guard try log.head().position > 0 else {
-            if !log.options.readOnly { try log.setSetting(settingName, to: String(sealedNames.rawValue)) }
+            if !log.options.readOnly {
+                try log.setSetting(Ledger.keysCountSetting, to: "0")
+                try log.setSetting(settingName, to: String(sealedNames.rawValue))
+            }
             return .sealedNames
         }
         // A store with events and no format was written before names were sealed.
@@ -50,6 +53,8 @@ extension Ledger {
     /// The setting that names the subjects whose erasure is recorded but whose keys may
     /// not yet be destroyed (a crash in between): finished when the store next opens.
     static let erasurePendingSetting = "erasure-pending"
+    /// How many slots of `people.keys` the committed log relies on.
+    static let keysCountSetting = "people-keys-count"
 
     /// `event` with every person's name in the clear sealed under its subject's key
     /// (found, or numbered in `subjects`). Names already sealed (a replay of stored

@@ -115,7 +115,7 @@ public final class Ledger: Sendable {
         }
         return try log.write(actor: Self.recorder(actor)) { writer in
             let tables = tables(writer)
-            let subjects = NewSubjects()
+            let subjects = NewSubjects(committedCount: try writer.setting(Self.keysCountSetting).flatMap { UInt32($0) })
             var entries: [RecordedEntry] = []
             entries.reserveCapacity(prepared.count)
             for (index, command) in prepared.enumerated() {
@@ -127,6 +127,7 @@ public final class Ledger: Sendable {
             }
             // The keys of people first named in this batch are on disk before it commits.
             try keys?.persist(subjects)
+            if let count = subjects.count { try writer.setSetting(Self.keysCountSetting, to: String(count)) }
             return entries
         }
     }

@@ -41,8 +41,8 @@ public enum Backups {
             throw error
         }
         // The people's keys, copied after the data: every key the data's names were
-        // sealed under is already in the file (keys are only added, or written over by
-        // an erasure).
+        // sealed under is already in the file (keys the log uses are only added, or
+        // written over by an erasure; only slots no committed event uses are ever cut).
         if let keys = ledger.keys {
             let keysTarget = URL(fileURLWithPath: keysPath(for: target.path))
             let keysPartial = PartialWrite.start(for: keysTarget).path

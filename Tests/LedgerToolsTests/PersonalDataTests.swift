@@ -248,6 +248,8 @@ struct PersonalDataTests {
             }
         }
         #expect(try after.funds().first { $0.fundId == "q" }?.donations.count == 2 + 40)
+        // Numbered once each, densely, whichever process numbered them.
+        #expect(people.map(\.subjectId).sorted() == (1...people.count).map { SubjectKeys.subjectId(UInt32($0)) })
         let audit = try Auditor.audit(after, scratchFolder: TemporaryPath("people-concurrent-audit").path)
         #expect(audit.isValid, "\(String(describing: audit.problem))")
     }

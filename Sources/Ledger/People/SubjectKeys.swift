@@ -23,9 +23,13 @@ import Foundation
 /// that overwrites in place, such as ext4 or XFS; not a copy-on-write one).
 ///
 /// Slots are appended while the log's writer holds its lock, and flushed before the
-/// log commits the events that seal names under them; writes also take an exclusive
-/// `flock` on the file, so an erasure in one process and a recording in another never
-/// interleave. Reads check each slot's CRC.
+/// log commits the events that seal names under them; that transaction also stores how
+/// many slots the log now relies on (``NewSubjects/count``). Slots past that count were
+/// written for a batch that never committed (a crash, a power cut mid-write): the next
+/// batch that names someone new cuts them off before numbering, so a torn slot is
+/// never mistaken for damage, nor a number given twice. Writes take an exclusive
+/// `flock` on the file and reads a shared one, so an erasure in one process and a
+/// recording or a look-up in another never interleave. Reads check each slot's CRC.
 public final class SubjectKeys: @unchecked Sendable {
     /// The file's name in the store's folder.
     public static let fileName = "people.keys"
@@ -125,9 +129,12 @@ public final class SubjectKeys: @unchecked Sendable {
     /// The live subject of `identity` in `role`, if one was recorded and not erased.
     public func find(_ role: SubjectRole, _ identity: String) throws -> (number: UInt32, key: SymmetricKey)? {
         try lock.withLock {
-            try refreshIndex()
-            guard let number = index[tag(role, identity)] else { return nil }
-            return try slot(number).map { (number, $0.key) }
+            try withFileLock(LOCK_SH) {
+                try refreshIndex()
+                let tag = tag(role, identity)
+                guard let number = index[tag], let live = try slot(number), live.tag == tag else { return nil }
+                return (number, live.key)
+            }
         }
     }
 
@@ -138,9 +145,15 @@ public final class SubjectKeys: @unchecked Sendable {
     public func findOrReserve(_ role: SubjectRole, _ identity: String, in new: NewSubjects) throws -> (number: UInt32, key: SymmetricKey) {
         precondition(!readOnly, "a subject created in keys opened read-only")
         return try lock.withLock {
-            try refreshIndex()
+            try withFileLock(LOCK_EX) {
+                if !new.tailChecked, let committed = new.committedCount { try cutUncommittedSlots(keeping: committed) }
+                new.tailChecked = true
+                try refreshIndex()
+            }
             let tag = tag(role, identity)
-            if let number = index[tag], let live = try slot(number) { return (number, live.key) }
+            if let number = index[tag], let live = try withFileLock(LOCK_SH, { try slot(number) }), live.tag == tag {
+                return (number, live.key)
+            }
             if let reserved = new.slots.first(where: { $0.tag == tag }) { return (reserved.number, reserved.key) }
             if new.slots.isEmpty { new.firstOffset = try fileLength() }
             let number = UInt32((new.firstOffset - Self.headerSize) / Self.slotSize + new.slots.count + 1)
@@ -178,6 +191,7 @@ public final class SubjectKeys: @unchecked Sendable {
                     for slot in new.slots { index[slot.tag] = slot.number }
                     indexedLength += bytes.count
                 }
+                new.count = new.slots.last!.number
                 new.slots.removeAll()
             }
         }
@@ -186,7 +200,7 @@ public final class SubjectKeys: @unchecked Sendable {
     /// The key of subject `number`: `nil` once it was erased (or never written).
     /// - Throws: ``SubjectKeysError/damaged(_:detail:)`` when its slot's checksum fails.
     public func key(_ number: UInt32) throws -> SymmetricKey? {
-        try lock.withLock { try slot(number)?.key }
+        try lock.withLock { try withFileLock(LOCK_SH) { try slot(number)?.key } }
     }
 
     /// Writes zeros over subject `number`'s slot, in place, and flushes: its key and
@@ -201,18 +215,41 @@ public final class SubjectKeys: @unchecked Sendable {
                 guard pwrite(descriptor, zeros, zeros.count, off_t(offset)) == zeros.count else {
                     throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno)))
                 }
-                // Count the erasure in the header, so that other processes drop their index.
-                var header = Array(try Self.read(descriptor, at: 0, count: Self.headerSize, path: path))
-                let erasures = header[48..<56].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } &+ 1
-                withUnsafeBytes(of: erasures.bigEndian) { header.replaceSubrange(48..<56, with: $0) }
-                header.replaceSubrange(60..<64, with: Self.checksum(Array(header[0..<60])))
-                guard pwrite(descriptor, header, header.count, 0) == header.count, fsync(descriptor) == 0 else {
-                    throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno)))
-                }
-                index = [:]
-                indexedLength = 0
+                try countChange()
             }
         }
+    }
+
+    /// Counts a change to slots already written (an erasure, a cut) in the header, and
+    /// flushes: other processes see the count move and read their index afresh.
+    private func countChange() throws {
+        var header = Array(try Self.read(descriptor, at: 0, count: Self.headerSize, path: path))
+        let changes = header[48..<56].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } &+ 1
+        withUnsafeBytes(of: changes.bigEndian) { header.replaceSubrange(48..<56, with: $0) }
+        header.replaceSubrange(60..<64, with: Self.checksum(Array(header[0..<60])))
+        guard pwrite(descriptor, header, header.count, 0) == header.count, fsync(descriptor) == 0 else {
+            throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno)))
+        }
+        index = [:]
+        indexedLength = 0
+    }
+
+    /// Cuts off the slots past the first `count`, which no committed event uses: they
+    /// were written for a batch that did not commit, and may be torn. Called with the
+    /// log's writer lock and the file's lock held.
+    /// - Throws: ``SubjectKeysError/damaged(_:detail:)`` when the file holds fewer slots
+    ///   than the log uses (a keys file older than its store).
+    private func cutUncommittedSlots(keeping count: UInt32) throws {
+        let end = Self.headerSize + Int(count) * Self.slotSize
+        let length = try fileLength()
+        guard length >= end else {
+            let held = max(0, length - Self.headerSize) / Self.slotSize
+            throw SubjectKeysError.damaged(
+                path, detail: "its length: it holds the keys of \(held) people, the log names \(count); it is older than the store")
+        }
+        guard length > end else { return }
+        guard ftruncate(descriptor, off_t(end)) == 0 else { throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno))) }
+        try countChange()
     }
 
     /// A copy of the file at `destination`, flushed: for a backup. Taken under the
@@ -288,8 +325,8 @@ public final class SubjectKeys: @unchecked Sendable {
         return Int(status.st_size)
     }
 
-    private func withFileLock<Result>(_ body: () throws -> Result) throws -> Result {
-        guard flock(descriptor, LOCK_EX) == 0 else { throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno))) }
+    private func withFileLock<Result>(_ operation: Int32 = LOCK_EX, _ body: () throws -> Result) throws -> Result {
+        guard flock(descriptor, operation) == 0 else { throw SubjectKeysError.cannotWrite(path, reason: String(cString: strerror(errno))) }
         defer { flock(descriptor, LOCK_UN) }
         return try body()
     }
@@ -328,8 +365,18 @@ public final class NewSubjects {
     var slots: [Slot] = []
     /// Where the first of them goes: the file's length when it was numbered.
     var firstOffset = 0
+    /// How many slots the log relied on when the transaction began: `nil` when not known.
+    let committedCount: UInt32?
+    var tailChecked = false
+    /// How many slots the log relies on once the transaction commits: set by
+    /// ``SubjectKeys/persist(_:)`` when it wrote any, for the transaction to store.
+    public internal(set) var count: UInt32?
 
-    public init() {}
+    /// - Parameter committedCount: how many slots the committed log relies on, as the
+    ///   transaction's ``count`` stored it.
+    public init(committedCount: UInt32? = nil) {
+        self.committedCount = committedCount
+    }
 }
 
 /// Why the subjects' keys cannot be used.
