@@ -115,6 +115,17 @@ struct Status: ParsableCommand {
                 text += "Head hash:   \(head.hash.hex)\n"
                 if head.position > 0 { text += "Last event:  \(head.recordedAt.iso8601)\n" }
                 text += "Size:        \(VND(Int64(fileBytes)).grouped) bytes on disk, \(VND(Int64(usedBytes)).grouped) in use\n"
+                switch ledger.format {
+                case .namesInClear:
+                    text += "Names:       in the clear (store format 1); migrate: ansinh migrate --from \(store.storePath) --to NEW-FOLDER\n"
+                case .sealedNames:
+                    text += "Names:       sealed under each person's key (store format 2)"
+                    if current {
+                        let people = try ledger.people(view: .public)
+                        text += "; \(people.count) people, \(people.filter { $0.erased != nil }.count) erased"
+                    }
+                    text += "\n"
+                }
                 if ledger.readModelsOutdated {
                     text += "Read models: kept in an earlier version's layout; opening the store for writing refolds them\n"
                     output.print(text)

@@ -115,6 +115,8 @@ struct GoldenStoreTests {
         #expect(report.isValid && report.eventsChecked == 20, "\(String(describing: report.failure))")
         #expect(report.head.hash.hex == (try Self.headHash))
         #expect(status?["storeFormat"] as? Int == 1)
+        run = try Self.ansinh(["status", "--store", store.path])
+        #expect(run.output.contains("Names:       in the clear (store format 1); migrate: ansinh migrate --from \(store.path) --to NEW-FOLDER\n"))
         let export = TemporaryPath("golden-export")
         run = try Self.ansinh(["export", "--out", export.path, "--store", store.path])
         #expect(run.status == 74, "\(run.output)")
@@ -131,6 +133,12 @@ struct GoldenStoreTests {
         try Self.expectSameExport(export.path, "internal export of the migrated golden store", except: Self.sealedOrOwn, shifted: true)
         run = try Self.ansinh(["audit", "verify", "--store", migrated.path])
         #expect(run.status == 0, "\(run.output)")
+        let people = try Self.ansinh(["people", "--format", "json", "--store", migrated.path]).output
+        let subjects = (try JSONSerialization.jsonObject(with: Data(people.utf8)) as? [Any])?.count ?? -1
+        run = try Self.ansinh(["status", "--store", migrated.path])
+        #expect(
+            subjects > 0 && run.output.contains("Names:       sealed under each person's key (store format 2); \(subjects) people, 0 erased\n"),
+            "\(run.output)")
         // Every old event one position later, with its id and its instant; the first records the old head.
         let lines = try String(contentsOfFile: export.path + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         let golden = try String(contentsOfFile: Self.fixtures.appendingPathComponent("export/events.jsonl").path, encoding: .utf8)
