@@ -76,6 +76,21 @@ struct RowTests {
                 lastActivityOn: optionalDate())
         }
 
+        mutating func subject() -> SubjectRecord {
+            var sealed: SealedName
+            repeat {
+                if case .sealed(let name) = person() { sealed = name; break }
+            } while true
+            let role = SubjectRole.allCases[Int(generator.next() % 3)]
+            let first = SubjectRecord.Appearance(position: generator.next(), type: text(), on: date())
+            var subject = SubjectRecord(subjectId: text(), role: role, sealedName: sealed, memberId: optionalText(), first: first)
+            (subject.area, subject.appearances, subject.lastPosition, subject.lastEntryOn) = (optionalText(), integer(), generator.next(), date())
+            if flag() {
+                subject.erased = SubjectRecord.Erasure(position: generator.next(), erasedOn: date(), reason: text(), retentionOverridden: flag())
+            }
+            return subject
+        }
+
         mutating func cell() -> PiggyBankSummary.Cell {
             var cell = PiggyBankSummary.Cell(cell: text())
             (cell.members, cell.participating, cell.collected, cell.deposits) = (count(), count(), money(), integer())
@@ -100,7 +115,7 @@ struct RowTests {
         }
     }
 
-    @Test("funds, fund days, members, enrolments, pledge sums, models, members' totals and cells come back from their bytes", arguments: seeds)
+    @Test("funds, fund days, members, enrolments, pledge sums, models, members' totals, cells, subjects and their appearances come back from their bytes", arguments: seeds)
     func roundTrips(seed: UInt64) throws {
         var random = Random(generator: PropertyTests.Generator(state: seed))
         for round in 0..<200 {
@@ -114,6 +129,8 @@ struct RowTests {
             try holds(random.model(), context)
             try holds(ModelMemberTotals(total: random.totals(), enrolledDays: random.integer()), context)
             try holds(random.cell(), context)
+            try holds(random.subject(), context)
+            try holds(SubjectRecord.Appearance(position: random.generator.next(), type: random.text(), on: random.date()), context)
         }
     }
 

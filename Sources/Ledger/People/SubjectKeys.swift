@@ -154,10 +154,11 @@ public final class SubjectKeys: @unchecked Sendable {
             if let number = index[tag], let live = try withFileLock(LOCK_SH, { try slot(number) }), live.tag == tag {
                 return (number, live.key)
             }
-            if let reserved = new.slots.first(where: { $0.tag == tag }) { return (reserved.number, reserved.key) }
+            if let reserved = new.reserved[tag] { return (new.slots[reserved].number, new.slots[reserved].key) }
             if new.slots.isEmpty { new.firstOffset = try fileLength() }
             let number = UInt32((new.firstOffset - Self.headerSize) / Self.slotSize + new.slots.count + 1)
             let key = SymmetricKey(size: .bits256)
+            new.reserved[tag] = new.slots.count
             new.slots.append(NewSubjects.Slot(number: number, role: role, key: key, tag: tag))
             return (number, key)
         }
@@ -193,6 +194,7 @@ public final class SubjectKeys: @unchecked Sendable {
                 }
                 new.count = new.slots.last!.number
                 new.slots.removeAll()
+                new.reserved.removeAll()
             }
         }
     }
@@ -363,6 +365,8 @@ public final class NewSubjects {
     }
 
     var slots: [Slot] = []
+    /// identity tag → index in ``slots``.
+    var reserved: [Data: Int] = [:]
     /// Where the first of them goes: the file's length when it was numbered.
     var firstOffset = 0
     /// How many slots the log relied on when the transaction began: `nil` when not known.

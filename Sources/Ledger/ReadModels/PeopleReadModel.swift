@@ -7,7 +7,7 @@ import Foundation
 /// the person's key (``SubjectKeys``).
 struct PeopleReadModel: LedgerReadModel {
     static let readModelName = "people"
-    static let layoutVersion: UInt32 = 1
+    static let layoutVersion: UInt32 = 2
     static let answers = "each data subject: role, sealed name, where they appear, their last entry's date, whether erased"
     let databases: LedgerDatabases
     let decoded: DecodedEvents
@@ -149,5 +149,63 @@ public struct SubjectRecord: Codable, Hashable, Sendable {
     }
 }
 
-extension SubjectRecord: LedgerRow {}
-extension SubjectRecord.Appearance: LedgerRow {}
+extension SubjectRecord: LedgerRow {
+    init(rowBytes bytes: UnsafeRawBufferPointer) throws {
+        var reader = RowReader(bytes, row: "subject")
+        subjectId = try reader.text()
+        guard let role = SubjectRole(rawValue: try reader.text()), case .sealed(let sealed) = try reader.person() else {
+            throw ProjectionFault(reason: "a subject row of \(bytes.count) bytes is damaged")
+        }
+        self.role = role
+        sealedName = sealed
+        memberId = try reader.optionalText()
+        area = try reader.optionalText()
+        appearances = try reader.integer()
+        firstPosition = UInt64(bitPattern: try reader.integer())
+        lastPosition = UInt64(bitPattern: try reader.integer())
+        lastEntryOn = try reader.date()
+        if try reader.flag() {
+            erased = Erasure(
+                position: UInt64(bitPattern: try reader.integer()), erasedOn: try reader.date(), reason: try reader.text(),
+                retentionOverridden: try reader.flag())
+        }
+        try reader.finish()
+    }
+
+    func rowBytes() -> [UInt8] {
+        var writer = RowWriter(capacity: 192)
+        writer.text(subjectId)
+        writer.text(role.rawValue)
+        writer.person(.sealed(sealedName))
+        writer.text(memberId)
+        writer.text(area)
+        writer.integer(appearances)
+        writer.integer(Int64(bitPattern: firstPosition))
+        writer.integer(Int64(bitPattern: lastPosition))
+        writer.date(lastEntryOn)
+        writer.flag(erased != nil)
+        if let erased {
+            writer.integer(Int64(bitPattern: erased.position))
+            writer.date(erased.erasedOn)
+            writer.text(erased.reason)
+            writer.flag(erased.retentionOverridden)
+        }
+        return writer.bytes
+    }
+}
+
+extension SubjectRecord.Appearance: LedgerRow {
+    init(rowBytes bytes: UnsafeRawBufferPointer) throws {
+        var reader = RowReader(bytes, row: "appearance")
+        self.init(position: UInt64(bitPattern: try reader.integer()), type: try reader.text(), on: try reader.date())
+        try reader.finish()
+    }
+
+    func rowBytes() -> [UInt8] {
+        var writer = RowWriter(capacity: 40)
+        writer.integer(Int64(bitPattern: position))
+        writer.text(type)
+        writer.date(on)
+        return writer.bytes
+    }
+}
