@@ -48,7 +48,7 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
         guard digits.count == 2 * Self.byteCount else { return nil }
         var storage = SIMD32<UInt8>(repeating: 0)
         for index in 0..<Self.byteCount {
-            guard let high = hexValue(digits[2 * index]), let low = hexValue(digits[2 * index + 1]) else { return nil }
+            guard let high = hexValue(digits[2 * index], false), let low = hexValue(digits[2 * index + 1], false) else { return nil }
             storage[index] = high << 4 | low
         }
         self.storage = storage
@@ -73,24 +73,37 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The bytes a string of hexadecimal digits spells, or nil when it is not one.
-public func hexBytes(_ text: String) -> [UInt8]? {
+/// The bytes a string of hexadecimal digits spells, or nil when it is not one; with
+/// `lowercaseOnly`, digits `A`–`F` are refused (a stored field has one spelling).
+public func hexBytes(_ text: String, lowercaseOnly: Bool = false) -> [UInt8]? {
     let digits = Array(text.utf8)
     guard digits.count.isMultiple(of: 2) else { return nil }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(digits.count / 2)
     for index in stride(from: 0, to: digits.count, by: 2) {
-        guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+        guard let high = hexValue(digits[index], lowercaseOnly), let low = hexValue(digits[index + 1], lowercaseOnly) else { return nil }
         bytes.append(high << 4 | low)
     }
     return bytes
 }
 
-private func hexValue(_ digit: UInt8) -> UInt8? {
+/// Lowercase hexadecimal digits of `bytes`.
+public func hex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
+}
+
+private func hexValue(_ digit: UInt8, _ lowercaseOnly: Bool) -> UInt8? {
     switch digit {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F") where !lowercaseOnly: return digit - UInt8(ascii: "A") + 10
     default: return nil
     }
 }

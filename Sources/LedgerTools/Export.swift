@@ -301,17 +301,6 @@ public enum PartialWrite {
     }
 }
 
-/// Lowercase hexadecimal.
-public func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0f)])
-    }
-    return text
-}
 
 /// Writes `data` and flushes it to disk before returning.
 public func writeDurably(_ data: Data, to url: URL) throws {

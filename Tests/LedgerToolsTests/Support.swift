@@ -1,4 +1,5 @@
 import Crypto
+import EventLog
 import Foundation
 @_exported import TestSupport
 import LedgerTools

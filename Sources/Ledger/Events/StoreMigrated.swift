@@ -32,7 +32,7 @@ extension StoreMigrated: EventDeclaration {
     mutating func normalise(_ check: FieldChecker) throws(FieldError) {
         try check.range(fromFormat, "fromFormat", 1...1)
         try check.range(headPosition, "headPosition", 0...Int64.max)
-        guard headHash.utf8.count == 64, Hex.bytes(headHash) != nil else {
+        guard headHash.utf8.count == 64, hexBytes(headHash, lowercaseOnly: true) != nil else {
             throw check.fail("headHash", "must be 64 lowercase hexadecimal digits")
         }
     }

@@ -1,4 +1,5 @@
 import Crypto
+import EventLog
 import Foundation
 
 /// A person's name as the log keeps it: sealed under the person's own key
@@ -105,7 +106,7 @@ extension SealedName: Codable {
         }
         self.sealed = Array(sealed)
         let commitment = try container.decode(String.self, forKey: .keyCommitment)
-        guard let bytes = Hex.bytes(commitment), bytes.count == 32 else {
+        guard let bytes = hexBytes(commitment, lowercaseOnly: true), bytes.count == 32 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .keyCommitment, in: container, debugDescription: "must be 64 lowercase hexadecimal digits")
         }
@@ -116,7 +117,7 @@ extension SealedName: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(subjectId, forKey: .subject)
         try container.encode(Data(sealed).base64EncodedString(), forKey: .sealed)
-        try container.encode(Hex.string(keyCommitment), forKey: .keyCommitment)
+        try container.encode(hex(keyCommitment), forKey: .keyCommitment)
     }
 }
 
@@ -162,38 +163,4 @@ extension PersonName: Codable {
 
 extension PersonName: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = .plain(value) }
-}
-
-/// Lowercase hexadecimal.
-enum Hex {
-    static func string(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    static func bytes(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func digit(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = digit(utf8[index]), let low = digit(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
 }

@@ -15,7 +15,10 @@ struct PeopleReadModel: LedgerReadModel {
     func makeCaches() -> [any WriteBackCache] { [RowCache<SubjectRecord>(databases.subjects)] }
 
     func fold(_ event: LedgerEvent, _ stored: RecordedEventView, into tables: LedgerTables, context: ProjectionContext) throws {
-        let entry = SubjectRecord.Appearance(position: stored.position, type: event.type.rawValue, on: event.businessDate)
+        // Made only for an event that names someone: most (deposits) name no one.
+        var entry: SubjectRecord.Appearance {
+            SubjectRecord.Appearance(position: stored.position, type: event.type.rawValue, on: event.businessDate)
+        }
         switch event {
         case .memberEnrolled(let enrolled):
             guard case .sealed(let sealed) = enrolled.fullName else { return }
