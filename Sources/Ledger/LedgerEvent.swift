@@ -181,6 +181,15 @@ public enum LedgerEvent: Hashable, Sendable {
         {
             return .piggyBankDeposited(deposit)  // the most common event, read without building its data
         }
+        if !checking, stored.isType("DonationReceived"), (2...3).contains(stored.schemaVersion),
+            let donation = DonationReceived(canonicalBytes: stored.data)
+        {
+            return .donationReceived(donation)
+        }
+        if !checking, stored.isType("DisbursementMade"), (1...2).contains(stored.schemaVersion),
+            let disbursement = DisbursementMade(canonicalBytes: stored.data) {
+            return .disbursementMade(disbursement)
+        }
         let data: Payload
         do {
             data = try Payload(canonicalBytes: stored.data)

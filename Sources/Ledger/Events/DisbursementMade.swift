@@ -67,3 +67,81 @@ extension DisbursementMade: EventDeclaration {
         return ("fund-" + fundId, .streamExists)
     }
 }
+
+extension DisbursementMade {
+    /// Reads stored data (schema version 1 or 2) straight from its canonical CBOR, as the
+    /// general decoder would; `nil` for anything unusual, which the general decoder then
+    /// reads or reports.
+    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
+        var reader = CBORReader(bytes)
+        guard let count = try? reader.readMapHeader(), (7...9).contains(count) else { return nil }
+        var disbursementId: String?
+        var fundId: String?
+        var purpose: Purpose?
+        var beneficiary: Beneficiary?
+        var amount: Int64?
+        var quantity: Int64?
+        var disbursedOn: LocalDate?
+        var decisionRef: String?
+        var programme: String?
+        func text(_ reader: inout CBORReader) -> String? {
+            (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+        }
+        for _ in 0..<count {
+            guard let key = try? reader.readTextBytes() else { return nil }
+            if key.isText("amount") {
+                amount = try? reader.readInteger()
+            } else if key.isText("quantity") {
+                quantity = try? reader.readInteger()
+            } else if key.isText("fundId") {
+                fundId = text(&reader)
+            } else if key.isText("disbursementId") {
+                disbursementId = text(&reader)
+            } else if key.isText("purpose") {
+                purpose = text(&reader).flatMap(Purpose.init(rawValue:))
+            } else if key.isText("beneficiary") {
+                beneficiary = Beneficiary(reading: &reader)
+            } else if key.isText("disbursedOn") {
+                disbursedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
+            } else if key.isText("decisionRef") {
+                guard let value = text(&reader) else { return nil }
+                decisionRef = value
+            } else if key.isText("programme") {
+                guard let value = text(&reader) else { return nil }
+                programme = value
+            } else {
+                return nil
+            }
+        }
+        guard reader.isAtEnd, let disbursementId, let fundId, let purpose, let beneficiary, let amount, let quantity, let disbursedOn
+        else { return nil }
+        self.init(
+            disbursementId: disbursementId, fundId: fundId, purpose: purpose, beneficiary: beneficiary, amount: VND(amount),
+            quantity: quantity, disbursedOn: disbursedOn, decisionRef: decisionRef, programme: programme)
+    }
+}
+
+extension Beneficiary {
+    /// A stored beneficiary, `{name, kind, area?}`, read straight from canonical CBOR.
+    init?(reading reader: inout CBORReader) {
+        guard let count = try? reader.readMapHeader(), count == 2 || count == 3 else { return nil }
+        var name: PersonName?
+        var kind: BeneficiaryKind?
+        var area: String?
+        for _ in 0..<count {
+            guard let key = try? reader.readTextBytes() else { return nil }
+            if key.isText("name") {
+                name = PersonName(reading: &reader)
+            } else if key.isText("kind") {
+                kind = (try? reader.readTextBytes()).flatMap { BeneficiaryKind(rawValue: String(decoding: $0, as: UTF8.self)) }
+            } else if key.isText("area") {
+                guard let text = try? reader.readTextBytes() else { return nil }
+                area = String(decoding: text, as: UTF8.self)
+            } else {
+                return nil
+            }
+        }
+        guard let name, let kind else { return nil }
+        self.init(name: name, kind: kind, area: area)
+    }
+}

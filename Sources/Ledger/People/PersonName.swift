@@ -164,3 +164,37 @@ extension PersonName: Codable {
 extension PersonName: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = .plain(value) }
 }
+
+extension PersonName {
+    /// Reads a stored name straight from canonical CBOR, as ``init(from:)`` would: text,
+    /// or the sealed object. `nil` when the bytes hold anything else: the general
+    /// decoder then says what.
+    init?(reading reader: inout CBORReader) {
+        guard let major = try? reader.peekMajor() else { return nil }
+        if major == 3 {  // text
+            guard let text = try? reader.readTextBytes() else { return nil }
+            self = .plain(String(decoding: text, as: UTF8.self))
+            return
+        }
+        guard let count = try? reader.readMapHeader(), count == 3 else { return nil }
+        var subjectId: String?
+        var sealed: [UInt8]?
+        var commitment: [UInt8]?
+        for _ in 0..<count {
+            guard let key = try? reader.readTextBytes(), let value = try? reader.readTextBytes() else { return nil }
+            if key.isText("subject") {
+                subjectId = String(decoding: value, as: UTF8.self)
+            } else if key.isText("sealed") {
+                sealed = Data(base64Encoded: Data(value)).map { Array($0) }
+            } else if key.isText("keyCommitment") {
+                commitment = hexBytes(String(decoding: value, as: UTF8.self), lowercaseOnly: true)
+            } else {
+                return nil
+            }
+        }
+        guard let subjectId, SubjectKeys.number(ofSubject: subjectId) != nil, let sealed, sealed.count >= 12 + 32 + 16,
+            let commitment, commitment.count == 32
+        else { return nil }
+        self = .sealed(SealedName(subjectId: subjectId, sealed: sealed, keyCommitment: commitment))
+    }
+}

@@ -1,6 +1,7 @@
 // ansinh's benchmarks, each figure side by side with its baseline in the same run.
 //
 //   swift run -c release --package-path tools/bench ansinh-bench [--sizes 100000,1000000] [--out FILE]
+//   swift run -c release --package-path tools/bench ansinh-bench --people 100000   (what sealing names costs)
 //
 // Prints a Markdown report (BENCHMARKS.md is one such report).
 import EventLog
@@ -23,6 +24,11 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ans
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
+if let donations = option("--people").flatMap({ Int($0) }) {
+    print(try peopleCost(donations: donations, scratch: scratch))
+    try? FileManager.default.removeItem(atPath: scratch)
+    exit(0)
+}
 var report = Report()
 report.machine()
 let command = "swift run -c release --package-path tools/bench ansinh-bench --sizes " + sizes.map(String.init).joined(separator: ",")
@@ -203,6 +209,10 @@ func runChild(_ operation: String, store: String, out: String?) throws {
                 let lines = workload.jsonLines(start..<min(start + ImportLimits.lineCountMax, workload.commands.count))
                 _ = try ledger.importLines(lines, actor: "bench")
             }
+        case "people":
+            // Donations from people, each donor's name sealed: for profiling what sealing costs.
+            let lines = donationLines(Int(out ?? "20000") ?? 20_000, kind: .individual)
+            _ = try ledger.importLines(Array(lines.joined()), actor: "bench")
         case "rebuild": try ledger.rebuildProjections()
         case "export": try Exporter.export(ledger, to: out!)
         case "history":
