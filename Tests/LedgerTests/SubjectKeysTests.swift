@@ -125,6 +125,20 @@ struct SubjectKeysTests {
         #expect(try store.ledger.member("m3")?.fullName == .plain("Đảng viên m3"))
     }
 
+    @Test("a subject id spells its number one way: ds- and six digits, or more with no leading zero")
+    func subjectIds() {
+        for number: UInt32 in [1, 9, 12, 999_999, 1_000_000, 1_234_567, UInt32.max] {
+            #expect(SubjectKeys.number(ofSubject: SubjectKeys.subjectId(number)) == number, "\(number)")
+        }
+        #expect(SubjectKeys.subjectId(12) == "ds-000012" && SubjectKeys.subjectId(1_234_567) == "ds-1234567")
+        for text in [
+            "ds-00001", "ds-0000001", "ds-000000", "DS-000001", "ds-00000a", "ds-4294967296", "ds-\u{FF10}00001", "ds-000001 ",
+            " ds-000001", "ds_000001", "ds-", "", "ds-+00001", "ds-99999999999",
+        ] {
+            #expect(SubjectKeys.number(ofSubject: text) == nil, "\(text)")
+        }
+    }
+
     static func donation(_ donor: String) -> LedgerEvent {
         .donationReceived(
             DonationReceived(fundId: "f", donor: Donor(name: donor, kind: .individual), amount: VND(1_000), receivedOn: day("2024-02-01")))

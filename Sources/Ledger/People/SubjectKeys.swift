@@ -111,12 +111,21 @@ public final class SubjectKeys: @unchecked Sendable {
 
     /// The slot number of a subject id, or `nil` when it is not one.
     public static func number(ofSubject subjectId: String) -> UInt32? {
-        guard subjectId.hasPrefix("ds-"), subjectId.count >= 9 else { return nil }
-        let digits = subjectId.dropFirst(3)
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt32(digits), number > 0,
-            subjectId == Self.subjectId(number)
-        else { return nil }
-        return number
+        // `ds-`, then six ASCII digits, or more with no leading zero.
+        var text = subjectId
+        text.makeContiguousUTF8()  // nothing to do for a native string
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> UInt32? in
+            guard bytes.count >= 9, bytes.count <= 13, bytes[0] == UInt8(ascii: "d"), bytes[1] == UInt8(ascii: "s"),
+                bytes[2] == UInt8(ascii: "-"), bytes.count == 9 || bytes[3] != UInt8(ascii: "0")
+            else { return nil }
+            var number: UInt64 = 0
+            for byte in bytes[3...] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                number = number * 10 + UInt64(byte - UInt8(ascii: "0"))
+            }
+            guard number > 0, number <= UInt64(UInt32.max) else { return nil }
+            return UInt32(number)
+        } ?? nil
     }
 
     /// The tag that finds the subject of `identity` in `role` again.
