@@ -59,6 +59,31 @@ public enum CBOR {
         }
     }
 
+    /// Appends a map of `members` (each a key and its value's encoded bytes), its keys
+    /// put in canonical order: for writing a record's data directly.
+    public static func appendMap(_ members: [(key: String, value: [UInt8])], to bytes: inout [UInt8]) {
+        appendHead(major: majorMap, argument: UInt64(members.count), to: &bytes)
+        for member in members.sorted(by: { keyPrecedes($0.key, $1.key) }) {
+            appendText(member.key, to: &bytes)
+            bytes.append(contentsOf: member.value)
+        }
+    }
+
+    /// The encoded bytes of text, of a whole number, of `true` or `false`.
+    public static func text(_ value: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        appendText(value, to: &bytes)
+        return bytes
+    }
+
+    public static func integer(_ value: Int64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        appendInteger(value, to: &bytes)
+        return bytes
+    }
+
+    public static func bool(_ value: Bool) -> [UInt8] { [value ? Self.true : Self.false] }
+
     /// Canonical key order (RFC 8949 §4.2.1): by encoded bytes, so shorter keys
     /// first and keys of one length by their UTF-8 bytes.
     public static func keyPrecedes(_ left: String, _ right: String) -> Bool {

@@ -69,6 +69,28 @@ extension DisbursementMade: EventDeclaration {
 }
 
 extension DisbursementMade {
+    /// The data as stored, written directly rather than through Codable: a
+    /// beneficiary's sealed name is a nested object, slow to encode generically.
+    func canonicalData() -> [UInt8] {
+        var beneficiaryMembers: [(key: String, value: [UInt8])] = [
+            ("name", beneficiary.name.canonicalBytes), ("kind", CBOR.text(beneficiary.kind.rawValue)),
+        ]
+        if let area = beneficiary.area { beneficiaryMembers.append(("area", CBOR.text(area))) }
+        var beneficiaryBytes: [UInt8] = []
+        CBOR.appendMap(beneficiaryMembers, to: &beneficiaryBytes)
+        var members: [(key: String, value: [UInt8])] = [
+            ("disbursementId", CBOR.text(disbursementId)), ("fundId", CBOR.text(fundId)), ("purpose", CBOR.text(purpose.rawValue)),
+            ("beneficiary", beneficiaryBytes), ("amount", CBOR.integer(amount.dong)), ("quantity", CBOR.integer(quantity)),
+            ("disbursedOn", CBOR.text(disbursedOn.description)),
+        ]
+        if let decisionRef { members.append(("decisionRef", CBOR.text(decisionRef))) }
+        if let programme { members.append(("programme", CBOR.text(programme))) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320)
+        CBOR.appendMap(members, to: &bytes)
+        return bytes
+    }
+
     /// Reads stored data (schema version 1 or 2) straight from its canonical CBOR, as the
     /// general decoder would; `nil` for anything unusual, which the general decoder then
     /// reads or reports.

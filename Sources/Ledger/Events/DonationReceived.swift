@@ -80,6 +80,25 @@ extension DonationReceived: EventDeclaration {
 }
 
 extension DonationReceived {
+    /// The data as stored, written directly rather than through Codable: a donor's sealed
+    /// name is a nested object, slow to encode generically.
+    func canonicalData() -> [UInt8] {
+        var donorMembers: [(key: String, value: [UInt8])] = [("name", donor.name.canonicalBytes), ("kind", CBOR.text(donor.kind.rawValue))]
+        if let publish = donor.publish { donorMembers.append(("publish", CBOR.bool(publish))) }
+        var donorBytes: [UInt8] = []
+        CBOR.appendMap(donorMembers, to: &donorBytes)
+        var members: [(key: String, value: [UInt8])] = [
+            ("fundId", CBOR.text(fundId)), ("donor", donorBytes), ("amount", CBOR.integer(amount.dong)),
+            ("receivedOn", CBOR.text(receivedOn.description)),
+        ]
+        if let pledgeId { members.append(("pledgeId", CBOR.text(pledgeId))) }
+        if let receiptNo { members.append(("receiptNo", CBOR.text(receiptNo))) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320)
+        CBOR.appendMap(members, to: &bytes)
+        return bytes
+    }
+
     /// Reads stored data (schema version 2 or 3) straight from its canonical CBOR, as the
     /// general decoder would: the fold's path for donations, whose donors' sealed names
     /// the general path decodes slowly. `nil` for anything unusual, which the general

@@ -198,3 +198,22 @@ extension PersonName {
         self = .sealed(SealedName(subjectId: subjectId, sealed: sealed, keyCommitment: commitment))
     }
 }
+
+extension PersonName {
+    /// Its encoded bytes as ``encode(to:)`` writes them in canonical CBOR: text, or the
+    /// sealed object.
+    var canonicalBytes: [UInt8] {
+        switch self {
+        case .plain(let name): return CBOR.text(name)
+        case .sealed(let sealed):
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(200)
+            CBOR.appendMap(
+                [
+                    ("subject", CBOR.text(sealed.subjectId)), ("sealed", CBOR.text(Data(sealed.sealed).base64EncodedString())),
+                    ("keyCommitment", CBOR.text(hex(sealed.keyCommitment))),
+                ], to: &bytes)
+            return bytes
+        }
+    }
+}
