@@ -60,7 +60,7 @@ enum DirectLine {
         } catch {
             return nil
         }
-        return LedgerCommand(event, eventId: eventId)
+        return LedgerCommand(normal: event, eventId: eventId)
     }
 
     /// A UUID in its 36-character form (hex digits in either case, dashes after the 8th,

@@ -146,6 +146,7 @@ public final class Ledger: Sendable {
     /// Checks and normalises a command's fields, and gives it an event id.
     func prepare(_ command: LedgerCommand, index: Int) throws -> (event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?) {
         var event = command.event
+        if command.isNormal { return (event, command.eventId ?? UUID(), command.recordedAt) }
         do {
             try event.normalise(FieldChecker(eventType: event.type.rawValue))
         } catch {
@@ -384,16 +385,37 @@ extension ProjectionTable {
 
 /// One command: the event to record and, for safe retries, its id.
 public struct LedgerCommand: Hashable, Sendable {
-    public var event: LedgerEvent
+    public var event: LedgerEvent {
+        didSet { isNormal = false }
+    }
     /// Given by the caller to make retries idempotent; a new one is made otherwise.
     public var eventId: UUID?
     /// The instant it was first recorded, set only by a migration into a new store (the
     /// store's clock otherwise).
     public var recordedAt: Timestamp?
+    /// Whether `event` was checked and normalised already (an import line is, as it is
+    /// parsed): recording does not do it again. Any change to `event` clears it.
+    var isNormal = false
 
     public init(_ event: LedgerEvent, eventId: UUID? = nil) {
         self.event = event
         self.eventId = eventId
+    }
+
+    /// A command whose event was just checked and normalised.
+    init(normal event: LedgerEvent, eventId: UUID?) {
+        self.init(event, eventId: eventId)
+        isNormal = true
+    }
+
+    public static func == (left: LedgerCommand, right: LedgerCommand) -> Bool {
+        left.event == right.event && left.eventId == right.eventId && left.recordedAt == right.recordedAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(event)
+        hasher.combine(eventId)
+        hasher.combine(recordedAt)
     }
 }
 

@@ -90,8 +90,8 @@ public enum ImportLine {
             schemaVersion = version
         }
         do {
-            let event = try LedgerEvent.decode(typeName: type, schemaVersion: schemaVersion, data: data)
-            return LedgerCommand(event, eventId: eventId)
+            let event = try LedgerEvent.decode(typeName: type, schemaVersion: schemaVersion, data: data)  // checked, normalised
+            return LedgerCommand(normal: event, eventId: eventId)
         } catch {
             throw ImportLineError("\(error)")
         }

@@ -1,6 +1,6 @@
 import EventLog
 import Foundation
-import Ledger
+@testable import Ledger
 import Testing
 
 @Suite("Import lines and field errors")
@@ -148,5 +148,30 @@ struct ImportTests {
         }
         let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(deep.utf8)) }
+    }
+}
+
+/// An import line's command is checked and normalised once, as it is parsed; recording
+/// trusts that only while the event is the one parsed.
+@Suite("Commands normalised once")
+struct NormalisedOnceTests {
+    @Test("an event changed after its line was parsed is checked and normalised again when recorded")
+    func changedAfterParsing() throws {
+        let store = try TemporaryLedger()
+        try store.record(openFund("f"))
+        let nfd = "Nguye\u{0302}\u{0303}n Thi\u{0323} Ho\u{0302}\u{0300}ng"
+        var command = LedgerCommand(normal: donate("f", 1_000), eventId: nil)
+        #expect(command.isNormal)
+        command.event = .donationReceived(
+            DonationReceived(fundId: "f", donor: Donor(name: nfd, kind: .business), amount: VND(1_000), receivedOn: day("2024-02-01")))
+        #expect(!command.isNormal)
+        let entry = try store.ledger.record([command], actor: "lan")[0]
+        let stored = try #require(try store.ledger.readLog { try $0.event(at: entry.position) })
+        guard case .donationReceived(let donation) = try LedgerEvent.decode(stored) else {
+            Issue.record("not a donation")
+            return
+        }
+        #expect(donation.donor.name.plainText == nfd.precomposedStringWithCanonicalMapping)
+        #expect(Array(donation.donor.name.plainText!.utf8) != Array(nfd.utf8))
     }
 }

@@ -128,14 +128,15 @@ public final class SubjectKeys: @unchecked Sendable {
         } ?? nil
     }
 
-    /// The tag that finds the subject of `identity` in `role` again.
+    /// The tag that finds the subject of `identity` in `role` again. `identity` is in
+    /// NFC already: a checked field (a name, an id) of a normalised event.
     func tag(_ role: SubjectRole, _ identity: String) -> Data {
         var message = Data([role.byte])
-        message.append(contentsOf: identity.precomposedStringWithCanonicalMapping.utf8)
+        message.append(contentsOf: identity.utf8)
         return Data(HMAC<SHA256>.authenticationCode(for: message, using: secret))
     }
 
-    /// The live subject of `identity` in `role`, if one was recorded and not erased.
+    /// The live subject of `identity` (in NFC) in `role`, if one was recorded and not erased.
     public func find(_ role: SubjectRole, _ identity: String) throws -> (number: UInt32, key: SymmetricKey)? {
         try lock.withLock {
             try withFileLock(LOCK_SH) {
