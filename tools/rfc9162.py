@@ -71,6 +71,14 @@ def proof(m, leaves):
     return subproof(m, leaves, True)
 
 
+def shift_until_odd(fn, sn):
+    """Shift both right until fn is odd or 0: the RFC's step after a left sibling."""
+    while not fn & 1 and fn != 0:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
+
+
 def verify_inclusion(index, size, leaf, audit_path, root):
     """Section 2.1.3.2."""
     if index >= size:
@@ -81,10 +89,7 @@ def verify_inclusion(index, size, leaf, audit_path, root):
             return False
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = shift_until_odd(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -112,10 +117,7 @@ def verify_consistency(first, second, first_hash, second_hash, consistency_path)
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = shift_until_odd(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1

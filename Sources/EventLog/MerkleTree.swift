@@ -124,6 +124,15 @@ public enum MerkleTree {
         }
     }
 
+    /// Shifts `fn` and `sn` right together until `fn` is odd or 0: the RFC's step after
+    /// a sibling on the left.
+    private static func shiftUntilOdd(_ fn: inout UInt64, _ sn: inout UInt64) {
+        while fn & 1 == 0 && fn != 0 {
+            fn >>= 1
+            sn >>= 1
+        }
+    }
+
     /// Whether `proof` shows that the leaf whose hash is `leafHash` is leaf `index` of
     /// the tree of `size` leaves whose root is `root` (RFC 9162 §2.1.3.2).
     public static func verifyInclusion(index: UInt64, size: UInt64, leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) -> Bool {
@@ -135,12 +144,7 @@ public enum MerkleTree {
             guard p.count == hashSize, sn != 0 else { return false }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 {
-                        fn >>= 1
-                        sn >>= 1
-                    }
-                }
+                shiftUntilOdd(&fn, &sn)
             } else {
                 r = nodeHash(r, p)
             }
@@ -178,12 +182,7 @@ public enum MerkleTree {
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
-                if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 {
-                        fn >>= 1
-                        sn >>= 1
-                    }
-                }
+                shiftUntilOdd(&fn, &sn)
             } else {
                 sr = nodeHash(sr, c)
             }

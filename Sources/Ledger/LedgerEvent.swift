@@ -235,3 +235,11 @@ public enum Upcasters {
         try type.declaration.upcast(data, from: version)
     }
 }
+
+extension CBORReader {
+    /// The next value as text, or `nil` when it is not text. Its UTF-8 is not checked
+    /// again: stored data was checked when it was appended.
+    mutating func storedText() -> String? {
+        (try? readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -106,9 +106,6 @@ extension DisbursementMade {
         var disbursedOn: LocalDate?
         var decisionRef: String?
         var programme: String?
-        func text(_ reader: inout CBORReader) -> String? {
-            (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
-        }
         for _ in 0..<count {
             guard let key = try? reader.readTextBytes() else { return nil }
             if key.isText("amount") {
@@ -116,20 +113,20 @@ extension DisbursementMade {
             } else if key.isText("quantity") {
                 quantity = try? reader.readInteger()
             } else if key.isText("fundId") {
-                fundId = text(&reader)
+                fundId = reader.storedText()
             } else if key.isText("disbursementId") {
-                disbursementId = text(&reader)
+                disbursementId = reader.storedText()
             } else if key.isText("purpose") {
-                purpose = text(&reader).flatMap(Purpose.init(rawValue:))
+                purpose = reader.storedText().flatMap(Purpose.init(rawValue:))
             } else if key.isText("beneficiary") {
                 beneficiary = Beneficiary(reading: &reader)
             } else if key.isText("disbursedOn") {
                 disbursedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
             } else if key.isText("decisionRef") {
-                guard let value = text(&reader) else { return nil }
+                guard let value = reader.storedText() else { return nil }
                 decisionRef = value
             } else if key.isText("programme") {
-                guard let value = text(&reader) else { return nil }
+                guard let value = reader.storedText() else { return nil }
                 programme = value
             } else {
                 return nil
@@ -155,10 +152,10 @@ extension Beneficiary {
             if key.isText("name") {
                 name = PersonName(reading: &reader)
             } else if key.isText("kind") {
-                kind = (try? reader.readTextBytes()).flatMap { BeneficiaryKind(rawValue: String(decoding: $0, as: UTF8.self)) }
+                kind = reader.storedText().flatMap(BeneficiaryKind.init(rawValue:))
             } else if key.isText("area") {
-                guard let text = try? reader.readTextBytes() else { return nil }
-                area = String(decoding: text, as: UTF8.self)
+                guard let text = reader.storedText() else { return nil }
+                area = text
             } else {
                 return nil
             }

@@ -117,17 +117,17 @@ extension DonationReceived {
             if key.isText("amount") {
                 amount = try? reader.readInteger()
             } else if key.isText("fundId") {
-                fundId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+                fundId = reader.storedText()
             } else if key.isText("donor") {
                 donor = Donor(reading: &reader)
             } else if key.isText("receivedOn") {
                 receivedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
             } else if key.isText("pledgeId") {
-                guard let text = try? reader.readTextBytes() else { return nil }
-                pledgeId = String(decoding: text, as: UTF8.self)
+                guard let text = reader.storedText() else { return nil }
+                pledgeId = text
             } else if key.isText("receiptNo") {
-                guard let text = try? reader.readTextBytes() else { return nil }
-                receiptNo = String(decoding: text, as: UTF8.self)
+                guard let text = reader.storedText() else { return nil }
+                receiptNo = text
             } else {
                 return nil
             }
@@ -149,7 +149,7 @@ extension Donor {
             if key.isText("name") {
                 name = PersonName(reading: &reader)
             } else if key.isText("kind") {
-                kind = (try? reader.readTextBytes()).flatMap { DonorKind(rawValue: String(decoding: $0, as: UTF8.self)) }
+                kind = reader.storedText().flatMap(DonorKind.init(rawValue:))
             } else if key.isText("publish") {
                 guard let value = try? reader.readBool() else { return nil }
                 publish = value

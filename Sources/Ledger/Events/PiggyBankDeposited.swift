@@ -75,9 +75,9 @@ extension PiggyBankDeposited {
             if key.isText("amount") {
                 amount = try? reader.readInteger()
             } else if key.isText("modelId") {
-                modelId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+                modelId = reader.storedText()
             } else if key.isText("memberId") {
-                memberId = (try? reader.readTextBytes()).map { String(decoding: $0, as: UTF8.self) }
+                memberId = reader.storedText()
             } else if key.isText("depositedOn") {
                 depositedOn = (try? reader.readTextBytes()).flatMap(LocalDate.init(bytes:))
             } else {

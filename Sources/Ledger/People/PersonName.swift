@@ -172,8 +172,8 @@ extension PersonName {
     init?(reading reader: inout CBORReader) {
         guard let major = try? reader.peekMajor() else { return nil }
         if major == 3 {  // text
-            guard let text = try? reader.readTextBytes() else { return nil }
-            self = .plain(String(decoding: text, as: UTF8.self))
+            guard let text = reader.storedText() else { return nil }
+            self = .plain(text)
             return
         }
         guard let count = try? reader.readMapHeader(), count == 3 else { return nil }
