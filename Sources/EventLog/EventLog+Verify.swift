@@ -17,6 +17,8 @@ public struct VerificationFailure: Error, Hashable, Sendable, CustomStringConver
         case dataNotCanonical(PayloadError)
         /// The event-id or stream index disagrees with the events.
         case indexMismatch(String)
+        /// A node of the log's Merkle tree is not the hash of what it covers.
+        case treeMismatch(String)
     }
 
     /// The first position where something is wrong.
@@ -35,6 +37,7 @@ public struct VerificationFailure: Error, Hashable, Sendable, CustomStringConver
             what = "bytes changed: they hash to \(computed.hex), the stored hash is \(stored.hex)"
         case .dataNotCanonical(let error): what = "\(error)"
         case .indexMismatch(let reason): what = "index disagrees: \(reason)"
+        case .treeMismatch(let reason): what = "the Merkle tree disagrees: \(reason)"
         }
         return "position \(position): \(what)"
     }
@@ -47,6 +50,9 @@ public struct VerificationReport: Hashable, Sendable {
     /// Events checked before the first failure, or all of them.
     public var eventsChecked: UInt64
     public var failure: VerificationFailure?
+    /// The leaves of the log's Merkle tree, each node of which was checked: the head's
+    /// position, unless a store of an earlier version was opened read-only.
+    public var treeSize: UInt64 = 0
 
     public var isValid: Bool { failure == nil }
 }
@@ -56,7 +62,8 @@ extension EventLog {
     /// follow 1, 2, 3, …; each record parses; its `prevHash` is the previous hash;
     /// SHA-256 of its bytes is its stored hash; its data is canonical. Then checks that
     /// the event-id and stream indexes hold exactly one entry for each event, pointing
-    /// back at it. Reports the first failure by position.
+    /// back at it, and that every node of the Merkle tree is the hash of the leaves it
+    /// covers. Reports the first failure by position.
     /// - Parameter progress: called now and then with (events checked, events in all).
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> VerificationReport {
         try read { try $0.verify(progress: progress) }
@@ -78,6 +85,9 @@ extension LogReader {
         var previousHash = ChainHash.genesis
         var expectedIds = IndexDigest()
         var expectedStreams = expectedIds.emptyCopy()
+        var expectedTree = expectedIds.emptyCopy()
+        let treeSize = try self.treeSize()
+        var treeBuilder = TreeBuilder()
         try transaction.withCursor(databases.events) { cursor in
             var entry = try cursor.first()
             while let current = entry {
@@ -91,6 +101,13 @@ extension LogReader {
                 }
                 expectedIds.add(key: event.eventIdBytes, position: expected)
                 Self.streamKey(of: event).withUnsafeBytes { expectedStreams.add(key: $0, position: expected) }
+                if expected <= treeSize {
+                    treeBuilder.add(event.hash) { level, index, hash in
+                        LogTree.key(level: level, index: index).withUnsafeBytes { key in
+                            hash.withUnsafeBytes { expectedTree.add(key: key, value: $0) }
+                        }
+                    }
+                }
                 previousHash = event.hash
                 report.eventsChecked = expected
                 if expected & 0xffff == 0 { progress?(expected, total) }
@@ -114,6 +131,11 @@ extension LogReader {
                     ?? VerificationFailure(
                         position: report.eventsChecked,
                         problem: .indexMismatch("an index holds an entry for no event"))
+            }
+        } else if let tree = databases.tree {
+            report.treeSize = treeSize
+            if try digest(of: tree, like: expectedTree) != expectedTree {
+                report.failure = try firstTreeFailure(size: treeSize)
             }
         }
         progress?(report.eventsChecked, total)
@@ -186,6 +208,31 @@ extension LogReader {
         return failure
     }
 
+    /// The first node of the Merkle tree that is missing or differs from the hash of the
+    /// leaves it covers, looked up node by node (only once something is known wrong); a
+    /// node stored beyond the tree when all of them agree.
+    private func firstTreeFailure(size: UInt64) throws -> VerificationFailure {
+        var failure: VerificationFailure?
+        var builder = TreeBuilder()
+        var nodes = 0
+        try forEachEvent(limit: Int(size)) { event in
+            guard failure == nil else { return }
+            try builder.add(event.hash) { level, index, hash in
+                nodes += 1
+                guard failure == nil, try treeNode(level: level, index: index) != hash else { return }
+                let last = (index + 1) << UInt64(level)
+                failure = VerificationFailure(
+                    position: last,
+                    problem: .treeMismatch(
+                        "node \(index) of level \(level) (leaves \(index << UInt64(level)) to \(last - 1)) is not the hash of those leaves"))
+            }
+        }
+        if let failure { return failure }
+        let stored = try databases.tree.map { try transaction.entryCount($0) } ?? 0
+        return VerificationFailure(
+            position: size, problem: .treeMismatch("it holds \(stored) nodes, but a tree of \(size) leaves has \(nodes)"))
+    }
+
     /// The stream index's key of `event`: stream ‖ 0 ‖ version (big-endian).
     private static func streamKey(of event: RecordedEventView) -> [UInt8] {
         var key = streamPrefix(event.stream)
@@ -247,5 +294,30 @@ struct IndexDigest: Equatable {
 
     static func == (left: IndexDigest, right: IndexDigest) -> Bool {
         left.sums == right.sums && left.count == right.count
+    }
+}
+
+/// Builds a Merkle tree leaf by leaf, with one pending hash a level: hands out each
+/// perfect subtree's hash (the nodes the store keeps) as it completes.
+struct TreeBuilder {
+    private var pending: [(level: Int, hash: [UInt8])] = []
+    private var leaves: UInt64 = 0
+
+    /// Adds the leaf of an event whose record hash is `recordHash`; calls `node` with
+    /// (level, index, hash) of the leaf and of each subtree it completes.
+    mutating func add(_ recordHash: ChainHash, node: (Int, UInt64, [UInt8]) throws -> Void) rethrows {
+        var hash = LogTree.leafHash(recordHash)
+        var level = 0
+        var index = leaves
+        try node(0, index, hash)
+        while let last = pending.last, last.level == level {
+            pending.removeLast()
+            hash = MerkleTree.nodeHash(last.hash, hash)
+            level += 1
+            index >>= 1
+            try node(level, index, hash)
+        }
+        pending.append((level, hash))
+        leaves += 1
     }
 }

@@ -105,6 +105,9 @@ public final class EventLog: Sendable {
         let meta: Database
         /// projection or subscriber name → last position applied (native u64).
         let checkpoints: Database
+        /// The log's Merkle tree: level (u8) ‖ index (big-endian u64) → 32-byte hash
+        /// (``LogTree``); `nil` in a store of an earlier version opened read-only.
+        let tree: Database?
     }
 
     static let formatKey = "format"
@@ -138,13 +141,23 @@ public final class EventLog: Sendable {
                 let meta = try open("meta")
                 try Self.checkFormat(meta: meta, in: transaction, clock: options.clock)
                 try Self.checkIdentity(path: path, meta: meta, in: transaction)
+                let tree: Database?
+                do {
+                    tree = try transaction.openDatabase("tree", flags: create)
+                } catch LMDBError.notFound {
+                    tree = nil
+                }
                 let databases = Databases(
                     events: try open("events", .integerKey), eventIds: try open("event-ids"),
-                    streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"))
+                    streams: try open("streams"), meta: meta, checkpoints: try open("checkpoints"), tree: tree)
                 let projections = try makeProjections(ProjectionSetup(transaction: transaction))
                 precondition(
                     Set(projections.map(\.name)).count == projections.count, "two inline projections share a name")
                 return (databases, projections)
+            }
+            if !readOnly {
+                // A store of an earlier version gets its Merkle tree now, in bounded transactions.
+                try completeTree(batchEventCountMax: options.projectionBatchEventCountMax)
             }
             guard !projections.isEmpty else { return }
             if readOnly {

@@ -35,6 +35,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The data file is damaged, as found by reading it directly: cut short, or a page
     /// that breaks the storage's layout (named, with its database). Nothing is written to it.
     case damagedStore(reason: String)
+    /// A tree size, or a leaf, that the log's Merkle tree does not have (yet).
+    case treeSizeUnavailable(size: UInt64, treeSize: UInt64)
 
     public var description: String {
         switch self {
@@ -68,6 +70,9 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "try again when the rebuild is done, or run `ansinh projections rebuild` if none is running"
         case .unknownProjection(let name, let known):
             return "there is no read model named \(name); the read models are \(known.joined(separator: ", "))"
+        case .treeSizeUnavailable(let size, let treeSize):
+            return "the log's Merkle tree has \(treeSize) leaves, so it has no tree of size \(size)"
+                + (size == 0 ? " (a proof needs a tree of at least one leaf)" : "")
         case .projectionsOutdated(let name):
             return "the store's read model \(name) is kept in another layout than this version's; "
                 + "open the store for writing once (or run `ansinh projections rebuild`) to refold it"

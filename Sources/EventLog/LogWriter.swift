@@ -22,6 +22,8 @@ public final class LogWriter {
     private var record: [UInt8] = []
     private let positionBeforeTransaction: UInt64
     private let contexts: [ProjectionContext]
+    /// Adds each appended event's leaf to the Merkle tree; made at the first append.
+    private var tree: TreeAppender?
 
     init(log: EventLog, transaction: WriteTransaction, actor: String) throws {
         self.log = log
@@ -162,6 +164,7 @@ public final class LogWriter {
         streamKey.append(0)
         EventRecord.appendBigEndian(streamVersion, to: &streamKey)
         try transaction.put(databases.streams, key: streamKey, value: position, flags: .noOverwrite)
+        try treeAppender().append(hash)
         head = LogHead(position: position, hash: hash, recordedAt: recordedAt)
         appendedCount += 1
         if !log.projections.isEmpty {
@@ -174,6 +177,17 @@ public final class LogWriter {
         }
         return AppendResult.Appended(
             eventId: event.eventId, position: position, streamVersion: streamVersion, wasAlreadyStored: false)
+    }
+
+    /// The tree's appender, its leaves brought up to the head first (when a process of an
+    /// earlier version appended without them).
+    private func treeAppender() throws -> TreeAppender {
+        if let tree { return tree }
+        guard let database = log.databases.tree else { preconditionFailure("a store opened for writing has its tree") }
+        let appender = try TreeAppender(transaction: transaction, tree: database)
+        try appender.catchUp(through: head.position, reader: reader)
+        tree = appender
+        return appender
     }
 
     /// Brings every inline projection whose checkpoint lags the head up to it, so that

@@ -82,46 +82,64 @@ public enum MerkleTree {
         /// PATH(index, D[size]) over the first `size` leaves.
         public func inclusionProof(index: Int, size: Int) -> [[UInt8]] {
             precondition(index >= 0 && index < size && size <= leaves.count, "leaf \(index) is not in a tree of \(size)")
-            var proof: [[UInt8]] = []
-            path(index, leaves.startIndex, size, into: &proof)
-            return proof
-        }
-
-        private func path(_ m: Int, _ start: Int, _ n: Int, into proof: inout [[UInt8]]) {
-            guard n > 1 else { return }
-            let k = split(n)
-            if m < k {
-                path(m, start, k, into: &proof)
-                proof.append(hash(start + k, n - k))
-            } else {
-                path(m - k, start + k, n - k, into: &proof)
-                proof.append(hash(start, k))
-            }
+            let first = UInt64(leaves.startIndex)
+            return MerkleTree.inclusionProof(index: UInt64(index), size: UInt64(size)) { hash(Int(first + $0), Int($1)) }
         }
 
         /// PROOF(from, D[to]) over the first `to` leaves (0 < from ≤ to).
         public func consistencyProof(from m: Int, to n: Int) -> [[UInt8]] {
             precondition(m > 0 && m <= n && n <= leaves.count, "no consistency proof from \(m) to \(n)")
-            var proof: [[UInt8]] = []
-            subproof(m, leaves.startIndex, n, complete: true, into: &proof)
-            return proof
+            let first = UInt64(leaves.startIndex)
+            return MerkleTree.consistencyProof(from: UInt64(m), to: UInt64(n)) { hash(Int(first + $0), Int($1)) }
         }
+    }
 
-        /// SUBPROOF(m, D[start ..< start + n], complete).
-        private func subproof(_ m: Int, _ start: Int, _ n: Int, complete: Bool, into proof: inout [[UInt8]]) {
+    /// PATH(index, D[size]), given MTH of any range of leaves as `hash(start, count)`:
+    /// the same steps whether the hashes are computed from leaves or read from a store.
+    public static func inclusionProof(
+        index: UInt64, size: UInt64, hash: (_ start: UInt64, _ count: UInt64) throws -> [UInt8]
+    ) rethrows -> [[UInt8]] {
+        precondition(index < size, "leaf \(index) is not in a tree of \(size)")
+        var proof: [[UInt8]] = []
+        // PATH(m, D[start ..< start + n]), from the leaf up.
+        func path(_ m: UInt64, _ start: UInt64, _ n: UInt64) throws {
+            guard n > 1 else { return }
+            let k = UInt64(split(Int(n)))
+            if m < k {
+                try path(m, start, k)
+                proof.append(try hash(start + k, n - k))
+            } else {
+                try path(m - k, start + k, n - k)
+                proof.append(try hash(start, k))
+            }
+        }
+        try path(index, 0, size)
+        return proof
+    }
+
+    /// PROOF(from, D[to]) (0 < from ≤ to), given MTH of any range of leaves as `hash(start, count)`.
+    public static func consistencyProof(
+        from m: UInt64, to n: UInt64, hash: (_ start: UInt64, _ count: UInt64) throws -> [UInt8]
+    ) rethrows -> [[UInt8]] {
+        precondition(m > 0 && m <= n, "no consistency proof from \(m) to \(n)")
+        var proof: [[UInt8]] = []
+        // SUBPROOF(m, D[start ..< start + n], complete).
+        func subproof(_ m: UInt64, _ start: UInt64, _ n: UInt64, complete: Bool) throws {
             if m == n {
-                if !complete { proof.append(hash(start, n)) }
+                if !complete { proof.append(try hash(start, n)) }
                 return
             }
-            let k = split(n)
+            let k = UInt64(split(Int(n)))
             if m <= k {
-                subproof(m, start, k, complete: complete, into: &proof)
-                proof.append(hash(start + k, n - k))
+                try subproof(m, start, k, complete: complete)
+                proof.append(try hash(start + k, n - k))
             } else {
-                subproof(m - k, start + k, n - k, complete: false, into: &proof)
-                proof.append(hash(start, k))
+                try subproof(m - k, start + k, n - k, complete: false)
+                proof.append(try hash(start, k))
             }
         }
+        try subproof(m, 0, n, complete: true)
+        return proof
     }
 
     /// Shifts `fn` and `sn` right together until `fn` is odd or 0: the RFC's step after

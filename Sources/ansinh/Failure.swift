@@ -82,7 +82,7 @@ func describe(_ error: any Error) -> (String, Int32) {
                 "no store at \(path); create one with `ansinh init --ward NAME --province NAME` "
                     + "(and --store PATH for another place)", ExitStatus.storeProblem
             )
-        case .unknownProjection:
+        case .unknownProjection, .treeSizeUnavailable:
             return (error.description, ExitStatus.usage)
         case .storeNotAFolder, .notAStore, .unsupportedStoreFormat, .corruptRecord, .projectionsOutdated,
             .projectionsRebuilding:
