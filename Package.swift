@@ -9,7 +9,8 @@ import PackageDescription
 //               streams, idempotent appends, inline projections. No welfare words.
 //   Ledger    — the welfare domain: the event catalogue, the rules every command
 //               passes, and the projections clerks and auditors read. No `mdb_*`.
-//   LedgerTools — printable forms of the ledger, audits by replay, signed exports.
+//   LedgerTools — printable forms of the ledger, audits by replay, signed exports,
+//               checkpoints, proofs, receipts (with CQRencode, Debian's libqrencode-dev).
 //   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
@@ -31,6 +32,12 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        // QR codes on donors' receipts: Debian's libqrencode-dev.
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(
             name: "EventLog",
@@ -43,7 +50,7 @@ let package = Package(
         // Printable forms (tables, JSON, CSV, the Vietnamese report), audits and exports.
         .target(
             name: "LedgerTools",
-            dependencies: ["Ledger", "EventLog", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Ledger", "EventLog", "CQRencode", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.

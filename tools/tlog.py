@@ -217,7 +217,8 @@ def sign_line(text, name, seed):
 
 def cosign_line(text, name, seed, timestamp):
     signature = Ed25519PrivateKey.from_private_bytes(seed).sign(cosignature_message(text, timestamp))
-    return signature_line(name, key_id(name, COSIGNATURE_V1, public_key(seed)) + timestamp.to_bytes(8, "big") + signature)
+    stamp = key_id(name, COSIGNATURE_V1, public_key(seed)) + timestamp.to_bytes(8, "big")
+    return signature_line(name, stamp + signature)
 
 
 # Tiles.
@@ -350,7 +351,8 @@ def self_test():
         check("PeterNeumann's key ID", key_id("PeterNeumann", ED25519, pub).hex() == "c74f20a3" == kid.hex())
         check("EnochRoot's key ID", parse_vkey(ENOCH_VKEY)[1].hex() == "af0cfe78")
         refused("a vkey with a wrong key ID", parse_vkey, PETER_VKEY.replace("c74f20a3", "c74f20a4"))
-        refused("a vkey of an unknown type", parse_vkey, "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+        unknown_type = "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"  # Go's, key ID adjusted
+        refused("a vkey of an unknown type", parse_vkey, unknown_type)
         refused("a vkey cut short", parse_vkey, PETER_VKEY[:-1])
         note = GO_TEXT + "\n" + PETER_SIG + ENOCH_SIG
         text, signatures = parse_note(note.encode())
@@ -370,13 +372,15 @@ def self_test():
         refused("a note without the key's signature", verify_note, GO_TEXT + "\n" + ENOCH_SIG, name, pub)
         if HAVE_CRYPTO:
             check("the vector verifies (Enoch's signature ignored)", verify_note(note, name, pub) == (GO_TEXT, True))
-            check("the text ending in the blank line's newline", verify_note(GO_TEXT + "\n" + PETER_SIG, name, pub)[0] == GO_TEXT)
+            one = GO_TEXT + "\n" + PETER_SIG
+            check("the text ending before the blank line", verify_note(one, name, pub)[0] == GO_TEXT)
             skey_name, skey_type, seed = parse_skey(PETER_SKEY)
             check("the private key's public key", (skey_name, skey_type, public_key(seed)) == ("PeterNeumann", ED25519, pub))
             check("Ed25519 signing reproduces Go's signature line", sign_line(GO_TEXT, skey_name, seed) == PETER_SIG)
             refused("a changed text", verify_note, flip(GO_TEXT, 3) + "\n" + PETER_SIG, name, pub)
             refused("a changed signature", verify_note, GO_TEXT + "\n" + flip(PETER_SIG, 40), name, pub)
-            refused("a signature with bytes added", verify_note, GO_TEXT + "\n" + PETER_SIG[:60] + "ABCD" + PETER_SIG[60:], name, pub)
+            longer = GO_TEXT + "\n" + PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
+            refused("a signature with bytes added", verify_note, longer, name, pub)
         else:
             notes.append("Ed25519 signing and verification skipped (no cryptography package)")
 
@@ -384,12 +388,14 @@ def self_test():
         origin, size, root, extensions = parse_checkpoint(SIGSUM_TEXT)
         check("the Sigsum checkpoint", (size, root.hex()[:8], extensions) == (1, "12594afb", []))
         check("its root is the hash of its one leaf", hashlib.sha256(b"\x00" + bytes.fromhex(SIGSUM_LEAF)).digest() == root)
-        for bad in ("a\n01\n" + SIGSUM_TEXT.split("\n")[2] + "\n", "a\n1\nAAAA\n", "a\n1\n", SIGSUM_TEXT + "\n", SIGSUM_TEXT[:-1]):
+        root_line = SIGSUM_TEXT.split("\n")[2]
+        for bad in ("a\n01\n%s\n" % root_line, "a\n1\nAAAA\n", "a\n1\n", SIGSUM_TEXT + "\n", SIGSUM_TEXT[:-1], SIGSUM_TEXT + "\n\n"):
             refused("checkpoint %r" % bad, parse_checkpoint, bad)
 
         # (b) tiles: tlog-tiles' examples.
         check("tile path of 1234067", tile_index_path(1234067) == "x001/x234/067" and tile_index_path(5) == "005")
-        check("tile paths", tile_path(0, 1234067) == "tile/0/x001/x234/067" and tile_path("entries", 1, 17) == "tile/entries/001.p/17")
+        check("a tile's path", tile_path(0, 1234067) == "tile/0/x001/x234/067")
+        check("an entry bundle's path", tile_path("entries", 1, 17) == "tile/entries/001.p/17")
         tiles = tiles_for_size(70000)
         check(
             "the tiles of a tree of 70 000",
@@ -414,8 +420,9 @@ def self_test():
             lines.append((signature_line(witness, stamp + bytes.fromhex(signature)),
                           signature_line(witness, stamp[:-1] + bytes([stamp[-1] ^ 1]) + bytes.fromhex(signature))))
         witnessed = SIGSUM_TEXT + "\n" + log_line + lines[0][0] + lines[1][0]
-        check("remora.n621.de's witness key", parse_vkey(REMORA_VKEY)[:3] == ("remora.n621.de", bytes.fromhex("da77ade7"), COSIGNATURE_V1))
-        check("a vkey whose key is +-laden", parse_vkey(TEST_VKEY)[:3] == ("TEST", bytes.fromhex("7997405c"), ED25519))
+        remora = ("remora.n621.de", bytes.fromhex("da77ade7"), COSIGNATURE_V1)
+        check("remora.n621.de's witness key", parse_vkey(REMORA_VKEY)[:3] == remora)
+        check("a vkey whose base64 holds a '+'", parse_vkey(TEST_VKEY)[:3] == ("TEST", bytes.fromhex("7997405c"), ED25519))
         check("a vkey of type 0x04", parse_vkey(vkeys[0])[2:] == (COSIGNATURE_V1, bytes.fromhex(SIGSUM_COSIGNATURES[0][1])))
         as_note_key = vkey_string("cosigner1", ED25519, bytes.fromhex(SIGSUM_COSIGNATURES[0][1]))
         refused("a cosignature checked with a type 0x01 key", verify_cosignature, witnessed, as_note_key)
@@ -424,12 +431,14 @@ def self_test():
             check("the Sigsum log's signature", verify_note(witnessed, origin, log_key) == (SIGSUM_TEXT, True))
             for vkey, (witness, _, timestamp, _) in zip(vkeys, SIGSUM_COSIGNATURES):
                 check("%s's cosignature" % witness, verify_cosignature(witnessed, vkey) == (SIGSUM_TEXT, timestamp, True))
-            refused("a cosigned checkpoint with its size changed", verify_cosignature, witnessed.replace("\n1\n", "\n2\n", 1), vkeys[0])
+            changed = witnessed.replace("\n1\n", "\n2\n", 1)
+            refused("a cosigned checkpoint with its size changed", verify_cosignature, changed, vkeys[0])
             refused("a cosignature with its time changed", verify_cosignature, SIGSUM_TEXT + "\n" + lines[1][1], vkeys[1])
             seed = hashlib.sha256(b"tlog.py self-test witness").digest()
             line = cosign_line(SIGSUM_TEXT, "witness.example/w1", seed, 1700000000)
             vkey = vkey_string("witness.example/w1", COSIGNATURE_V1, public_key(seed))
-            check("sign then verify a cosignature", verify_cosignature(SIGSUM_TEXT + "\n" + line, vkey) == (SIGSUM_TEXT, 1700000000, True))
+            mine = verify_cosignature(SIGSUM_TEXT + "\n" + line, vkey)
+            check("sign then verify a cosignature", mine == (SIGSUM_TEXT, 1700000000, True))
         else:
             notes.append("cosignature verification skipped (no cryptography package)")
 

@@ -4,10 +4,14 @@
 
     python3 tools/verify-export.py EXPORT_DIR [--previous EARLIER_EXPORT_DIR ...]
                                               [--public-key HEX]
+                                              [--inclusion PROOF.json ...]
+                                              [--consistency PROOF.json ...]
+                                              [--witness-key VKEY ...]
 
 It checks, and names the first thing that fails:
-  1. manifest.json lists every file of the folder, and each has the listed size and
-     SHA-256 (nothing added, removed or changed);
+  1. manifest.json lists every file of the folder and its subfolders (but itself,
+     manifest.sig and checkpoint.witnessed), and each has the listed size and SHA-256
+     (nothing added, removed or changed);
   2. every event of events.jsonl: its hash recomputed from the documented canonical
      bytes (see ansinh_chain.py), the chain from the manifest's previousHash, positions
      fromPosition .. headPosition in order, and the head hash;
@@ -16,7 +20,26 @@ It checks, and names the first thing that fails:
      earlier headHash;
   4. manifest.sig, the Ed25519 signature of manifest.json, against --public-key (the
      ward's published key) or else the key the manifest names. Without the
-     `cryptography` package the signature is reported as not checked.
+     `cryptography` package the signature is reported as not checked;
+  5. the transparency log (C2SP tlog-checkpoint, tlog-tiles; tools/tlog.py), whose leaf
+     i is the record hash of the event at position i+1: the checkpoint, signed by the
+     same key under the name of its origin, holds the manifest's origin, treeSize
+     (= headPosition) and rootHash (an unsigned export has no checkpoint: the rest is
+     then checked against the manifest's treeSize and rootHash); the tiles and entry
+     bundles are exactly those of a tree of that size, each level-0 hash is the leaf
+     hash of its entry, each higher hash the tree hash of the full tile below, the
+     events of events.jsonl are their entries, and the tree hash of all leaves is the
+     root (for a full export, the tree hash of events.jsonl's hashes too); with
+     --previous, each earlier checkpoint is a prefix of the next (an RFC 9162
+     consistency proof computed from the later tiles verifies); checkpoint.witnessed,
+     when present, is the same checkpoint with cosignatures;
+  6. each --inclusion and --consistency proof (as `ansinh prove --format json` prints
+     them) verifies by RFC 9162 (tools/rfc9162.py) against the checkpoint, or against a
+     root of an earlier size that is consistent with it;
+  7. each --witness-key (a C2SP vkey of type 0x04) has a valid cosignature in
+     checkpoint.witnessed.
+An export from before ansinh kept a transparency log (no checkpoint, no origin in
+its manifest) passes 5 with a remark, and cannot take options 6 and 7.
 
 Exit status: 0 when everything checks out; 1 when something does not; 2 for usage.
 """
@@ -27,8 +50,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ansinh_chain  # noqa: E402  (beside this file)
+import rfc9162  # noqa: E402
+import tlog  # noqa: E402
 
-ALWAYS_PRESENT = {"manifest.json", "manifest.sig"}
+UNLISTED = {"manifest.json", "manifest.sig", "checkpoint.witnessed"}
+NOT_CHECKED = "NOT checked (install the cryptography package)"
 
 
 class ExportError(Exception):
@@ -52,9 +78,20 @@ def load_manifest(folder):
         raise ExportError("%s: no readable manifest.json (%s)" % (folder, error))
 
 
+def folder_files(folder):
+    """Every file under folder, by its path relative to it with '/'."""
+    for directory, _, files in os.walk(folder):
+        relative = os.path.relpath(directory, folder)
+        for name in files:
+            yield name if relative == "." else "/".join(relative.split(os.sep) + [name])
+
+
 def check_files(folder, manifest):
     listed = {entry["name"]: entry for entry in manifest["files"]}
-    present = set(os.listdir(folder)) - ALWAYS_PRESENT
+    for name in sorted(listed):
+        if name.startswith("/") or any(part in ("", ".", "..") for part in name.split("/")):
+            raise ExportError("manifest.json lists %r, which is not a path inside the export" % name)
+    present = set(folder_files(folder)) - UNLISTED
     for name in sorted(present - set(listed)):
         raise ExportError("%s is in the folder but not in the manifest" % name)
     for name, entry in sorted(listed.items()):
@@ -84,6 +121,8 @@ def check_events(folder, manifest):
             "events.jsonl ends at position %d, hash %s; the manifest says %d, %s"
             % (position, head.hex(), manifest["headPosition"], manifest["headHash"])
         )
+    events = [json.loads(line) for line in lines]
+    return [(event["eventId"], bytes.fromhex(event["hash"])) for event in events]
 
 
 def check_signature(folder, manifest, raw, public_key):
@@ -111,22 +150,282 @@ def check_signature(folder, manifest, raw, public_key):
     return "signature valid for the key the manifest names (compare it with the ward's published key)"
 
 
+class Log:
+    """What an export's transparency log holds, once checked."""
+
+    def __init__(self, folder, size, root, leaves, described, tiles):
+        self.folder, self.size, self.root, self.leaves, self.described, self.tiles = folder, size, root, leaves, described, tiles
+
+
+def read(folder, name):
+    with open(os.path.join(folder, name), "rb") as file:
+        return file.read()
+
+
+def hex_hash(value, what):
+    if not isinstance(value, str) or len(value) != 64:
+        raise ExportError("%s is not a 64-digit hex hash" % what)
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise ExportError("%s is not a 64-digit hex hash" % what)
+
+
+def check_checkpoint(folder, manifest, public_key):
+    """The checkpoint against the manifest and the ward's key: (note text or None, tree
+    size, root, what the summary says of them)."""
+    for field, kind in (("origin", str), ("treeSize", int), ("rootHash", str)):
+        if not isinstance(manifest.get(field), kind):
+            raise ExportError("manifest.json has no %s" % field)
+    origin, size = manifest["origin"], manifest["treeSize"]
+    root = hex_hash(manifest["rootHash"], "manifest.json's rootHash")
+    if size != manifest["headPosition"]:
+        raise ExportError("manifest.json: treeSize %d is not headPosition %d" % (size, manifest["headPosition"]))
+    key_hex = public_key or manifest.get("signingKey")
+    if "checkpoint" not in {entry["name"] for entry in manifest["files"]}:
+        if key_hex:
+            raise ExportError("checkpoint is missing")
+        return None, size, root, "tree size %d root %s (an unsigned export has no checkpoint)" % (size, root.hex())
+    note = read(folder, "checkpoint")
+    try:
+        text, _ = tlog.parse_note(note)
+        checkpoint = tlog.parse_checkpoint(text)
+    except tlog.NoteError as error:
+        raise ExportError("checkpoint: %s" % error)
+    if checkpoint[0] != origin:
+        raise ExportError("checkpoint: its origin %r is not the manifest's %r" % (checkpoint[0], origin))
+    if checkpoint[1] != size:
+        raise ExportError("checkpoint: its tree size %d is not the manifest's treeSize %d" % (checkpoint[1], size))
+    if checkpoint[2] != root:
+        raise ExportError("checkpoint: its root %s is not the manifest's rootHash %s" % (checkpoint[2].hex(), root.hex()))
+    described = "checkpoint size %d root %s" % (size, root.hex())
+    if not key_hex:
+        return text, size, root, described + ", its signature not checked (no key)"
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ExportError("the key %s is not an Ed25519 public key in hex" % key_hex)
+    try:
+        _, checked = tlog.verify_note(note, origin, key)
+    except tlog.NoteError as error:
+        raise ExportError("checkpoint: %s (the ward's key %s under the name of the origin)" % (error, key_hex))
+    if not checked:
+        return text, size, root, described + ", its signature by %s %s" % (origin, NOT_CHECKED)
+    return text, size, root, described + " signed by %s" % origin
+
+
+def check_tiles(folder, manifest, size, root, events):
+    """The tiles and entry bundles of a tree of `size` leaves: exactly those, agreeing
+    with each other, with events.jsonl and with `root`. Returns the leaf hashes and the
+    number of tile files."""
+    tiles = {}  # (level, index) -> (path, width), "entries" for the bundles
+    for level, index, width in tlog.tiles_for_size(size):
+        tiles[level, index] = tlog.tile_path(level, index, width), width or tlog.TILE_WIDTH
+        if level == 0:
+            tiles["entries", index] = tlog.tile_path("entries", index, width), width or tlog.TILE_WIDTH
+    expected = {path for path, _ in tiles.values()}
+    present = {entry["name"] for entry in manifest["files"] if entry["name"].startswith("tile/")}
+    for name in sorted(expected - present):
+        raise ExportError("%s is missing (a tree of size %d has it)" % (name, size))
+    for name in sorted(present - expected):
+        raise ExportError("%s is not a tile of a tree of size %d" % (name, size))
+
+    def load(key, parse):
+        path, width = tiles[key]
+        try:
+            return parse(read(folder, path), width)
+        except tlog.NoteError as error:
+            raise ExportError("%s: %s" % (path, error))
+
+    hashes = {key: load(key, tlog.parse_tile) for key in tiles if key[0] != "entries"}
+    entries, leaves = [], []
+    for index in range(-(-size // tlog.TILE_WIDTH)):
+        for offset, (entry, leaf) in enumerate(zip(load(("entries", index), tlog.parse_bundle), hashes[0, index])):
+            if len(entry) != 32:
+                bundle = tiles["entries", index][0]
+                raise ExportError("%s: entry %d is %d bytes, not a record hash" % (bundle, offset, len(entry)))
+            if rfc9162.leaf_hash(entry) != leaf:
+                raise ExportError(
+                    "%s: hash %d is not the leaf hash of entry %d of %s"
+                    % (tiles[0, index][0], offset, offset, tiles["entries", index][0])
+                )
+            entries.append(entry)
+            leaves.append(leaf)
+    first = manifest["headPosition"] - len(events) + 1
+    for position, (_, record_hash) in enumerate(events, start=first):
+        if entries[position - 1] != record_hash:
+            bundle = tiles["entries", (position - 1) // tlog.TILE_WIDTH][0]
+            raise ExportError(
+                "events.jsonl: the event at position %d has the hash %s, but entry %d of %s is %s"
+                % (position, record_hash.hex(), (position - 1) % tlog.TILE_WIDTH, bundle, entries[position - 1].hex())
+            )
+    for (level, index), tile in sorted(hashes.items()):
+        for offset, hash_ in enumerate(tile if level else ()):
+            below = (level - 1, index * tlog.TILE_WIDTH + offset)
+            if rfc9162.mth(hashes[below]) != hash_:
+                path, _ = tiles[level, index]
+                raise ExportError("%s: hash %d is not the tree hash of %s" % (path, offset, tiles[below][0]))
+    computed = rfc9162.mth(leaves)
+    if computed != root:
+        raise ExportError("the tree hash of the tiles, %s, is not the root the manifest states, %s" % (computed.hex(), root.hex()))
+    if manifest["fromPosition"] == 1:
+        computed = rfc9162.mth([rfc9162.leaf_hash(record_hash) for _, record_hash in events])
+        if computed != root:
+            raise ExportError(
+                "events.jsonl: the tree hash of its events, %s, is not the root the manifest states, %s" % (computed.hex(), root.hex())
+            )
+    return leaves, len(tiles)
+
+
+def check_log(folder, manifest, public_key, events):
+    """The export's transparency log (None for an export from before it had one)."""
+    if not any(field in manifest for field in ("origin", "treeSize", "rootHash")) and not os.path.exists(
+        os.path.join(folder, "checkpoint")
+    ):
+        return None
+    text, size, root, described = check_checkpoint(folder, manifest, public_key)
+    leaves, tiles = check_tiles(folder, manifest, size, root, events)
+    if os.path.exists(os.path.join(folder, "checkpoint.witnessed")):
+        if text is None:
+            raise ExportError("checkpoint.witnessed is there, but checkpoint is not")
+        try:
+            if tlog.parse_note(read(folder, "checkpoint.witnessed"))[0] != text:
+                raise ExportError("checkpoint.witnessed holds another checkpoint than the file checkpoint")
+        except tlog.NoteError as error:
+            raise ExportError("checkpoint.witnessed: %s" % error)
+    return Log(folder, size, root, leaves, described, tiles)
+
+
+def check_consistent(earlier, later):
+    """The earlier checkpoint is a prefix of the later one: an RFC 9162 consistency
+    proof computed from the later tiles verifies against both roots."""
+    if earlier.size == 0:
+        return  # the empty tree is a prefix of every tree
+    consistent = earlier.size <= later.size and rfc9162.verify_consistency(
+        earlier.size, later.size, earlier.root, later.root, rfc9162.proof(earlier.size, later.leaves)
+    )
+    if not consistent:
+        raise ExportError(
+            "the checkpoint of %s (size %d) is not a prefix of %s (size %d): the log's history was rewritten or split"
+            % (earlier.folder, earlier.size, later.folder, later.size)
+        )
+
+
+def load_proof(path, fields):
+    """A proof file, with its fields checked: int, hex hash, or list of hex hashes."""
+    try:
+        with open(path, "rb") as file:
+            proof = json.load(file)
+    except (OSError, ValueError) as error:
+        raise ExportError("%s: not a readable proof (%s)" % (path, error))
+    if not isinstance(proof, dict):
+        raise ExportError("%s: not a proof" % path)
+    values = {}
+    for field in fields:
+        value = proof.get(field)
+        if field in ("position", "leafIndex", "treeSize", "fromSize", "toSize"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ExportError("%s: %s is not a number" % (path, field))
+            values[field] = value
+        elif field == "proof":
+            if not isinstance(value, list):
+                raise ExportError("%s: proof is not a list of hashes" % path)
+            values[field] = [hex_hash(item, "%s: a hash of its proof" % path) for item in value]
+        elif field == "eventId":
+            if not isinstance(value, str):
+                raise ExportError("%s: eventId is not a string" % path)
+            values[field] = value
+        else:
+            values[field] = hex_hash(value, "%s: %s" % (path, field))
+    return values
+
+
+def check_older_root(log, path, size, root):
+    """A root of the first `size` leaves, by a proof file, consistent with the checkpoint."""
+    if size > log.size:
+        raise ExportError("%s: its tree size %d is beyond the checkpoint's %d" % (path, size, log.size))
+    if size == log.size:
+        if root != log.root:
+            raise ExportError("%s: its root %s is not the checkpoint's root %s" % (path, root.hex(), log.root.hex()))
+    elif not rfc9162.verify_consistency(size, log.size, root, log.root, rfc9162.proof(size, log.leaves)):
+        raise ExportError(
+            "%s: its root of size %d is not consistent with the checkpoint (size %d)" % (path, size, log.size)
+        )
+
+
+def check_inclusion(log, path, manifest, events):
+    fields = ("eventId", "position", "entry", "leafIndex", "treeSize", "rootHash", "proof")
+    proof = load_proof(path, fields)
+    position = proof["position"]
+    if proof["leafIndex"] != position - 1:
+        raise ExportError("%s: leaf index %d is not position %d less one" % (path, proof["leafIndex"], position))
+    leaf = rfc9162.leaf_hash(proof["entry"])
+    if not rfc9162.verify_inclusion(proof["leafIndex"], proof["treeSize"], leaf, proof["proof"], proof["rootHash"]):
+        raise ExportError("%s: the inclusion proof does not verify" % path)
+    check_older_root(log, path, proof["treeSize"], proof["rootHash"])
+    first = manifest["headPosition"] - len(events) + 1
+    if first <= position <= manifest["headPosition"]:
+        event_id, record_hash = events[position - first]
+        if (proof["eventId"].lower(), proof["entry"]) != (event_id.lower(), record_hash):
+            raise ExportError(
+                "%s: event %s with hash %s is not the event at position %d of events.jsonl (%s, %s)"
+                % (path, proof["eventId"], proof["entry"].hex(), position, event_id, record_hash.hex())
+            )
+
+
+def check_consistency(log, path):
+    proof = load_proof(path, ("fromSize", "toSize", "fromRoot", "toRoot", "proof"))
+    first, second = proof["fromSize"], proof["toSize"]
+    if not rfc9162.verify_consistency(first, second, proof["fromRoot"], proof["toRoot"], proof["proof"]):
+        raise ExportError("%s: the consistency proof does not verify" % path)
+    if second > log.size:
+        raise ExportError("%s: its tree size %d is beyond the checkpoint's %d" % (path, second, log.size))
+    if proof["toRoot"] != rfc9162.mth(log.leaves[:second]):
+        expected = "the checkpoint's root" if second == log.size else "the root of the export's first %d leaves" % second
+        raise ExportError("%s: its root of size %d is not %s" % (path, second, expected))
+
+
+def check_witnesses(log, witness_keys):
+    """Each witness's cosignature in checkpoint.witnessed. Returns whether they were checked."""
+    path = os.path.join(log.folder, "checkpoint.witnessed")
+    if not os.path.exists(path):
+        raise ExportError("checkpoint.witnessed is missing, and --witness-key asks for its cosignatures")
+    note = read(log.folder, "checkpoint.witnessed")
+    checked = True
+    for vkey in witness_keys:
+        try:
+            _, _, checked = tlog.verify_cosignature(note, vkey)
+        except tlog.NoteError as error:
+            raise ExportError("checkpoint.witnessed: %s" % error)
+    return checked
+
+
 def check_export(folder, public_key=None):
     manifest, raw = load_manifest(folder)
     check_files(folder, manifest)
-    check_events(folder, manifest)
-    return manifest, check_signature(folder, manifest, raw, public_key)
+    events = check_events(folder, manifest)
+    signature = check_signature(folder, manifest, raw, public_key)
+    return manifest, signature, events, check_log(folder, manifest, public_key, events)
+
+
+USAGE = (
+    "usage: verify-export.py EXPORT_DIR [--previous DIR ...] [--public-key HEX] [--inclusion FILE ...]"
+    " [--consistency FILE ...] [--witness-key VKEY ...]"
+)
 
 
 def main(arguments):
     if not arguments or arguments[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if arguments else 2
-    folder, previous, public_key = None, [], None
+    folder, public_key = None, None
+    lists = {"--previous": [], "--inclusion": [], "--consistency": [], "--witness-key": []}
     index = 0
     while index < len(arguments):
-        if arguments[index] == "--previous" and index + 1 < len(arguments):
-            previous.append(arguments[index + 1])
+        if arguments[index] in lists and index + 1 < len(arguments):
+            lists[arguments[index]].append(arguments[index + 1])
             index += 2
         elif arguments[index] == "--public-key" and index + 1 < len(arguments):
             public_key = arguments[index + 1].strip().lower()
@@ -135,13 +434,26 @@ def main(arguments):
             folder = arguments[index]
             index += 1
         else:
-            print("usage: verify-export.py EXPORT_DIR [--previous DIR ...] [--public-key HEX]", file=sys.stderr)
+            print(USAGE, file=sys.stderr)
+            return 2
+    if folder is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    witness_keys = []
+    for vkey in lists["--witness-key"]:
+        try:
+            witness_keys.append(tlog.parse_vkey(vkey))
+        except tlog.NoteError as error:
+            print("verify-export.py: --witness-key: %s" % error, file=sys.stderr)
+            return 2
+        if witness_keys[-1][2] != tlog.COSIGNATURE_V1:
+            print("verify-export.py: --witness-key %s is not a cosignature key (type 0x04)" % vkey, file=sys.stderr)
             return 2
     try:
-        chain = previous + [folder]
-        earlier = None
-        for current in chain:
-            manifest, signature = check_export(current, public_key)
+        earlier = earlier_log = None
+        consistent = 0
+        for current in lists["--previous"] + [folder]:
+            manifest, signature, events, log = check_export(current, public_key)
             if earlier is not None and (
                 manifest["fromPosition"] != earlier["headPosition"] + 1 or manifest["previousHash"] != earlier["headHash"]
             ):
@@ -149,14 +461,40 @@ def main(arguments):
                     "%s does not continue the export before it (it starts at %d from %s; the earlier one ends at %d, %s)"
                     % (current, manifest["fromPosition"], manifest["previousHash"], earlier["headPosition"], earlier["headHash"])
                 )
-            earlier = manifest
+            if earlier_log is not None:
+                if log is None:
+                    raise ExportError(
+                        "%s has no checkpoint, but the export before it, %s, has" % (current, earlier_log.folder)
+                    )
+                check_consistent(earlier_log, log)
+                consistent += 1
+            earlier, earlier_log = manifest, log
+        proofs = len(lists["--inclusion"]) + len(lists["--consistency"])
+        if log is None and (proofs or witness_keys):
+            raise ExportError("%s has no checkpoint to check proofs or cosignatures against" % folder)
+        for path in lists["--inclusion"]:
+            check_inclusion(log, path, manifest, events)
+        for path in lists["--consistency"]:
+            check_consistency(log, path)
+        witnessed = check_witnesses(log, witness_keys) if witness_keys else None
     except ExportError as error:
         print("export check failed: %s" % error, file=sys.stderr)
         return 1
-    print(
-        "ok: positions %d to %d, head hash %s; %d files match the manifest; %s"
-        % (earlier["fromPosition"], earlier["headPosition"], earlier["headHash"], len(earlier["files"]), signature)
+    summary = "ok: positions %d to %d, head hash %s; %d files match the manifest; %s" % (
+        manifest["fromPosition"], manifest["headPosition"], manifest["headHash"], len(manifest["files"]), signature
     )
+    if log is None:
+        summary += "; no checkpoint (an export from before ansinh kept a transparency log)"
+    else:
+        summary += "; %s; %d tile files" % (log.described, log.tiles)
+        if consistent:
+            summary += "; consistent with %d earlier checkpoint%s" % (consistent, "" if consistent == 1 else "s")
+        if proofs:
+            summary += "; %d proof%s verified" % (proofs, "" if proofs == 1 else "s")
+        if witness_keys:
+            count = "1 witness" if len(witness_keys) == 1 else "%d witnesses" % len(witness_keys)
+            summary += "; %s cosigned it" % count if witnessed else "; the cosignatures of %s %s" % (count, NOT_CHECKED)
+    print(summary)
     return 0
 
 

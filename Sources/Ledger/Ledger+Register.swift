@@ -36,6 +36,30 @@ extension LedgerSnapshot {
         return entries
     }
 
+    /// The event `eventId` as a line of its fund's register (no running balance), and the
+    /// fund, named as `view` allows; `nil` when the log has no such event. An event that
+    /// moves no fund's money has no fund and an empty line.
+    public func registerEntry(eventId: UUID, view: NameView) throws -> (fundId: String?, entry: RegisterEntry)? {
+        guard let stored = try log.event(id: eventId) else { return nil }
+        var entry = RegisterEntry(
+            position: stored.position, eventId: stored.eventId, type: stored.type, recordedAt: stored.recordedAt,
+            recordedBy: stored.recordedBy)
+        let event = try LedgerEvent.decode(stored)
+        entry.date = event.businessDate
+        try describe(event, into: &entry, view: view, reversing: false)
+        var fundId: String?
+        switch event {
+        case .fundOpened(let e): fundId = e.fundId
+        case .donationReceived(let e): fundId = e.fundId
+        case .disbursementMade(let e): fundId = e.fundId
+        case .piggyBankDeposited(let e): fundId = try tables.model(e.modelId)?.fundId
+        case .entryReversed(let reversal):
+            fundId = try registerEntry(eventId: reversal.reversesEventId, view: view)?.fundId
+        default: break
+        }
+        return (fundId, entry)
+    }
+
     private func describe(_ event: LedgerEvent, into entry: inout RegisterEntry, view: NameView, reversing: Bool) throws {
         let sign: Int64 = reversing ? -1 : 1
         if !reversing { entry.date = event.businessDate }

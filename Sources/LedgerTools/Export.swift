@@ -14,8 +14,8 @@ public struct ExportManifest: Codable, Hashable, Sendable {
 
     public var product = "ansinh"
     /// The layout of an export; bumped when files change shape. 2: a view (public or
-    /// internal), and names sealed in events.jsonl.
-    public var exportVersion = 2
+    /// internal), and names sealed in events.jsonl. 3: the Merkle tree's tiles and checkpoint.
+    public var exportVersion = 3
     /// Who it is for: `public` (what may be published: organisations, consenting
     /// donors, initials with the cell or area for members and beneficiaries, no
     /// member's deposits by name) or `internal` (full names, for the ward's auditors).
@@ -34,6 +34,12 @@ public struct ExportManifest: Codable, Hashable, Sendable {
     public var eventCount: UInt64
     /// The Ed25519 public key (hex) whose signature is in manifest.sig, if signed.
     public var signingKey: String?
+    /// The transparency log (from version 3): the checkpoints' origin, and the tree of
+    /// the whole log at the head (its leaves are the events' hashes), whose C2SP tiles are
+    /// under tile/ and whose checkpoint, signed when the export is, is `checkpoint`.
+    public var origin: String?
+    public var treeSize: UInt64?
+    public var rootHash: String?
     public var files: [File]
 }
 
@@ -75,9 +81,12 @@ public enum Exporter {
         do {
             let ward = try ledger.ward() ?? ""
             let province = try ledger.province() ?? ""
+            let origin = try WardLog.origin(of: ledger)
+            let signer = try signingKey.map { try NoteSigner(name: origin, kind: .ed25519, privateKey: $0) }
             var manifest = try ledger.snapshot { snapshot in
-                try write(snapshot, into: partial, sincePosition: sincePosition, view: view, progress: progress)
+                try write(snapshot, into: partial, sincePosition: sincePosition, view: view, signer: signer, progress: progress)
             }
+            manifest.origin = origin
             manifest.ward = ward
             manifest.province = province
             manifest.createdAt = ledger.now().iso8601
@@ -99,7 +108,8 @@ public enum Exporter {
     }
 
     private static func write(
-        _ snapshot: LedgerSnapshot, into folder: URL, sincePosition: UInt64, view: NameView, progress: ((UInt64, UInt64) -> Void)?
+        _ snapshot: LedgerSnapshot, into folder: URL, sincePosition: UInt64, view: NameView, signer: NoteSigner?,
+        progress: ((UInt64, UInt64) -> Void)?
     ) throws -> ExportManifest {
         let head = try snapshot.log.head()
         guard sincePosition <= head.position else { throw ExportError.sinceBeyondHead(sincePosition, head.position) }
@@ -142,6 +152,15 @@ public enum Exporter {
         try handle.close()
         files.append(.init(name: "events.jsonl", bytes: bytes, sha256: hex(Array(hasher.finalize()))))
         progress?(count, total)
+
+        // The Merkle tree: its tiles and entry bundles, and the signed checkpoint.
+        let tree = try snapshot.log.tree(size: head.position)
+        files += try TileWriter.write(snapshot.log, size: tree.size, into: folder)
+        let rootHash = try tree.root()
+        if let signer {
+            let note = try signer.sign(Checkpoint(origin: signer.key.name, size: tree.size, rootHash: rootHash).text)
+            try add("checkpoint", Data(note.serialized.utf8))
+        }
 
         // The projections, as JSON and CSV.
         let funds = try snapshot.funds()
@@ -197,7 +216,7 @@ public enum Exporter {
             view: view.rawValue, storeFormatVersion: EventLog.formatVersion, ward: "", province: "",
             createdAt: Timestamp.now().iso8601, fromPosition: sincePosition + 1, previousHash: previousHash.hex,
             headPosition: head.position, headHash: head.hash.hex, eventCount: count, signingKey: nil,
-            files: files.sorted { $0.name < $1.name })
+            treeSize: tree.size, rootHash: hex(rootHash), files: files.sorted { $0.name < $1.name })
     }
 
     /// The calendar years the funds have been open, through the year of the last entry.

@@ -102,6 +102,25 @@ func describe(_ error: any Error) -> (String, Int32) {
             return ("the store's files are damaged or not an ansinh store (\(words))", ExitStatus.storeProblem)
         case .failed(let words): return ("store error: \(words)", ExitStatus.storeProblem)
         }
+    case let error as TransparencyError:
+        switch error {
+        case .noSigningKey: return (error.description, ExitStatus.storeProblem)
+        case .badOrigin, .badPublicURL, .noSuchEvent, .proofUnreadable: return (error.description, ExitStatus.usage)
+        case .proofFails: return (error.description, ExitStatus.auditFailed)
+        }
+    case let error as NoteError:
+        return (error.description, ExitStatus.usage)
+    case let error as ReceiptError:
+        switch error {
+        case .qrCode: return (error.description, ExitStatus.storeProblem)
+        case .notAContribution, .noPublicAddress: return (error.description, ExitStatus.usage)
+        }
+    case let error as WitnessError:
+        switch error {
+        case .notAWitness, .notALogKey: return (error.description, ExitStatus.usage)
+        case .malformed, .unknownLog, .notSignedByLog: return (error.description, ExitStatus.refused)
+        case .oldSizeMismatch, .inconsistent, .splitView: return (error.description, ExitStatus.conflict)
+        }
     case let error as KeyError:
         switch error {
         case .alreadyExists: return (error.description, ExitStatus.conflict)

@@ -21,6 +21,9 @@ enum TestClock {
     /// Today in the ward's calendar, by that clock.
     static func today() -> LocalDate { LocalDate(at: clock()) }
 
+    /// Seconds since 1970 by that clock (a witness's cosignature time).
+    static func unixSeconds() -> UInt64 { UInt64(max(0, clock().microsecondsSince1970 / 1_000_000)) }
+
     /// Options for a store opened by the command line.
     static func options() -> EventLog.Options {
         var options = EventLog.Options()

@@ -7,8 +7,17 @@ import LedgerTools
 import Testing
 
 /// What someone with write access to the store's files can do, short of the ward's
-/// signing key: rewrite stored events with correct record hashes, or cut the log.
+/// signing key: rewrite stored events with correct record hashes, or cut the log, and
+/// build the Merkle tree of what is left again, so that the store agrees with itself.
 enum Forger {
+    /// Builds the tree of the log as it now stands, as a forger would.
+    static func rebuildTree(_ ledger: Ledger, in transaction: WriteTransaction) throws {
+        let tree = ledger.log.databases.tree!
+        try transaction.removeAll(tree)
+        let reader = LogReader(transaction: transaction, databases: ledger.log.databases)
+        try TreeAppender(transaction: transaction, tree: tree).catchUp(through: try reader.head().position, reader: reader)
+    }
+
     /// Replaces the data of the event at `position` with `change(data)` and re-hashes
     /// it. With `rechain`, every later event is re-hashed too, so the whole chain is
     /// valid again; without, the next event's `prevHash` no longer matches.
@@ -34,6 +43,7 @@ enum Forger {
                     recordedBy: Array(event.recordedBy.utf8), data: data)
                 try transaction.put(events, key: current, value: record)
             }
+            try rebuildTree(ledger, in: transaction)
         }
     }
 
@@ -53,6 +63,7 @@ enum Forger {
                 EventRecord.appendBigEndian(event.streamVersion, to: &streamKey)
                 _ = try transaction.delete(databases.streams, key: streamKey)
             }
+            try rebuildTree(ledger, in: transaction)
         }
     }
 

@@ -232,7 +232,7 @@ class Campaign:
             before = sha256(path)  # a finished export notes its position in the store
         shutil.rmtree(export, ignore_errors=True)
         backup = os.path.join(self.run.workdir, "case-backup.mdb")
-        for leftover in (backup, backup + ".sha256"):
+        for leftover in (backup, backup + ".sha256", backup + ".keys", backup + ".keys.sha256"):
             if os.path.exists(leftover):
                 os.remove(leftover)
         result = self.ansinh.run(["backup", "--out", backup], store=folder)
