@@ -1,0 +1,269 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The transparency log from the command line: checkpoints, proofs checked by ansinh and
+/// by the independent Python checker, receipts, witnesses, and exports that stay
+/// consistent as the log grows.
+@Suite("The transparency log from the command line")
+struct TransparencyCLITests {
+    static let verifyExport = packageRoot.appendingPathComponent("tools/verify-export.py").path
+
+    /// The demo ward with its signing key and public site.
+    static func wardStore() throws -> StoreFolder {
+        let store = try AuditCLITests.demoStore()
+        let run = try store.run("keys", "init", "--origin", "congkhai.nuisam.example", "--public-url", "https://congkhai.nuisam.example")
+        #expect(run.status == 0, "\(run.stderr)")
+        return store
+    }
+
+    static func verifierKey(_ store: StoreFolder) throws -> String {
+        let run = try store.run("keys", "show")
+        return run.stdout.split(separator: "\n").first { $0.hasPrefix("Verifier key: ") }.map { String($0.dropFirst(14)) } ?? ""
+    }
+
+    /// Records `count` donations, each a new event.
+    static func donate(_ store: StoreFolder, _ count: Int, from first: Int = 0) throws {
+        for number in first..<(first + count) {
+            let run = try store.run(
+                "donate", "--fund", "vi-nguoi-ngheo", "--donor", "Công ty số \(number)", "--donor-kind", "business",
+                "--amount", "\(100_000 + number)", "--date", "2025-01-10", "--receipt", "BN-\(number)")
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+    }
+
+    static func write(_ text: String, _ path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    static func donationIds(_ store: StoreFolder) throws -> [String] {
+        let run = try store.run("log", "--type", "DonationReceived", "--format", "json")
+        let rows = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]]) ?? []
+        return rows.compactMap { $0["eventId"] as? String }
+    }
+
+    @Test("proofs printed by ansinh verify with ansinh and with the Python checker; a changed hash, root or signature is refused")
+    func proofsAndTampering() throws {
+        let store = try Self.wardStore()
+        let folder = store.path + "-proofs"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let id = try #require(try Self.donationIds(store).dropFirst(5).first)
+
+        var run = try store.run("checkpoint")
+        #expect(run.status == 0, "\(run.stderr)")
+        let checkpoint = run.stdout
+        #expect(checkpoint.hasPrefix("congkhai.nuisam.example\n2292\n"), "\(checkpoint)")
+        #expect(checkpoint.contains("\n\n— congkhai.nuisam.example "), "\(checkpoint)")
+        try Self.write(checkpoint, folder + "/checkpoint")
+
+        run = try store.run("prove", "inclusion", id, "--size", "1000", "--format", "json")
+        #expect(run.status == 0, "\(run.stderr)")
+        let inclusion = Self.json(run.stdout)
+        for field in ["leafIndex", "treeSize", "rootHash", "proof"] { #expect(inclusion[field] != nil, "\(field): \(run.stdout)") }
+        #expect(inclusion["treeSize"] as? Int == 1000)
+        try Self.write(run.stdout, folder + "/inclusion.json")
+        run = try store.run("prove", "consistency", "--from", "1000", "--format", "json")
+        let consistency = Self.json(run.stdout)
+        for field in ["fromSize", "toSize", "fromRoot", "toRoot", "proof"] { #expect(consistency[field] != nil, "\(field): \(run.stdout)") }
+        #expect(consistency["toSize"] as? Int == 2292)
+        #expect(consistency["fromRoot"] as? String == inclusion["rootHash"] as? String)
+        try Self.write(run.stdout, folder + "/consistency.json")
+
+        let key = try Self.verifierKey(store)
+        let verify = { (arguments: [String]) throws -> Run in
+            try ansinh(["verify-proof", "--checkpoint", folder + "/checkpoint", "--key", key] + arguments)
+        }
+        run = try verify([folder + "/inclusion.json", folder + "/consistency.json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("ok: inclusion: event \(id)"), "\(run.stdout)")
+        // Alone, a proof at 1000 is not anchored to the checkpoint of 2292.
+        run = try verify([folder + "/inclusion.json"])
+        #expect(run.status == 1 && run.stderr.contains("give a consistency proof from 1000"), "\(run.stderr)")
+        // The Python checker, on an export of the same log.
+        let export = store.path + "-export"
+        defer { try? FileManager.default.removeItem(atPath: export) }
+        #expect(try store.run("export", "--out", export).status == 0)
+        var check = try python([Self.verifyExport, export, "--inclusion", folder + "/inclusion.json", "--consistency", folder + "/consistency.json"])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("checkpoint size 2292"), "\(check.output)")
+
+        // Tampered: a hash of the path, the root, the leaf, the checkpoint's root or its signature.
+        let inclusionText = try String(contentsOfFile: folder + "/inclusion.json", encoding: .utf8)
+        let proofHash = try #require((inclusion["proof"] as? [String])?.first)
+        let tampered: [(String, String)] = [
+            ("a hash of the path", inclusionText.replacingOccurrences(of: proofHash, with: String(proofHash.reversed()))),
+            ("the root", inclusionText.replacingOccurrences(of: inclusion["rootHash"] as! String, with: String(repeating: "ab", count: 32))),
+            ("the leaf", inclusionText.replacingOccurrences(of: inclusion["entry"] as! String, with: String(repeating: "cd", count: 32))),
+        ]
+        for (what, text) in tampered {
+            try Self.write(text, folder + "/tampered.json")
+            run = try verify([folder + "/tampered.json", folder + "/consistency.json"])
+            #expect(run.status == 1, "\(what): \(run.stdout) \(run.stderr)")
+            check = try python([Self.verifyExport, export, "--inclusion", folder + "/tampered.json", "--consistency", folder + "/consistency.json"])
+            #expect(check.status == 1, "\(what): \(check.output)")
+        }
+        let lines = checkpoint.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var otherRoot = lines
+        otherRoot[2] = Data(repeating: 7, count: 32).base64EncodedString()
+        var badSignature = lines
+        badSignature[4] = String(badSignature[4].dropLast(6)) + (badSignature[4].hasSuffix("AAAA==") ? "BBBB==" : "AAAA==")
+        for (what, note) in [("another root", otherRoot), ("a changed signature", badSignature)] {
+            try Self.write(note.joined(separator: "\n"), folder + "/tampered-checkpoint")
+            run = try ansinh(["verify-proof", "--checkpoint", folder + "/tampered-checkpoint", "--key", key, folder + "/consistency.json"])
+            #expect(run.status == 1 && run.stderr.contains("the checkpoint does not verify"), "\(what): \(run.stderr)")
+        }
+        // A checkpoint signed by another key is refused too.
+        let other = try AuditCLITests.demoStore()
+        #expect(try other.run("keys", "init", "--origin", "congkhai.nuisam.example").status == 0)
+        try Self.write(try other.run("checkpoint").stdout, folder + "/other-checkpoint")
+        run = try ansinh(["verify-proof", "--checkpoint", folder + "/other-checkpoint", "--key", key])
+        #expect(run.status == 1, "\(run.stderr)")
+    }
+
+    @Test("an export, more entries, a later incremental export: the later checkpoint extends the earlier, a receipt's proof holds against it")
+    func consistencyAcrossExports() throws {
+        let store = try Self.wardStore()
+        let folder = store.path + "-exports"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try store.run("export", "--out", folder + "/first").status == 0)
+        let id = try #require(try Self.donationIds(store).last)
+        var run = try store.run("receipt", id, "--out", folder + "/receipt.html")
+        #expect(run.status == 0, "\(run.stderr)")
+
+        try Self.donate(store, 300)
+        run = try store.run("export", "--incremental", "--out", folder + "/second")
+        #expect(run.status == 0, "\(run.stderr)")
+        let manifest = Self.json(try String(contentsOfFile: folder + "/second/manifest.json", encoding: .utf8))
+        #expect(manifest["treeSize"] as? Int == 2592 && manifest["fromPosition"] as? Int == 2293, "\(manifest)")
+        // Every tile of the tree of 2592 leaves: 10 full and a partial at level 0, a partial at level 1.
+        for path in ["tile/0/000", "tile/0/009", "tile/0/010.p/32", "tile/1/000.p/10", "tile/entries/010.p/32"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/second/" + path), "\(path)")
+        }
+        let publicKey = try String(contentsOfFile: store.path + "/signing.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var check = try python([Self.verifyExport, folder + "/second", "--previous", folder + "/first", "--public-key", publicKey])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("consistent with 1 earlier checkpoint"), "\(check.output)")
+
+        // The receipt's proof (in the tree of 2292), carried to the later checkpoint by a consistency proof.
+        let html = try String(contentsOfFile: folder + "/receipt.html", encoding: .utf8)
+        let proofJSON = try #require(html.firstMatch(of: /<script type="application\/json" id="proof">([^<]*)<\/script>/)?.output.1)
+        try Self.write(String(proofJSON), folder + "/receipt-proof.json")
+        #expect(Self.json(String(proofJSON))["treeSize"] as? Int == 2292)
+        run = try store.run("prove", "consistency", "--from", "2292", "--format", "json")
+        try Self.write(run.stdout, folder + "/consistency.json")
+        run = try ansinh([
+            "verify-proof", "--checkpoint", folder + "/second/checkpoint", "--key", publicKey, folder + "/receipt-proof.json",
+            folder + "/consistency.json",
+        ])
+        #expect(run.status == 0 && run.stdout.contains("ok: inclusion: event \(id)"), "\(run.stdout) \(run.stderr)")
+        check = try python([
+            Self.verifyExport, folder + "/second", "--previous", folder + "/first", "--inclusion", folder + "/receipt-proof.json",
+        ])
+        #expect(check.status == 0, "\(check.output)")
+    }
+
+    @Test("a receipt in Vietnamese, its QR code read back by zbarimg as the look-up address")
+    func receipt() throws {
+        let store = try Self.wardStore()
+        let id = try #require(try Self.donationIds(store).first)
+        var run = try store.run("receipt", id)
+        #expect(run.status == 0, "\(run.stderr)")
+        for text in ["BIÊN NHẬN ĐÓNG GÓP", "Phường Núi Sam, An Giang", "Số tiền: ", " đ\n", "Mã sự kiện: \(id)", "Ngày nhận: ", "Số biên nhận: ",
+                     "https://congkhai.nuisam.example/tra-cuu/#\(id)", "█"] {
+            #expect(run.stdout.contains(text), "\(text): \(run.stdout)")
+        }
+        let out = store.path + "-receipt.html"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        run = try store.run("receipt", id, "--out", out)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try store.run("receipt", id, "--out", out).status == 65, "an existing file is kept")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        // The SVG's modules, drawn 8 pixels each into a PBM image, for zbarimg.
+        let svg = try #require(html.firstMatch(of: /viewBox="0 0 (\d+) \d+"/))
+        let side = try #require(Int(svg.output.1))
+        var dark = Set<Int>()
+        for match in html.matches(of: /<rect x="(\d+)" y="(\d+)" width="1" height="1"\/>/) {
+            dark.insert(Int(match.output.2)! * side + Int(match.output.1)!)
+        }
+        #expect(dark.count > 100)
+        let scale = 8
+        var pbm = "P1\n\(side * scale) \(side * scale)\n"
+        for y in 0..<(side * scale) {
+            pbm += (0..<(side * scale)).map { dark.contains((y / scale) * side + $0 / scale) ? "1" : "0" }.joined(separator: " ") + "\n"
+        }
+        let image = store.path + "-qr.pbm"
+        defer { try? FileManager.default.removeItem(atPath: image) }
+        try Self.write(pbm, image)
+        let decoded = try runProcess("/usr/bin/env", ["zbarimg", "--raw", "-q", image])
+        #expect(decoded.status == 0, "\(decoded.output)")
+        #expect(decoded.output.split(separator: "\n").contains("https://congkhai.nuisam.example/tra-cuu/#\(id)"), "\(decoded.output)")
+        // A disbursement has no receipt; a ward without a public site is told how to set it.
+        let other = try AuditCLITests.demoStore()
+        #expect(try other.run("keys", "init").status == 0)
+        run = try other.run("receipt", id)
+        #expect(run.status == 64 && run.stderr.contains("ansinh keys public-url"), "\(run.stderr)")
+    }
+
+    @Test("a witness cosigns checkpoints that extend the last one it saw, and refuses a split view, keeping the evidence")
+    func witness() throws {
+        let store = try Self.wardStore()
+        let folder = store.path + "-witness"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var run = try ansinh(["witness", "init", "--dir", folder, "--name", "mttq.an-giang.example/witness"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let witnessKey = try #require(run.stdout.split(separator: "\n").last.map(String.init))
+        #expect(witnessKey.hasPrefix("mttq.an-giang.example/witness+"))
+        let request = { (old: Int, size: Int?) throws -> String in
+            let run = try ansinh(["checkpoint", "--old", "\(old)", "--store", store.path] + (size.map { ["--size", "\($0)"] } ?? []))
+            #expect(run.status == 0, "\(run.stderr)")
+            return run.stdout
+        }
+        let addCheckpoint = { (body: String) throws -> Run in
+            try ansinh(["witness", "add-checkpoint", "--dir", folder], input: Data(body.utf8))
+        }
+        // Not following the ward yet: refused.
+        run = try addCheckpoint(try request(0, 1000))
+        #expect(run.status == 65 && run.stderr.contains("does not follow the log congkhai.nuisam.example"), "\(run.stderr)")
+        #expect(try ansinh(["witness", "trust", "--dir", folder, try Self.verifierKey(store)]).status == 0)
+        run = try addCheckpoint(try request(0, 1000))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("— mttq.an-giang.example/witness "), "\(run.stdout)")
+        // A request from an old size the witness did not cosign last: told the size, asked again.
+        run = try addCheckpoint(try request(0, nil))
+        #expect(run.status == 73 && run.stdout == "1000\n", "\(run.stdout) \(run.stderr)")
+        try Self.donate(store, 3)
+        run = try addCheckpoint(try request(1000, nil))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try ansinh(["witness", "show", "--dir", folder]).stdout.contains("congkhai.nuisam.example: cosigned size 2295"))
+
+        // A fork: the same key, another history after position 2295. The ward shows the fork to
+        // the witness, with a proof computed in the fork: it does not extend what the witness saw.
+        let fork = StoreFolder()
+        try FileManager.default.copyItem(atPath: store.path, toPath: fork.path)
+        try Self.donate(store, 2, from: 10)
+        run = try addCheckpoint(try request(2295, nil))
+        #expect(run.status == 0, "\(run.stderr)")
+        try Self.donate(fork, 4, from: 20)
+        var forked = try fork.run("checkpoint", "--old", "2297")
+        run = try addCheckpoint(forked.stdout)
+        #expect(run.status == 73 && run.stderr.contains("split view") && run.stderr.contains("consistency proof"), "\(run.stderr)")
+        // The fork's checkpoint at the size the witness cosigned: another root, refused too.
+        forked = try fork.run("checkpoint", "--old", "2297", "--size", "2297")
+        run = try addCheckpoint(forked.stdout)
+        #expect(run.status == 73 && run.stderr.contains("split view") && run.stderr.contains("another root hash"), "\(run.stderr)")
+        let evidence = try FileManager.default.subpathsOfDirectory(atPath: folder + "/logs").filter { $0.contains("refused/") }
+        #expect(evidence.count == 2, "the refused requests are kept: \(evidence)")
+        #expect(try ansinh(["witness", "show", "--dir", folder]).stdout.contains("cosigned size 2297"))
+        // A request whose signature is not the ward's.
+        let stranger = try AuditCLITests.demoStore()
+        #expect(try stranger.run("keys", "init", "--origin", "congkhai.nuisam.example").status == 0)
+        run = try addCheckpoint(try stranger.run("checkpoint", "--old", "2292").stdout)
+        #expect(run.status == 65 && run.stderr.contains("not signed by the key of congkhai.nuisam.example"), "\(run.stderr)")
+    }
+}
