@@ -14,6 +14,11 @@
 #   ANSINH_KEEP     how many dated folders to keep (default: 30)
 #   ANSINH_PUBLIC_KEY  the ward's published public key (hex, or a file holding it);
 #                   default: the store's signing.pub
+#   ANSINH_WITNESSES   the witnesses asked to cosign the night's checkpoint, separated
+#                   by spaces: a witness's folder (`ansinh witness`) or the https:// prefix
+#                   of a witness's tlog-witness API. Their cosignatures go, with the
+#                   checkpoint, into export/checkpoint.witnessed; a witness that refuses
+#                   (a split view) fails the night.
 # Every line it logs starts with a UTC time; on failure the last line says what
 # failed, and the exit status is not 0. A failed night leaves no folder that looks
 # complete: the export is renamed into place only when whole, and the dated folder
@@ -42,9 +47,51 @@ mkdir -p "$work" || fail "cannot create $work"
 log "exporting $ANSINH_STORE"
 "$ansinh" export --store "$ANSINH_STORE" --out "$work/export" >"$work/export.log" 2>&1 \
     || fail "export: $(tail -n 1 "$work/export.log")"
+# The last night whose export has a checkpoint: tonight's must extend it.
+earlier_export=()
+mapfile -t nights < <(find "$ANSINH_ARCHIVE" -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' | sort -r)
+for folder in ${nights[@]+"${nights[@]}"}; do
+    if [ -f "$folder/export/checkpoint" ]; then earlier_export=(--previous "$folder/export"); break; fi
+done
+
+# Witnesses cosign tonight's checkpoint, each given the consistency proof from the last
+# checkpoint it cosigned (c2sp.org/tlog-witness): asked from 0 first, a witness answers
+# with the size it last cosigned, and is asked again from there.
+witness_keys=()
+if [ -n "${ANSINH_WITNESSES:-}" ] && [ -f "$work/export/checkpoint" ]; then
+    size=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["treeSize"])' "$work/export/manifest.json")
+    cp "$work/export/checkpoint" "$work/checkpoint.witnessed"
+    ask() {  # ask WITNESS OLD: the cosignature lines on stdout; the status as the witness's
+        local body status
+        # (the command substitution drops the note's last newline; printf puts it back)
+        body=$("$ansinh" checkpoint --store "$ANSINH_STORE" --size "$size" --old "$2") || return 74
+        if [[ "$1" == https://* || "$1" == http://* ]]; then
+            status=$(printf '%s\n' "$body" | curl -sS -o "$work/witness.out" -w '%{http_code}' --data-binary @- "${1%/}/add-checkpoint") || return 74
+            cat "$work/witness.out"
+            case "$status" in 200) return 0 ;; 409) return 73 ;; *) return 65 ;; esac
+        fi
+        printf '%s\n' "$body" | "$ansinh" witness add-checkpoint --dir "$1" 2>>"$work/witness.log"
+    }
+    for witness in $ANSINH_WITNESSES; do
+        log "asking $witness to cosign"
+        status=0
+        answer=$(ask "$witness" 0) || status=$?
+        if [ "$status" -eq 73 ] && [[ "$answer" =~ ^[0-9]+$ ]]; then
+            status=0
+            answer=$(ask "$witness" "$answer") || status=$?
+        fi
+        [ "$status" -eq 0 ] || fail "witness $witness refused: $(tail -n 1 "$work/witness.log" 2>/dev/null || echo "$answer")"
+        printf '%s\n' "$answer" >>"$work/checkpoint.witnessed"
+        if [[ "$witness" != http* ]]; then
+            witness_keys+=(--witness-key "$("$ansinh" witness show --dir "$witness" | sed -n 's/^Key: //p')")
+        fi
+    done
+    mv "$work/checkpoint.witnessed" "$work/export/checkpoint.witnessed"
+fi
+
 log "checking the export"
-python3 "$here/verify-export.py" "$work/export" >"$work/verify.log" 2>&1 \
-    || fail "export check: $(tail -n 1 "$work/verify.log")"
+python3 "$here/verify-export.py" "$work/export" ${earlier_export[@]+"${earlier_export[@]}"} ${witness_keys[@]+"${witness_keys[@]}"} \
+    >"$work/verify.log" 2>&1 || fail "export check: $(tail -n 1 "$work/verify.log")"
 log "backing up"
 "$ansinh" backup --store "$ANSINH_STORE" --out "$work/data.mdb" >"$work/backup.log" 2>&1 \
     || fail "backup: $(tail -n 1 "$work/backup.log")"

@@ -16,8 +16,8 @@ It checks, and names the first thing that fails:
      bytes (see ansinh_chain.py), the chain from the manifest's previousHash, positions
      fromPosition .. headPosition in order, and the head hash;
   3. with --previous (oldest first), that each export continues the one before it:
-     its fromPosition follows the earlier headPosition and its previousHash is the
-     earlier headHash;
+     an incremental one starts after the earlier headPosition from its headHash; a
+     full one (fromPosition 1, as each night's) holds the earlier head, same hash;
   4. manifest.sig, the Ed25519 signature of manifest.json, against --public-key (the
      ward's published key) or else the key the manifest names. Without the
      `cryptography` package the signature is reported as not checked;
@@ -454,7 +454,15 @@ def main(arguments):
         consistent = 0
         for current in lists["--previous"] + [folder]:
             manifest, signature, events, log = check_export(current, public_key)
-            if earlier is not None and (
+            if earlier is not None and manifest["fromPosition"] == 1:
+                # A full export (the nightly one) holds the earlier export's head: the same hash at its position.
+                held = earlier["headPosition"]
+                if held > len(events) or (held > 0 and events[held - 1][1].hex() != earlier["headHash"]):
+                    raise ExportError(
+                        "%s does not hold the head of the export before it (position %d, hash %s): the history was rewritten"
+                        % (current, held, earlier["headHash"])
+                    )
+            elif earlier is not None and (
                 manifest["fromPosition"] != earlier["headPosition"] + 1 or manifest["previousHash"] != earlier["headHash"]
             ):
                 raise ExportError(

@@ -266,4 +266,48 @@ struct TransparencyCLITests {
         run = try addCheckpoint(try stranger.run("checkpoint", "--old", "2292").stdout)
         #expect(run.status == 65 && run.stderr.contains("not signed by the key of congkhai.nuisam.example"), "\(run.stderr)")
     }
+
+    @Test("the nightly job asks its witnesses to cosign, and holds each night's checkpoint to extend the last night's")
+    func nightlyWitnesses() throws {
+        let store = try Self.wardStore()
+        let archive = store.path + "-archive"
+        let witnesses = [store.path + "-witness-mttq", store.path + "-witness-bao"]
+        defer { for folder in [archive] + witnesses { try? FileManager.default.removeItem(atPath: folder) } }
+        var keys: [String] = []
+        for (folder, name) in zip(witnesses, ["mttq.an-giang.example/witness", "bao-an-giang.example/witness"]) {
+            let run = try ansinh(["witness", "init", "--dir", folder, "--name", name])
+            keys.append(String(run.stdout.split(separator: "\n").last ?? ""))
+            #expect(try ansinh(["witness", "trust", "--dir", folder, try Self.verifierKey(store)]).status == 0)
+        }
+        var environment = [
+            "PATH": ansinhExecutable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "ANSINH_STORE": store.path, "ANSINH_ARCHIVE": archive, "ANSINH_WITNESSES": witnesses.joined(separator: " "),
+            "ANSINH_TEST_TODAY": "2025-01-15",
+        ]
+        let job = packageRoot.appendingPathComponent("tools/nightly-export.sh").path
+        var (status, log) = try runProcess("/bin/bash", [job], environment: environment)
+        #expect(status == 0, "\(log)")
+        let first = archive + "/2025-01-15/export"
+        var witnessed = try String(contentsOfFile: first + "/checkpoint.witnessed", encoding: .utf8)
+        #expect(witnessed.components(separatedBy: "\n— ").count == 4, "the ward's signature and two cosignatures: \(witnessed)")
+        var check = try python([Self.verifyExport, first, "--witness-key", keys[0], "--witness-key", keys[1]])
+        #expect(check.status == 0 && check.output.contains("2 witnesses cosigned it"), "\(check.output)")
+
+        try Self.donate(store, 4)
+        environment["ANSINH_TEST_TODAY"] = "2025-01-16"
+        (status, log) = try runProcess("/bin/bash", [job], environment: environment)
+        #expect(status == 0, "\(log)")
+        let second = archive + "/2025-01-16/export"
+        #expect(try String(contentsOfFile: archive + "/2025-01-16/verify.log", encoding: .utf8).contains("consistent with 1 earlier checkpoint"))
+        witnessed = try String(contentsOfFile: second + "/checkpoint.witnessed", encoding: .utf8)
+        #expect(witnessed.hasPrefix("congkhai.nuisam.example\n2296\n"), "\(witnessed)")
+        check = try python([Self.verifyExport, second, "--previous", first, "--witness-key", keys[0], "--witness-key", keys[1]])
+        #expect(check.status == 0, "\(check.output)")
+        // A changed cosignature is refused by the checker.
+        var lines = witnessed.split(separator: "\n").map(String.init)
+        lines[lines.count - 1] = String(lines[lines.count - 1].dropLast(8)) + "AAAAAAA="
+        try Self.write(lines.joined(separator: "\n") + "\n", second + "/checkpoint.witnessed")
+        check = try python([Self.verifyExport, second, "--witness-key", keys[1]])
+        #expect(check.status == 1, "\(check.output)")
+    }
 }
