@@ -104,7 +104,7 @@ extension LogReader {
                 if expected <= treeSize {
                     treeBuilder.add(event.hash) { level, index, hash in
                         LogTree.key(level: level, index: index).withUnsafeBytes { key in
-                            hash.withUnsafeBytes { expectedTree.add(key: key, value: $0) }
+                            withUnsafeBytes(of: hash.storage) { expectedTree.add(key: key, value: $0) }
                         }
                     }
                 }
@@ -219,7 +219,7 @@ extension LogReader {
             guard failure == nil else { return }
             try builder.add(event.hash) { level, index, hash in
                 nodes += 1
-                guard failure == nil, try treeNode(level: level, index: index) != hash else { return }
+                guard failure == nil, try treeNode(level: level, index: index) != hash.bytes else { return }
                 let last = (index + 1) << UInt64(level)
                 failure = VerificationFailure(
                     position: last,
@@ -300,19 +300,19 @@ struct IndexDigest: Equatable {
 /// Builds a Merkle tree leaf by leaf, with one pending hash a level: hands out each
 /// perfect subtree's hash (the nodes the store keeps) as it completes.
 struct TreeBuilder {
-    private var pending: [(level: Int, hash: [UInt8])] = []
+    private var pending: [(level: Int, hash: ChainHash)] = []
     private var leaves: UInt64 = 0
 
     /// Adds the leaf of an event whose record hash is `recordHash`; calls `node` with
     /// (level, index, hash) of the leaf and of each subtree it completes.
-    mutating func add(_ recordHash: ChainHash, node: (Int, UInt64, [UInt8]) throws -> Void) rethrows {
+    mutating func add(_ recordHash: ChainHash, node: (Int, UInt64, ChainHash) throws -> Void) rethrows {
         var hash = LogTree.leafHash(recordHash)
         var level = 0
         var index = leaves
         try node(0, index, hash)
         while let last = pending.last, last.level == level {
             pending.removeLast()
-            hash = MerkleTree.nodeHash(last.hash, hash)
+            hash = LogTree.nodeHash(last.hash, hash)
             level += 1
             index >>= 1
             try node(level, index, hash)

@@ -28,21 +28,44 @@ enum LogTree {
         }
     }
 
-    /// A leaf's hash, SHA-256(0x00 ‖ record hash).
-    static func leafHash(_ recordHash: ChainHash) -> [UInt8] {
-        withUnsafeBytes(of: recordHash.storage) { MerkleTree.leafHash($0) }
+    /// A leaf's hash, SHA-256(0x00 ‖ record hash): hashed from the stack, no array made.
+    static func leafHash(_ recordHash: ChainHash) -> ChainHash {
+        withUnsafeTemporaryAllocation(byteCount: 33, alignment: 1) { buffer in
+            buffer[0] = 0x00
+            withUnsafeBytes(of: recordHash.storage) { UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: $0) }
+            return ChainHash.digest(of: UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// An interior node's hash, SHA-256(0x01 ‖ left ‖ right).
+    static func nodeHash(_ left: ChainHash, _ right: ChainHash) -> ChainHash {
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 1) { buffer in
+            buffer[0] = 0x01
+            withUnsafeBytes(of: left.storage) { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
+            withUnsafeBytes(of: right.storage) { UnsafeMutableRawBufferPointer(rebasing: buffer[33...]).copyMemory(from: $0) }
+            return ChainHash.digest(of: UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// Stores `hash` under `level ‖ index`, the key built on the stack.
+    static func put(_ hash: ChainHash, level: Int, index: UInt64, in transaction: WriteTransaction, _ tree: Database) throws {
+        try withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { key in
+            key[0] = UInt8(level)
+            withUnsafeBytes(of: index.bigEndian) { UnsafeMutableRawBufferPointer(rebasing: key[1...]).copyMemory(from: $0) }
+            try withUnsafeBytes(of: hash.storage) { try transaction.put(tree, key: UnsafeRawBufferPointer(key), value: $0) }
+        }
     }
 }
 
 /// Adds leaves to the stored tree inside one write transaction, remembering the last
-/// node written at each level: the left sibling an append needs is almost always it.
+/// left child written at each level: the sibling the next append combines with.
 final class TreeAppender {
     private let transaction: WriteTransaction
     private let tree: Database
     /// The leaves the tree holds, as this transaction sees them.
     private(set) var size: UInt64
-    /// The last node written at each level in this transaction: (index, hash).
-    private var edge: [(index: UInt64, hash: [UInt8])?] = Array(repeating: nil, count: 64)
+    /// The last node of even index written at each level in this transaction: (index, hash).
+    private var lefts: [(index: UInt64, hash: ChainHash)?] = Array(repeating: nil, count: 64)
 
     init(transaction: WriteTransaction, tree: Database) throws {
         self.transaction = transaction
@@ -50,28 +73,30 @@ final class TreeAppender {
         size = try LogTree.size(in: transaction, tree)
     }
 
-    /// Appends the leaf of the event at position `size + 1`.
+    /// Appends the leaf of the event at position `size + 1`, and each node it completes.
     func append(_ recordHash: ChainHash) throws {
         var hash = LogTree.leafHash(recordHash)
         var level = 0
         var index = size
-        try transaction.put(tree, key: LogTree.key(level: 0, index: index), value: hash)
-        edge[0] = (index, hash)
-        while index & 1 == 1 {
-            let left: [UInt8]
-            if let known = edge[level], known.index == index - 1 {
+        while true {
+            try LogTree.put(hash, level: level, index: index, in: transaction, tree)
+            guard index & 1 == 1 else {
+                lefts[level] = (index, hash)
+                break
+            }
+            // A right child: its left sibling is complete, and so is their parent.
+            let left: ChainHash
+            if let known = lefts[level], known.index == index - 1 {
                 left = known.hash
             } else if let stored = try transaction.get(tree, LogTree.key(level: level, index: index - 1)), stored.count == 32 {
-                left = Array(stored)
+                left = ChainHash(bytes: stored)
             } else {
                 throw LogError.corruptRecord(
                     position: size + 1, reason: "the Merkle tree lacks node \(index - 1) of level \(level)")
             }
-            hash = MerkleTree.nodeHash(left, hash)
+            hash = LogTree.nodeHash(left, hash)
             level += 1
             index >>= 1
-            try transaction.put(tree, key: LogTree.key(level: level, index: index), value: hash)
-            edge[level] = (index, hash)
         }
         size += 1
     }

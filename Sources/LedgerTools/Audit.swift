@@ -61,6 +61,8 @@ public struct AuditReport: Sendable {
     /// The store, opened read-only, keeps its read models in an earlier version's
     /// layout: none was compared (they are refolded when it is next opened for writing).
     public var readModelsOutdated = false
+    /// The leaves of the log's Merkle tree, every node of which was checked.
+    public var treeSize: UInt64 = 0
     public var isValid: Bool { problem == nil }
 }
 
@@ -109,6 +111,7 @@ public enum Auditor {
             }
             let verification = try chain.result(in: log) { progress?(.chain, $0, $1) }
             var report = AuditReport(head: verification.head, eventsChecked: verification.eventsChecked, problem: nil)
+            report.treeSize = verification.treeSize
             if let failure = verification.failure {
                 report.problem = .chain(failure)
                 return report

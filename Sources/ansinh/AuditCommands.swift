@@ -79,7 +79,11 @@ struct AuditCommand: ParsableCommand {
                     : "each read model (\(report.readModelsChecked.joined(separator: ", "))) equals a replay of the log"
                 emit(
                     "Audit passed: \(report.eventsChecked) events; the chain holds to head position \(report.head.position), "
-                        + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; \(readModels).\n")
+                        + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; \(readModels).\n"
+                        + (report.treeSize == report.head.position
+                            ? "The Merkle tree of the \(report.treeSize) events holds: every node is the hash of what it covers.\n"
+                            : "The Merkle tree holds for its \(report.treeSize) leaves of \(report.head.position) "
+                                + "(a store of an earlier version, read-only: it is completed when the store is opened for writing).\n"))
                 emit(walked)
                 for manifest in published {
                     emit(

@@ -74,6 +74,19 @@ struct TransparencyCLITests {
         #expect(consistency["fromRoot"] as? String == inclusion["rootHash"] as? String)
         try Self.write(run.stdout, folder + "/consistency.json")
 
+        // Both hold to their published schemas (Python's jsonschema, independent of ansinh).
+        let schemas = packageRoot.appendingPathComponent("Schemas").path
+        let validate = try python([
+            "-c",
+            "import json, sys, jsonschema\n"
+                + "for schema, proof in ((sys.argv[1], sys.argv[2]), (sys.argv[3], sys.argv[4])):\n"
+                + "    jsonschema.Draft202012Validator(json.load(open(schema))).validate(json.load(open(proof)))\n"
+                + "print('valid')",
+            schemas + "/inclusion-proof.v1.schema.json", folder + "/inclusion.json",
+            schemas + "/consistency-proof.v1.schema.json", folder + "/consistency.json",
+        ])
+        #expect(validate.status == 0 && validate.output.contains("valid"), "\(validate.output)")
+
         let key = try Self.verifierKey(store)
         let verify = { (arguments: [String]) throws -> Run in
             try ansinh(["verify-proof", "--checkpoint", folder + "/checkpoint", "--key", key] + arguments)

@@ -236,6 +236,26 @@ func runChild(_ operation: String, store: String, out: String?) throws {
             for (name, times) in [("fund balances", funds), ("member history", history), ("finished summary", summary)] {
                 FileHandle.standardError.write(Data("\(name): p50 \(microseconds(percentile(times, 0.5))), p99 \(microseconds(percentile(times, 0.99)))\n".utf8))
             }
+        case "proofs":
+            // What a transparency query costs on the kept tree: the root of the whole log (a
+            // checkpoint), inclusion proofs of random events, consistency proofs from random sizes.
+            let reader = { (body: (LogReader) throws -> Void) throws in try ledger.snapshot(requiringCurrentReadModels: false) { try body($0.log) } }
+            var head: UInt64 = 0
+            try reader { head = try $0.head().position }
+            var random = SplitMix(seed: 7)
+            var roots: [Double] = [], inclusions: [Double] = [], consistencies: [Double] = []
+            try reader { log in
+                for _ in 0..<2_000 {
+                    roots.append(try seconds { _ = try log.tree(size: head).root() })
+                    let leaf = UInt64(random.next(below: Int(head)))
+                    inclusions.append(try seconds { _ = try log.tree(size: head).inclusionProof(leafIndex: leaf) })
+                    let from = UInt64(random.next(below: Int(head))) + 1
+                    consistencies.append(try seconds { _ = try log.tree(size: head).consistencyProof(from: from) })
+                }
+            }
+            for (name, times) in [("root of the whole log", roots), ("inclusion proof", inclusions), ("consistency proof", consistencies)] {
+                FileHandle.standardError.write(Data("\(name): p50 \(microseconds(percentile(times, 0.5))), p99 \(microseconds(percentile(times, 0.99)))\n".utf8))
+            }
         case "audit":
             let started = Date()
             let report = try Auditor.audit(ledger, scratchFolder: store + "-audit-scratch")
