@@ -1096,9 +1096,10 @@ struct AuditorOptionTests {
         run = try piped(["audit", "verify", "--store", store.path])
         #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 3 && lines[2].isEmpty, "\(run.stdout)")
+        #expect(lines.count == 4 && lines[3].isEmpty, "\(run.stdout)")
         #expect(run.stdout.hasPrefix("Audit passed: 9 events; the chain holds to head position 9, hash \(tip.hash); "), "\(run.stdout)")
-        #expect(lines.count > 1 && lines[1].hasPrefix("The data file's structure holds: "), "\(run.stdout)")
+        #expect(lines.count > 2 && lines[1] == "The Merkle tree of the 9 events holds: every node is the hash of what it covers.", "\(run.stdout)")
+        #expect(lines.count > 2 && lines[2].hasPrefix("The data file's structure holds: "), "\(run.stdout)")
         let out = store.path + "-export"
         defer { try? FileManager.default.removeItem(atPath: out) }
         run = try piped(["export", "--out", out, "--store", store.path])
