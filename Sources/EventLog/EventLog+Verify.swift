@@ -134,7 +134,11 @@ extension LogReader {
             }
         } else if let tree = databases.tree {
             report.treeSize = treeSize
-            if try digest(of: tree, like: expectedTree) != expectedTree {
+            if treeSize > report.eventsChecked {
+                report.failure = VerificationFailure(
+                    position: report.eventsChecked,
+                    problem: .treeMismatch("it has \(treeSize) leaves, but the log has \(report.eventsChecked) events"))
+            } else if try digest(of: tree, like: expectedTree) != expectedTree {
                 report.failure = try firstTreeFailure(size: treeSize)
             }
         }

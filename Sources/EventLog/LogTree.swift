@@ -4,27 +4,31 @@ import LMDB
 /// The log's Merkle tree (RFC 9162 §2.1), kept in the store beside the events: leaf `i`
 /// is the 32-byte record hash of the event at position `i + 1`.
 ///
-/// The table `tree` holds the hash of every *perfect* subtree: key `level ‖ index`
-/// (one byte, then a big-endian u64), value the 32-byte hash of leaves
-/// `index·2^level ..< (index+1)·2^level`. Those nodes never change once written, an
-/// append adds one leaf and then one node for each level it completes (two puts an
-/// append on average, in the append's own write transaction), and any other
-/// subtree's hash, hence any root and any proof of any tree size, is a few of them
-/// combined: O(log n) reads. The C2SP tiles are ranges of its levels 0, 8, 16, …
+/// The table `tree` holds the hash of every *perfect* subtree (leaves
+/// `index·2^level ..< (index+1)·2^level`), keyed by the leaf that completes it and its
+/// level: `last leaf ‖ level` (a big-endian u64, then one byte). Those nodes never
+/// change once written; an append adds its leaf and then one node for each level it
+/// completes (two puts an append on average), every key after all the keys before it,
+/// so each put appends to the table's last page (which LMDB then fills whole, not
+/// half). Any other subtree's hash, hence any root and any proof of any tree size, is a
+/// few of them combined: O(log n) reads. The C2SP tiles are its levels 0, 8, 16, …
 enum LogTree {
+    /// The leaf that completes node `index` of `level`.
+    static func lastLeaf(level: Int, index: UInt64) -> UInt64 { (index + 1) << UInt64(level) - 1 }
+
     static func key(level: Int, index: UInt64) -> [UInt8] {
-        var key: [UInt8] = [UInt8(level)]
+        var key: [UInt8] = []
         key.reserveCapacity(9)
-        EventRecord.appendBigEndian(index, to: &key)
+        EventRecord.appendBigEndian(lastLeaf(level: level, index: index), to: &key)
+        key.append(UInt8(level))
         return key
     }
 
-    /// The number of leaves stored: one past the last level-0 index.
+    /// The number of leaves stored: one past the leaf that completed the last node.
     static func size(in transaction: Transaction, _ tree: Database) throws -> UInt64 {
         try transaction.withCursor(tree) { cursor in
-            let entry = try cursor.seek(atLeast: [UInt8(1)]) != nil ? try cursor.previous() : try cursor.last()
-            guard let entry, entry.key.count == 9, entry.key[0] == 0 else { return 0 }
-            return entry.key.loadBigEndian(fromByteOffset: 1, as: UInt64.self) + 1
+            guard let entry = try cursor.last(), entry.key.count == 9 else { return 0 }
+            return entry.key.loadBigEndian(fromByteOffset: 0, as: UInt64.self) + 1
         }
     }
 
@@ -47,12 +51,15 @@ enum LogTree {
         }
     }
 
-    /// Stores `hash` under `level ‖ index`, the key built on the stack.
-    static func put(_ hash: ChainHash, level: Int, index: UInt64, in transaction: WriteTransaction, _ tree: Database) throws {
+    /// Stores `hash` as node `index` of `level`, after every key in the table (the key
+    /// built on the stack).
+    static func append(_ hash: ChainHash, level: Int, index: UInt64, in transaction: WriteTransaction, _ tree: Database) throws {
         try withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { key in
-            key[0] = UInt8(level)
-            withUnsafeBytes(of: index.bigEndian) { UnsafeMutableRawBufferPointer(rebasing: key[1...]).copyMemory(from: $0) }
-            try withUnsafeBytes(of: hash.storage) { try transaction.put(tree, key: UnsafeRawBufferPointer(key), value: $0) }
+            withUnsafeBytes(of: lastLeaf(level: level, index: index).bigEndian) {
+                UnsafeMutableRawBufferPointer(rebasing: key[0..<8]).copyMemory(from: $0)
+            }
+            key[8] = UInt8(level)
+            try withUnsafeBytes(of: hash.storage) { try transaction.put(tree, key: UnsafeRawBufferPointer(key), value: $0, flags: .append) }
         }
     }
 }
@@ -79,7 +86,7 @@ final class TreeAppender {
         var level = 0
         var index = size
         while true {
-            try LogTree.put(hash, level: level, index: index, in: transaction, tree)
+            try LogTree.append(hash, level: level, index: index, in: transaction, tree)
             guard index & 1 == 1 else {
                 lefts[level] = (index, hash)
                 break
@@ -131,20 +138,13 @@ extension LogReader {
         return Array(bytes)
     }
 
-    /// Calls `body` with the stored nodes of `level` from `index` on, in order, at most `limit`.
-    public func forEachTreeNode(level: Int, from index: UInt64, limit: Int, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let tree = databases.tree, limit > 0 else { return }
-        try transaction.withCursor(tree) { cursor in
-            var entry = try cursor.seek(atLeast: LogTree.key(level: level, index: index))
-            var remaining = limit
-            while let current = entry, remaining > 0, current.key.count == 9, current.key[0] == UInt8(level) {
-                guard current.value.count == MerkleTree.hashSize else {
-                    throw LogError.corruptRecord(position: 0, reason: "a node of the Merkle tree is not 32 bytes")
-                }
-                try body(current.key.loadBigEndian(fromByteOffset: 1, as: UInt64.self), current.value)
-                remaining -= 1
-                entry = try cursor.next()
-            }
+    /// Calls `body` with the stored nodes of `level` from `index` on, in order, while they
+    /// are stored, at most `limit` of them.
+    public func forEachTreeNode(level: Int, from index: UInt64, limit: Int, _ body: (UInt64, [UInt8]) throws -> Void) throws {
+        var current = index
+        while current - index < UInt64(limit), let node = try treeNode(level: level, index: current) {
+            try body(current, node)
+            current += 1
         }
     }
 

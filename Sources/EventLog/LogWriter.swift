@@ -185,6 +185,10 @@ public final class LogWriter {
         if let tree { return tree }
         guard let database = log.databases.tree else { preconditionFailure("a store opened for writing has its tree") }
         let appender = try TreeAppender(transaction: transaction, tree: database)
+        guard appender.size <= head.position else {
+            throw LogError.corruptRecord(
+                position: head.position, reason: "the Merkle tree has \(appender.size) leaves, more than the log's events; run an audit")
+        }
         try appender.catchUp(through: head.position, reader: reader)
         tree = appender
         return appender
