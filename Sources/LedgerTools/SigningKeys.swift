@@ -43,14 +43,20 @@ public enum SigningKeys {
         let path = privatePath(store: store)
         guard !FileManager.default.fileExists(atPath: path) else { throw KeyError.alreadyExists(path: path) }
         let key = Curve25519.Signing.PrivateKey()
+        try writePrivate(key, to: path)
+        let publicKey = hex(Array(key.publicKey.rawRepresentation))
+        try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: publicPath(store: store)))
+        return publicKey
+    }
+
+    /// Writes a new private key's seed in hex to `path`, which must not exist: owner-only,
+    /// flushed to disk.
+    static func writePrivate(_ key: Curve25519.Signing.PrivateKey, to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw KeyError.cannotCreate(path: path) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: Data((hex(Array(key.rawRepresentation)) + "\n").utf8))
         try handle.synchronize()
-        let publicKey = hex(Array(key.publicKey.rawRepresentation))
-        try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: publicPath(store: store)))
-        return publicKey
     }
 
     /// The ward's private key, or `nil` when it has none.

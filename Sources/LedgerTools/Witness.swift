@@ -22,11 +22,7 @@ public final class Witness {
         let key = Curve25519.Signing.PrivateKey()
         _ = try NoteSigner(name: name, kind: .cosignature, privateKey: key)  // the name is a key's name
         try FileManager.default.createDirectory(atPath: folder + "/logs", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let descriptor = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw KeyError.cannotCreate(path: keyPath) }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data((hex(Array(key.rawRepresentation)) + "\n").utf8))
-        try handle.synchronize()
+        try SigningKeys.writePrivate(key, to: keyPath)
         try writeDurably(Data((name + "\n").utf8), to: URL(fileURLWithPath: folder + "/witness.name"))
         return try Witness(folder: folder)
     }

@@ -64,6 +64,13 @@ struct Prove: ParsableCommand {
         abstract: "Prove that an event is in the log, or that a later log extends an earlier one (RFC 9162).",
         subcommands: [Inclusion.self, Consistency.self])
 
+    /// Prints the proof `make` builds from one snapshot of the log (read-only), as JSON or text.
+    static func print(_ format: ProofFormat, store: StoreOptions, _ make: (LogReader) throws -> (json: JSONOut, text: String)) throws {
+        let ledger = try store.openLedger(readOnly: true)
+        let proof = try ledger.snapshot(requiringCurrentReadModels: false) { try make($0.log) }
+        emit(format == .json ? proof.json.serialized() + "\n" : proof.text)
+    }
+
     struct Inclusion: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The inclusion proof of an event: its leaf, the tree, and the hashes from the leaf to the root.")
@@ -77,17 +84,14 @@ struct Prove: ParsableCommand {
                 guard let id = UUID(uuidString: eventId) else {
                     throw Failure(message: "\(eventId) is not an event id (a UUID)", status: ExitStatus.usage)
                 }
-                let ledger = try store.openLedger(readOnly: true)
-                let proof = try ledger.snapshot(requiringCurrentReadModels: false) {
-                    try InclusionProof(reader: $0.log, eventId: id, size: size)
-                }
-                switch format {
-                case .json: emit(proof.json.serialized() + "\n")
-                case .text:
-                    emit(
+                try Prove.print(format, store: store) { log in
+                    let proof = try InclusionProof(reader: log, eventId: id, size: size)
+                    return (
+                        proof.json,
                         "Event \(proof.eventId) is leaf \(proof.leafIndex) (position \(proof.position)) of the tree of \(proof.treeSize) leaves.\n"
                             + "Leaf (record hash): \(proof.entry)\nRoot hash: \(proof.rootHash)\nProof (from the leaf up):\n"
-                            + proof.proof.map { "  \($0)\n" }.joined())
+                            + proof.proof.map { "  \($0)\n" }.joined()
+                    )
                 }
             }
         }
@@ -103,17 +107,14 @@ struct Prove: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                let ledger = try store.openLedger(readOnly: true)
-                let proof = try ledger.snapshot(requiringCurrentReadModels: false) {
-                    try ConsistencyProof(reader: $0.log, from: from, to: to)
-                }
-                switch format {
-                case .json: emit(proof.json.serialized() + "\n")
-                case .text:
-                    emit(
+                try Prove.print(format, store: store) { log in
+                    let proof = try ConsistencyProof(reader: log, from: from, to: to)
+                    return (
+                        proof.json,
                         "The tree of \(proof.fromSize) leaves is a prefix of the tree of \(proof.toSize).\n"
                             + "Root of \(proof.fromSize): \(proof.fromRoot)\nRoot of \(proof.toSize): \(proof.toRoot)\nProof:\n"
-                            + proof.proof.map { "  \($0)\n" }.joined())
+                            + proof.proof.map { "  \($0)\n" }.joined()
+                    )
                 }
             }
         }
