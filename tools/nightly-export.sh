@@ -15,10 +15,11 @@
 #   ANSINH_PUBLIC_KEY  the ward's published public key (hex, or a file holding it);
 #                   default: the store's signing.pub
 #   ANSINH_WITNESSES   the witnesses asked to cosign the night's checkpoint, separated
-#                   by spaces: a witness's folder (`ansinh witness`) or the https:// prefix
-#                   of a witness's tlog-witness API. Their cosignatures go, with the
-#                   checkpoint, into export/checkpoint.witnessed; a witness that refuses
-#                   (a split view) fails the night.
+#                   by spaces: a witness's folder (`ansinh witness`), or VKEY@PREFIX for a
+#                   witness's tlog-witness API at the https:// PREFIX whose verifier key
+#                   is VKEY. Their cosignatures go, with the checkpoint, into
+#                   export/checkpoint.witnessed, each checked with the witness's key; a
+#                   witness that refuses (a split view) fails the night.
 # Every line it logs starts with a UTC time; on failure the last line says what
 # failed, and the exit status is not 0. A failed night leaves no folder that looks
 # complete: the export is renamed into place only when whole, and the dated folder
@@ -65,8 +66,8 @@ if [ -n "${ANSINH_WITNESSES:-}" ] && [ -f "$work/export/checkpoint" ]; then
         local body status
         # (the command substitution drops the note's last newline; printf puts it back)
         body=$("$ansinh" checkpoint --store "$ANSINH_STORE" --size "$size" --old "$2") || return 74
-        if [[ "$1" == https://* || "$1" == http://* ]]; then
-            status=$(printf '%s\n' "$body" | curl -sS -o "$work/witness.out" -w '%{http_code}' --data-binary @- "${1%/}/add-checkpoint") || return 74
+        if [[ "$1" == *@http* ]]; then
+            status=$(printf '%s\n' "$body" | curl -sS -o "$work/witness.out" -w '%{http_code}' --data-binary @- "${1#*@}/add-checkpoint") || return 74
             cat "$work/witness.out"
             case "$status" in 200) return 0 ;; 409) return 73 ;; *) return 65 ;; esac
         fi
@@ -82,7 +83,10 @@ if [ -n "${ANSINH_WITNESSES:-}" ] && [ -f "$work/export/checkpoint" ]; then
         fi
         [ "$status" -eq 0 ] || fail "witness $witness refused: $(tail -n 1 "$work/witness.log" 2>/dev/null || echo "$answer")"
         printf '%s\n' "$answer" >>"$work/checkpoint.witnessed"
-        if [[ "$witness" != http* ]]; then
+        # Each cosignature is checked with the witness's key by verify-export.py below.
+        if [[ "$witness" == *@http* ]]; then
+            witness_keys+=(--witness-key "${witness%%@*}")
+        else
             witness_keys+=(--witness-key "$("$ansinh" witness show --dir "$witness" | sed -n 's/^Key: //p')")
         fi
     done

@@ -47,6 +47,7 @@ import hashlib
 import json
 import os
 import sys
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ansinh_chain  # noqa: E402  (beside this file)
@@ -153,8 +154,9 @@ def check_signature(folder, manifest, raw, public_key):
 class Log:
     """What an export's transparency log holds, once checked."""
 
-    def __init__(self, folder, size, root, leaves, described, tiles):
-        self.folder, self.size, self.root, self.leaves, self.described, self.tiles = folder, size, root, leaves, described, tiles
+    def __init__(self, folder, origin, size, root, leaves, described, tiles):
+        self.folder, self.origin, self.size, self.root = folder, origin, size, root
+        self.leaves, self.described, self.tiles = leaves, described, tiles
 
 
 def read(folder, name):
@@ -295,12 +297,17 @@ def check_log(folder, manifest, public_key, events):
                 raise ExportError("checkpoint.witnessed holds another checkpoint than the file checkpoint")
         except tlog.NoteError as error:
             raise ExportError("checkpoint.witnessed: %s" % error)
-    return Log(folder, size, root, leaves, described, tiles)
+    return Log(folder, manifest["origin"], size, root, leaves, described, tiles)
 
 
 def check_consistent(earlier, later):
     """The earlier checkpoint is a prefix of the later one: an RFC 9162 consistency
     proof computed from the later tiles verifies against both roots."""
+    if earlier.origin != later.origin:
+        raise ExportError(
+            "%s is the log %s, but the export before it, %s, is the log %s: a log keeps its origin for ever"
+            % (later.folder, later.origin, earlier.folder, earlier.origin)
+        )
     if earlier.size == 0:
         return  # the empty tree is a prefix of every tree
     consistent = earlier.size <= later.size and rfc9162.verify_consistency(
@@ -337,6 +344,11 @@ def load_proof(path, fields):
             if not isinstance(value, str):
                 raise ExportError("%s: eventId is not a string" % path)
             values[field] = value
+        elif field == "record":
+            try:
+                values[field] = bytes.fromhex(value)
+            except (TypeError, ValueError):
+                raise ExportError("%s: record is not hexadecimal bytes" % path)
         else:
             values[field] = hex_hash(value, "%s: %s" % (path, field))
     return values
@@ -356,11 +368,23 @@ def check_older_root(log, path, size, root):
 
 
 def check_inclusion(log, path, manifest, events):
-    fields = ("eventId", "position", "entry", "leafIndex", "treeSize", "rootHash", "proof")
+    fields = ("eventId", "position", "entry", "record", "leafIndex", "treeSize", "rootHash", "proof")
     proof = load_proof(path, fields)
     position = proof["position"]
     if proof["leafIndex"] != position - 1:
         raise ExportError("%s: leaf index %d is not position %d less one" % (path, proof["leafIndex"], position))
+    # The record (README, "Event record and hash chain"): its hash, the entry, is SHA-256 of
+    # every byte before its last 32, which are that hash; it holds the position (offset 32)
+    # and the event id (offset 40).
+    record = proof["record"]
+    if len(record) < 32 + 76 or hashlib.sha256(record[:-32]).digest() != record[-32:] or record[-32:] != proof["entry"]:
+        raise ExportError("%s: the record does not hash to the entry" % path)
+    recorded_id = str(uuid.UUID(bytes=record[40:56]))
+    if int.from_bytes(record[32:40], "big") != position or recorded_id != proof["eventId"].lower():
+        raise ExportError(
+            "%s: the record is event %s at position %d, not %s at %d"
+            % (path, recorded_id, int.from_bytes(record[32:40], "big"), proof["eventId"], position)
+        )
     leaf = rfc9162.leaf_hash(proof["entry"])
     if not rfc9162.verify_inclusion(proof["leafIndex"], proof["treeSize"], leaf, proof["proof"], proof["rootHash"]):
         raise ExportError("%s: the inclusion proof does not verify" % path)

@@ -105,8 +105,9 @@ public final class EventLog: Sendable {
         let meta: Database
         /// projection or subscriber name → last position applied (native u64).
         let checkpoints: Database
-        /// The log's Merkle tree: level (u8) ‖ index (big-endian u64) → 32-byte hash
-        /// (``LogTree``); `nil` in a store of an earlier version opened read-only.
+        /// The log's Merkle tree: the leaf completing a node (big-endian u64) ‖ its level
+        /// (u8) → its 32-byte hash (``LogTree``); `nil` in a store of an earlier version
+        /// opened read-only.
         let tree: Database?
     }
 

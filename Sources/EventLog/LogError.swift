@@ -37,6 +37,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case damagedStore(reason: String)
     /// A tree size, or a leaf, that the log's Merkle tree does not have (yet).
     case treeSizeUnavailable(size: UInt64, treeSize: UInt64)
+    /// A store of an earlier version, opened read-only, keeps no Merkle tree yet.
+    case treeNotKept
 
     public var description: String {
         switch self {
@@ -70,6 +72,9 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "try again when the rebuild is done, or run `ansinh projections rebuild` if none is running"
         case .unknownProjection(let name, let known):
             return "there is no read model named \(name); the read models are \(known.joined(separator: ", "))"
+        case .treeNotKept:
+            return "this store keeps no Merkle tree yet (an earlier version of ansinh wrote it): open it for writing once "
+                + "(any recording command, or `ansinh projections rebuild`) and the tree is built"
         case .treeSizeUnavailable(let size, let treeSize):
             return "the log's Merkle tree has \(treeSize) leaves, so it has no tree of size \(size)"
                 + (size == 0 ? " (a proof needs a tree of at least one leaf)" : "")

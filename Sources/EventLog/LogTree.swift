@@ -151,6 +151,7 @@ extension LogReader {
     /// The tree of the first `size` leaves, from the stored nodes; throws
     /// ``LogError/treeSizeUnavailable(size:treeSize:)`` past the stored tree.
     public func tree(size: UInt64) throws -> StoredTree {
+        guard databases.tree != nil else { throw LogError.treeNotKept }
         let stored = try treeSize()
         guard size <= stored else { throw LogError.treeSizeUnavailable(size: size, treeSize: stored) }
         return StoredTree(reader: self, size: size)

@@ -12,20 +12,34 @@ public enum WardLog {
     /// The address of the ward's public site, where receipts' QR codes point.
     static let publicURLSetting = "public.url"
 
-    /// The log's origin: the one set, or `ansinh/<province>/<ward>` in ASCII (fixed the
-    /// first time it is asked for, since a log keeps its origin for ever).
+    /// The log's origin: the one set, or `ansinh/<province>/<ward>` in ASCII.
     public static func origin(of ledger: Ledger) throws -> String {
         if let origin = try ledger.setting(originSetting), !origin.isEmpty { return origin }
-        let origin = ["ansinh", slug(try ledger.province() ?? ""), slug(try ledger.ward() ?? "")]
-            .filter { !$0.isEmpty }.joined(separator: "/")
-        try ledger.setSetting(originSetting, to: origin)
-        return origin
+        return ["ansinh", slug(try ledger.province() ?? ""), slug(try ledger.ward() ?? "")].filter { !$0.isEmpty }.joined(separator: "/")
     }
 
-    /// Sets the origin, which only a log that has signed no checkpoint yet may change.
-    public static func setOrigin(_ origin: String, of ledger: Ledger) throws {
+    /// Checks that `origin` may name a log (no space, no plus sign), writing nothing.
+    public static func checkOrigin(_ origin: String) throws {
         guard NoteKeyName.isValid(origin) else { throw TransparencyError.badOrigin(origin) }
-        try ledger.setSetting(originSetting, to: origin)
+    }
+
+    /// Fixes the origin (the one given, else the default) as the ward's key is made: a log
+    /// keeps its origin for ever once it can sign a checkpoint, so a ward that has a key
+    /// cannot change it.
+    public static func fixOrigin(_ origin: String?, of ledger: Ledger, store: String) throws {
+        guard !FileManager.default.fileExists(atPath: SigningKeys.privatePath(store: store)) else {
+            throw TransparencyError.originFixed(try self.origin(of: ledger))
+        }
+        let chosen = try origin ?? self.origin(of: ledger)
+        try checkOrigin(chosen)
+        try ledger.setSetting(originSetting, to: chosen)
+    }
+
+    /// Checks that `url` is a web site's address, writing nothing.
+    public static func checkPublicURL(_ url: String) throws {
+        guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw TransparencyError.badPublicURL(url)
+        }
     }
 
     public static func publicURL(of ledger: Ledger) throws -> String? {
@@ -33,16 +47,17 @@ public enum WardLog {
     }
 
     public static func setPublicURL(_ url: String, of ledger: Ledger) throws {
-        guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw TransparencyError.badPublicURL(url)
-        }
+        try checkPublicURL(url)
         try ledger.setSetting(publicURLSetting, to: url.hasSuffix("/") ? String(url.dropLast()) : url)
     }
 
-    /// The ward's checkpoint signer: its signing key, named by the origin.
+    /// The ward's checkpoint signer: its signing key, named by the origin (which a key
+    /// made before origins were kept fixes now, as the default).
     public static func signer(of ledger: Ledger, store: String) throws -> NoteSigner {
         guard let key = try SigningKeys.load(store: store) else { throw TransparencyError.noSigningKey }
-        return try NoteSigner(name: try origin(of: ledger), kind: .ed25519, privateKey: key)
+        let origin = try origin(of: ledger)
+        if try ledger.setting(originSetting) == nil { try ledger.setSetting(originSetting, to: origin) }
+        return try NoteSigner(name: origin, kind: .ed25519, privateKey: key)
     }
 
     /// The verifier key of the ward's checkpoints, as witnesses and clients take it.
@@ -84,8 +99,10 @@ enum NoteKeyName {
 public enum TransparencyError: Error, Hashable, Sendable, CustomStringConvertible {
     case noSigningKey
     case badOrigin(String)
+    case originFixed(String)
     case badPublicURL(String)
     case noSuchEvent(String)
+    case badSize(String)
     case proofUnreadable(path: String, reason: String)
     case proofFails(String)
 
@@ -93,8 +110,11 @@ public enum TransparencyError: Error, Hashable, Sendable, CustomStringConvertibl
         switch self {
         case .noSigningKey: "the ward has no signing key: make it with `ansinh keys init`, then publish the key it prints"
         case .badOrigin(let origin): "\(origin) cannot be a log's origin: it must not be empty, nor hold a space or a plus sign"
+        case .originFixed(let origin):
+            "the ward's log is \(origin) for ever: it has a signing key, and checkpoints signed under that name"
         case .badPublicURL(let url): "\(url) is not the address of a web site (https://…)"
         case .noSuchEvent(let id): "the log holds no event \(id)"
+        case .badSize(let reason): reason
         case .proofUnreadable(let path, let reason): "\(path) is not a proof ansinh printed: \(reason)"
         case .proofFails(let reason): "the proof does not hold: \(reason)"
         }
@@ -108,14 +128,20 @@ public struct InclusionProof: Codable, Hashable, Sendable {
     public var treeSize: UInt64
     public var rootHash: String
     public var proof: [String]
-    /// Added to the four fields: which event, where, and the leaf itself (its
-    /// record hash), so the proof can be checked without the log.
+    /// Added to the four fields: which event, where, the leaf itself (its record
+    /// hash), and the event's whole record (hex), whose hash the leaf is: so the proof is
+    /// checked without the log, and binds the event's id, position and data, not a hash alone.
     public var eventId: String
     public var position: UInt64
     public var entry: String
+    public var record: String
 
     public init(reader: LogReader, eventId: UUID, size: UInt64?) throws {
         guard let event = try reader.event(id: eventId) else { throw TransparencyError.noSuchEvent(eventId.uuidString.lowercased()) }
+        if let size, size < event.position {
+            throw TransparencyError.badSize(
+                "event \(eventId.uuidString.lowercased()) is at position \(event.position), so it is in no tree of fewer leaves than that (--size \(size))")
+        }
         let tree = try reader.tree(size: size ?? reader.head().position)
         leafIndex = event.position - 1
         treeSize = tree.size
@@ -124,21 +150,29 @@ public struct InclusionProof: Codable, Hashable, Sendable {
         self.eventId = eventId.uuidString.lowercased()
         position = event.position
         entry = event.hash.hex
+        record = hex(Array(event.canonicalBytes) + event.hash.bytes)
     }
 
     public var json: JSONOut {
         .object([
             ("leafIndex", .integer(Int64(leafIndex))), ("treeSize", .integer(Int64(treeSize))), ("rootHash", .string(rootHash)),
             ("proof", .array(proof.map { .string($0) })), ("eventId", .string(eventId)), ("position", .integer(Int64(position))),
-            ("entry", .string(entry)),
+            ("entry", .string(entry)), ("record", .string(record)),
         ])
     }
 
-    /// Whether the proof shows its entry in the tree whose root it names (RFC 9162 §2.1.3.2).
+    /// Whether the record is the event the proof names, its hash the entry, and the proof
+    /// shows that entry in the tree whose root it names (RFC 9162 §2.1.3.2).
     public func holds() throws -> Bool {
-        guard let entry = hexBytes(entry), entry.count == 32, let root = hexBytes(rootHash), leafIndex + 1 == position else {
-            return false
+        guard let entry = hexBytes(entry), entry.count == 32, let root = hexBytes(rootHash), leafIndex + 1 == position,
+            let record = hexBytes(record)
+        else { return false }
+        let recordHolds = record.withUnsafeBytes { bytes in
+            guard let event = try? RecordedEventView(record: bytes) else { return false }
+            return event.computeHash() == event.hash && event.hash.bytes == entry && event.position == position
+                && event.eventId.uuidString.lowercased() == eventId
         }
+        guard recordHolds else { return false }
         let path = try proof.map { try Self.hash($0) }
         return MerkleTree.verifyInclusion(
             index: leafIndex, size: treeSize, leafHash: MerkleTree.leafHash(entry), proof: path, root: root)
@@ -160,13 +194,15 @@ public struct ConsistencyProof: Codable, Hashable, Sendable {
     public var proof: [String]
 
     public init(reader: LogReader, from: UInt64, to: UInt64?) throws {
+        guard from > 0 else { throw TransparencyError.badSize("a consistency proof is from a tree of at least one leaf (--from 1 or more)") }
+        if let to, to < from { throw TransparencyError.badSize("--from \(from) is after --to \(to): a tree extends only smaller ones") }
         let tree = try reader.tree(size: to ?? reader.head().position)
         let earlier = try reader.tree(size: from)
         fromSize = from
         toSize = tree.size
         fromRoot = hex(try earlier.root())
         toRoot = hex(try tree.root())
-        proof = from == 0 ? [] : try tree.consistencyProof(from: from).map { hex($0) }
+        proof = try tree.consistencyProof(from: from).map { hex($0) }
     }
 
     public var json: JSONOut {
@@ -204,7 +240,7 @@ public enum TransparencyProof: Sendable {
             self = .consistency(consistency)
         } else {
             throw TransparencyError.proofUnreadable(
-                path: path, reason: "it is neither an inclusion proof (leafIndex, treeSize, rootHash, proof, eventId, position, entry) "
+                path: path, reason: "it is neither an inclusion proof (leafIndex, treeSize, rootHash, proof, eventId, position, entry, record) "
                     + "nor a consistency proof (fromSize, toSize, fromRoot, toRoot, proof)")
         }
     }
@@ -234,7 +270,7 @@ extension WardLog {
         for case .inclusion(let proof) in proofs {
             guard try proof.holds() else {
                 throw TransparencyError.proofFails(
-                    "the inclusion proof of event \(proof.eventId) does not verify: its entry, a hash of its path or its root was changed")
+                    "the inclusion proof of event \(proof.eventId) does not verify: its record, its entry, a hash of its path or its root was changed")
             }
             guard let expected = anchored[proof.treeSize] else {
                 throw TransparencyError.proofFails(

@@ -49,27 +49,50 @@ public final class Witness {
         guard key.kind == .ed25519 else { throw WitnessError.notALogKey(key.verifierKey) }
         let logFolder = logFolder(key.name)
         try FileManager.default.createDirectory(atPath: logFolder + "/refused", withIntermediateDirectories: true)
-        try writeDurably(Data((key.verifierKey + "\n").utf8), to: URL(fileURLWithPath: logFolder + "/key"))
+        try replaceDurably(logFolder + "/key", with: key.verifierKey + "\n")
+    }
+
+    /// Writes `text` beside `path`, flushed, then renames it over `path`: a crash leaves the
+    /// old file or the new one, never a part.
+    private func replaceDurably(_ path: String, with text: String) throws {
+        let partial = path + ".partial"
+        try writeDurably(Data(text.utf8), to: URL(fileURLWithPath: partial))
+        guard rename(partial, path) == 0 else { throw WitnessError.stateUnusable(path, String(cString: strerror(errno))) }
+        syncFolder((path as NSString).deletingLastPathComponent)
+    }
+
+    /// The text of a file of the witness's state, `nil` only when it does not exist: any
+    /// other failure to read it is an error, never taken for "nothing seen yet".
+    private func stateFile(_ path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw WitnessError.stateUnusable(path, "it cannot be read")
+        }
+        return text
     }
 
     /// The logs it follows, each with the last checkpoint it cosigned (nil before the first).
     public func logs() throws -> [(key: NoteKey, last: Checkpoint?)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/logs")) ?? []
         return try names.sorted().compactMap { name in
-            guard let text = try? String(contentsOfFile: folder + "/logs/" + name + "/key", encoding: .utf8) else { return nil }
+            guard let text = try stateFile(folder + "/logs/" + name + "/key") else { return nil }
             let key = try NoteKey(verifierKey: text.trimmingCharacters(in: .whitespacesAndNewlines))
             return (key, try last(of: key.name))
         }
     }
 
     private func key(of origin: String) throws -> NoteKey? {
-        guard let text = try? String(contentsOfFile: logFolder(origin) + "/key", encoding: .utf8) else { return nil }
+        guard let text = try stateFile(logFolder(origin) + "/key") else { return nil }
         return try NoteKey(verifierKey: text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     private func last(of origin: String) throws -> Checkpoint? {
-        guard let note = try? String(contentsOfFile: logFolder(origin) + "/checkpoint", encoding: .utf8) else { return nil }
-        return try Checkpoint(text: try SignedNote(parsing: note).text)
+        guard let note = try stateFile(logFolder(origin) + "/checkpoint") else { return nil }
+        do {
+            return try Checkpoint(text: try SignedNote(parsing: note).text)
+        } catch {
+            throw WitnessError.stateUnusable(logFolder(origin) + "/checkpoint", "\(error)")
+        }
     }
 
     /// Handles a tlog-witness `add-checkpoint` request body (`old N`, the consistency
@@ -78,9 +101,9 @@ public final class Witness {
     /// and the update of the last checkpoint are one step (a lock on the folder).
     public func addCheckpoint(_ body: String, now: UInt64 = UInt64(Date().timeIntervalSince1970)) throws -> String {
         let lock = open(folder + "/lock", O_RDWR | O_CREAT, 0o600)
-        guard lock >= 0 else { throw WitnessError.notAWitness(folder) }
+        guard lock >= 0 else { throw WitnessError.stateUnusable(folder + "/lock", String(cString: strerror(errno))) }
         defer { close(lock) }
-        guard flock(lock, LOCK_EX) == 0 else { throw WitnessError.notAWitness(folder) }
+        guard flock(lock, LOCK_EX) == 0 else { throw WitnessError.stateUnusable(folder + "/lock", String(cString: strerror(errno))) }
 
         // "old N", proof lines, a blank line, then the checkpoint.
         guard let blank = body.range(of: "\n\n") else { throw WitnessError.malformed("no blank line before the checkpoint") }
@@ -115,6 +138,11 @@ public final class Witness {
         }
         let last = try last(of: checkpoint.origin)
         guard old == last?.size ?? 0 else { throw WitnessError.oldSizeMismatch(origin: checkpoint.origin, cosigned: last?.size ?? 0) }
+        // From nothing, or to the same size, there is nothing to prove.
+        guard proof.isEmpty || (old > 0 && old < checkpoint.size) else {
+            throw WitnessError.inconsistent(
+                old == 0 ? "the old size is 0, so the consistency proof must be empty" : "the sizes are equal, so the consistency proof must be empty")
+        }
         if let last {
             let reason: String?
             if old == checkpoint.size {
@@ -128,20 +156,27 @@ public final class Witness {
                 reason = nil
             }
             if let reason {
-                let evidence = logFolder(checkpoint.origin) + "/refused/\(now)-\(checkpoint.size).txt"
-                try? writeDurably(Data(body.utf8), to: URL(fileURLWithPath: evidence))
-                throw WitnessError.splitView(origin: checkpoint.origin, reason: reason, evidence: evidence)
+                throw WitnessError.splitView(origin: checkpoint.origin, reason: reason, evidence: try keepEvidence(body, of: checkpoint, now: now))
             }
-        } else if !proof.isEmpty {
-            throw WitnessError.inconsistent("the old size is 0, so the consistency proof must be empty")
         }
         // Persist before answering: the next request is held to this checkpoint.
-        let path = logFolder(checkpoint.origin) + "/checkpoint"
-        let partial = path + ".partial"
-        try writeDurably(Data(SignedNote(text: signed.text, signatures: signed.signatures).serialized.utf8), to: URL(fileURLWithPath: partial))
-        guard rename(partial, path) == 0 else { throw WitnessError.notAWitness(folder) }
-        syncFolder(logFolder(checkpoint.origin))
+        try replaceDurably(logFolder(checkpoint.origin) + "/checkpoint", with: signed.serialized)
         return try signer.signature(of: signed.text, time: now).line
+    }
+
+    /// Keeps a refused request, signed by the log, under a name of its own that nothing
+    /// overwrites (its time, its size and its SHA-256); returns the file's path.
+    private func keepEvidence(_ body: String, of checkpoint: Checkpoint, now: UInt64) throws -> String {
+        let digest = hex(Array(SHA256.hash(data: Array(body.utf8))).prefix(8))
+        let path = logFolder(checkpoint.origin) + "/refused/\(now)-\(checkpoint.size)-\(digest).txt"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if descriptor < 0 && errno == EEXIST { return path }  // the same request, kept already
+        guard descriptor >= 0 else { throw WitnessError.stateUnusable(path, "the refused request cannot be kept: " + String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try handle.write(contentsOf: Data(body.utf8))
+        try handle.synchronize()
+        syncFolder(logFolder(checkpoint.origin) + "/refused")
+        return path
     }
 }
 
@@ -149,6 +184,8 @@ public final class Witness {
 public enum WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
     case notAWitness(String)
     case notALogKey(String)
+    /// A file of the witness's own state cannot be read or written.
+    case stateUnusable(String, String)
     /// 400: the request is not one.
     case malformed(String)
     /// 404: the witness does not follow this log.
@@ -164,7 +201,7 @@ public enum WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var httpStatus: Int {
         switch self {
-        case .notAWitness, .notALogKey: 500
+        case .notAWitness, .notALogKey, .stateUnusable: 500
         case .malformed: 400
         case .unknownLog: 404
         case .notSignedByLog: 403
@@ -178,6 +215,7 @@ public enum WitnessError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .notAWitness(let folder): "\(folder) does not hold a witness (make one with `ansinh witness init`)"
         case .notALogKey(let key): "\(key) is not a log's key (type 01, Ed25519)"
+        case .stateUnusable(let path, let reason): "the witness's state \(path) cannot be used: \(reason); nothing was cosigned"
         case .malformed(let reason): "not an add-checkpoint request: \(reason)"
         case .unknownLog(let origin): "this witness does not follow the log \(origin) (add its key with `ansinh witness trust`)"
         case .notSignedByLog(let origin, let reason): "the checkpoint is not signed by the key of \(origin): \(reason)"

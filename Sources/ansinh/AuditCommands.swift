@@ -82,8 +82,9 @@ struct AuditCommand: ParsableCommand {
                         + "hash \(report.head.hash.hex); every event meets the catalogue and the rules; \(readModels).\n"
                         + (report.treeSize == report.head.position
                             ? "The Merkle tree of the \(report.treeSize) events holds: every node is the hash of what it covers.\n"
-                            : "The Merkle tree holds for its \(report.treeSize) leaves of \(report.head.position) "
-                                + "(a store of an earlier version, read-only: it is completed when the store is opened for writing).\n"))
+                            : "The Merkle tree holds for its \(report.treeSize) leaves of \(report.head.position): the last events have "
+                                + "no leaves yet (appended by an earlier version of ansinh, or its last nodes were removed); "
+                                + "the next opening for writing adds them.\n"))
                 emit(walked)
                 for manifest in published {
                     emit(

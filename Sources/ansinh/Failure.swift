@@ -84,6 +84,8 @@ func describe(_ error: any Error) -> (String, Int32) {
             )
         case .unknownProjection, .treeSizeUnavailable:
             return (error.description, ExitStatus.usage)
+        case .treeNotKept:
+            return (error.description, ExitStatus.storeProblem)
         case .storeNotAFolder, .notAStore, .unsupportedStoreFormat, .corruptRecord, .projectionsOutdated,
             .projectionsRebuilding:
             return (error.description, ExitStatus.storeProblem)
@@ -105,7 +107,8 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let error as TransparencyError:
         switch error {
         case .noSigningKey: return (error.description, ExitStatus.storeProblem)
-        case .badOrigin, .badPublicURL, .noSuchEvent, .proofUnreadable: return (error.description, ExitStatus.usage)
+        case .originFixed: return (error.description, ExitStatus.conflict)
+        case .badOrigin, .badPublicURL, .noSuchEvent, .proofUnreadable, .badSize: return (error.description, ExitStatus.usage)
         case .proofFails: return (error.description, ExitStatus.auditFailed)
         }
     case let error as NoteError:
@@ -118,6 +121,7 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let error as WitnessError:
         switch error {
         case .notAWitness, .notALogKey: return (error.description, ExitStatus.usage)
+        case .stateUnusable: return (error.description, ExitStatus.storeProblem)
         case .malformed, .unknownLog, .notSignedByLog: return (error.description, ExitStatus.refused)
         case .oldSizeMismatch, .inconsistent, .splitView: return (error.description, ExitStatus.conflict)
         }

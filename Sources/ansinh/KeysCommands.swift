@@ -23,9 +23,13 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger()
-                if let origin { try WardLog.setOrigin(origin, of: ledger) }
+                // Everything checked before anything is written.
+                if let origin { try WardLog.checkOrigin(origin) }
+                if let publicUrl { try WardLog.checkPublicURL(publicUrl) }
+                let keyPath = SigningKeys.privatePath(store: store.storePath)
+                guard !FileManager.default.fileExists(atPath: keyPath) else { throw KeyError.alreadyExists(path: keyPath) }
+                try WardLog.fixOrigin(origin, of: ledger, store: store.storePath)
                 if let publicUrl { try WardLog.setPublicURL(publicUrl, of: ledger) }
-                _ = try WardLog.origin(of: ledger)  // fixed now, with the key
                 let publicKey = try SigningKeys.create(store: store.storePath)
                 // The checkpoints' verifier key: `ansinh keys show`.
                 emit("Created the ward's signing key. Public key (publish it):\n\(publicKey)\n")

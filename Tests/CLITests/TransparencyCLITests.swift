@@ -123,8 +123,13 @@ struct TransparencyCLITests {
         let lines = checkpoint.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var otherRoot = lines
         otherRoot[2] = Data(repeating: 7, count: 32).base64EncodedString()
+        // One bit of the signature flipped, its length kept.
         var badSignature = lines
-        badSignature[4] = String(badSignature[4].dropLast(6)) + (badSignature[4].hasSuffix("AAAA==") ? "BBBB==" : "AAAA==")
+        let signatureLine = badSignature[4].split(separator: " ")
+        var signatureBytes = [UInt8](try #require(Data(base64Encoded: String(signatureLine[2]))))
+        #expect(signatureBytes.count == 68)
+        signatureBytes[40] ^= 0x01
+        badSignature[4] = "— \(signatureLine[1]) \(Data(signatureBytes).base64EncodedString())"
         for (what, note) in [("another root", otherRoot), ("a changed signature", badSignature)] {
             try Self.write(note.joined(separator: "\n"), folder + "/tampered-checkpoint")
             run = try ansinh(["verify-proof", "--checkpoint", folder + "/tampered-checkpoint", "--key", key, folder + "/consistency.json"])
@@ -179,6 +184,30 @@ struct TransparencyCLITests {
             Self.verifyExport, folder + "/second", "--previous", folder + "/first", "--inclusion", folder + "/receipt-proof.json",
         ])
         #expect(check.status == 0, "\(check.output)")
+
+    }
+
+    @Test("an export of another history (the same key, other entries after the last published head) is refused against the published one")
+    func rewrittenHistoryIsRefused() throws {
+        let store = try Self.wardStore()
+        let fork = StoreFolder()
+        try FileManager.default.copyItem(atPath: store.path, toPath: fork.path)
+        try Self.donate(store, 2)
+        try Self.donate(fork, 2, from: 50)
+        let published = store.path + "-published", rewritten = fork.path + "-rewritten"
+        defer { for folder in [published, rewritten] { try? FileManager.default.removeItem(atPath: folder) } }
+        #expect(try store.run("export", "--out", published).status == 0)
+        #expect(try fork.run("export", "--out", rewritten).status == 0)
+        let publicKey = try String(contentsOfFile: store.path + "/signing.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var check = try python([Self.verifyExport, rewritten, "--public-key", publicKey])
+        #expect(check.status == 0, "alone, each export checks out: \(check.output)")
+        check = try python([Self.verifyExport, rewritten, "--previous", published, "--public-key", publicKey])
+        #expect(check.status == 1 && check.output.contains("the history was rewritten"), "\(check.output)")
+        // ansinh agrees: the fork's consistency proof does not carry the published tree to its checkpoint.
+        let run = try fork.run("prove", "consistency", "--from", "2294", "--format", "json")
+        let proof = Self.json(run.stdout)
+        let publishedRoot = Self.json(try String(contentsOfFile: published + "/manifest.json", encoding: .utf8))["rootHash"] as? String
+        #expect(proof["fromRoot"] as? String != publishedRoot, "the fork's tree of 2294 is not the published one")
     }
 
     @Test("a receipt in Vietnamese, its QR code read back by zbarimg as the look-up address")
@@ -247,6 +276,23 @@ struct TransparencyCLITests {
         run = try addCheckpoint(try request(0, 1000))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("— mttq.an-giang.example/witness "), "\(run.stdout)")
+        // Requests that are not ones: an old size past the checkpoint's, a proof from nothing, a
+        // proof line that is not a hash. Refused, and nothing changes.
+        let request2000 = try request(1000, 2000)
+        run = try addCheckpoint(request2000.replacingOccurrences(of: "old 1000\n", with: "old 2001\n"))
+        #expect(run.status == 65 && run.stderr.contains("larger than the checkpoint's"), "\(run.stderr)")
+        run = try addCheckpoint(try request(1000, 2000).replacingOccurrences(of: "old 1000\n", with: "old 0\n"))
+        #expect(run.status == 73 && run.stdout == "1000\n", "the witness says the size it cosigned: \(run.stdout) \(run.stderr)")
+        let fresh = store.path + "-witness-fresh"
+        defer { try? FileManager.default.removeItem(atPath: fresh) }
+        #expect(try ansinh(["witness", "init", "--dir", fresh, "--name", "fresh.example/w"]).status == 0)
+        #expect(try ansinh(["witness", "trust", "--dir", fresh, try Self.verifierKey(store)]).status == 0)
+        run = try ansinh(["witness", "add-checkpoint", "--dir", fresh], input: Data(request2000.replacingOccurrences(of: "old 1000\n", with: "old 0\n").utf8))
+        #expect(run.status == 73 && run.stderr.contains("the old size is 0, so the consistency proof must be empty"), "\(run.stderr)")
+        let badLine = request2000.split(separator: "\n", maxSplits: 2).map(String.init)
+        run = try addCheckpoint(badLine[0] + "\nnot-a-hash\n" + badLine[2])
+        #expect(run.status == 65 && run.stderr.contains("is not a 32-byte hash in base64"), "\(run.stderr)")
+        #expect(try ansinh(["witness", "show", "--dir", folder]).stdout.contains("cosigned size 1000"))
         // A request from an old size the witness did not cosign last: told the size, asked again.
         run = try addCheckpoint(try request(0, nil))
         #expect(run.status == 73 && run.stdout == "1000\n", "\(run.stdout) \(run.stderr)")

@@ -69,7 +69,7 @@ struct LogTreeTests {
             let readOnly = try openLog(folder) { $0.readOnly = true }
             try readOnly.read { reader throws in
                 #expect(try reader.treeSize() == 0)
-                #expect(throws: LogError.treeSizeUnavailable(size: 1, treeSize: 0)) { try reader.tree(size: 1) }
+                #expect(throws: LogError.treeNotKept) { try reader.tree(size: 1) }
             }
             #expect(try readOnly.verify().isValid, "a missing tree is not a damaged log")
         }
@@ -98,9 +98,9 @@ struct LogTreeTests {
         #expect(try log.verify().isValid)
     }
 
-    @Test("a changed, missing or extra node of the tree is found by verify, naming the leaves it covers")
+    @Test("a changed, missing or extra node of the tree is found by verify, naming the leaves it covers; appends refuse a tree longer than the log")
     func changedNodeIsFound() throws {
-        for damage in ["changed", "missing", "extra"] {
+        for damage in ["changed", "missing", "extra", "stray"] {
             let folder = TemporaryFolder()
             let log = try openLog(folder)
             try log.append((0..<40).map { sampleEvent($0) }, to: "s", actor: "a")
@@ -110,7 +110,10 @@ struct LogTreeTests {
                 switch damage {
                 case "changed": try transaction.put(tree, key: key, value: [UInt8](repeating: 7, count: 32))
                 case "missing": try transaction.delete(tree, key: key)
-                default: try transaction.put(tree, key: LogTree.key(level: 5, index: 9), value: [UInt8](repeating: 7, count: 32))
+                case "extra":  // a node past the last leaf: the tree claims more leaves than the log has
+                    try transaction.put(tree, key: LogTree.key(level: 5, index: 9), value: [UInt8](repeating: 7, count: 32))
+                default:  // a key no node has, among the others: completed by leaf 39, at level 7
+                    try transaction.put(tree, key: [0, 0, 0, 0, 0, 0, 0, 39, 7] as [UInt8], value: [UInt8](repeating: 7, count: 32))
                 }
             }
             let report = try log.verify()
@@ -119,7 +122,13 @@ struct LogTreeTests {
                 continue
             }
             if damage == "extra" {
-                #expect(report.failure?.position == 40, "\(reason)")
+                #expect(report.failure?.position == 40 && reason.contains("it has 320 leaves, but the log has 40 events"), "\(reason)")
+                #expect(throws: LogError.self, "no leaf is added to a tree that does not match the log") {
+                    try log.append([sampleEvent(41)], to: "s", actor: "a")
+                }
+                #expect(try log.head().position == 40)
+            } else if damage == "stray" {
+                #expect(report.failure?.position == 40 && reason.contains("it holds 79 nodes, but a tree of 40 leaves has 78"), "\(reason)")
             } else {
                 #expect(report.failure?.position == 24, "\(reason)")
                 #expect(reason.contains("node 5 of level 2 (leaves 20 to 23)"), "\(reason)")
