@@ -48,4 +48,11 @@ struct MerkleCrossCheckTests {
         let (status, output) = try Self.crossCheck(cases)
         #expect(status == 1 && output.hasPrefix("the inclusion proof of leaf \(inclusion[20][0]) in \(inclusion[20][1]) differs"), "\(output)")
     }
+
+    @Test("the Python checker's C2SP half passes the published vectors: Go's signed note, tlog-tiles' examples, Sigsum's cosignatures")
+    func tlogSelfTest() throws {
+        let (status, output) = try python([packageRoot.appendingPathComponent("tools/tlog.py").path, "self-test"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ok: tlog self-test") && !output.contains("formats only"), "signatures checked too: \(output)")
+    }
 }
