@@ -182,11 +182,3 @@ public struct Receipt: Sendable {
             """
     }
 }
-
-extension LocalDate {
-    /// `01/12/2026`, day first, as Vietnamese write dates.
-    var vietnamese: String {
-        let parts = components
-        return String(format: "%02d/%02d/%04d", parts.day, parts.month, parts.year)
-    }
-}
