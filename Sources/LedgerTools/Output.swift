@@ -39,6 +39,15 @@ public indirect enum JSONOut {
         }
     }
 
+    /// On one line, with no space: for data files a page fetches.
+    public func compact() -> String {
+        switch self {
+        case .object(let members): return "{" + members.map { quoted($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        case .array(let items): return "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
+        default: return serialized()
+        }
+    }
+
     private func quoted(_ text: String) -> String {
         var bytes: [UInt8] = []
         JSON.appendString(text, to: &bytes)

@@ -143,10 +143,6 @@ public struct Receipt: Sendable {
     /// The receipt as one printable HTML page: nothing loaded from elsewhere; the proof
     /// inside it as JSON (`<script type="application/json" id="proof">`).
     public func html() throws -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
         let rows = lines.map { "<tr><th scope=\"row\">\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
         let proofJSON = proof.json.serialized().replacingOccurrences(of: "</", with: "<\\/")
         return """

@@ -1,0 +1,309 @@
+import Crypto
+import EventLog
+import Foundation
+import Ledger
+
+/// Writes the ward's public books as a static site in Vietnamese (Decree 93/2021/NĐ-CP,
+/// Article 14): from one snapshot of the public view, so it shows no personal data
+/// beyond what that view allows, and loads nothing from another host.
+///
+/// ```
+/// index.html                the funds, a monthly chart, the periods closed, the checkpoint
+/// quy/<fund>/index.html     a fund's register: every entry, its running balance
+/// tra-cuu/index.html        look-up of a donation, its inclusion proof checked in the browser
+/// tai-ve/…                  downloads: CSV (with the byte-order mark) and JSON
+/// checkpoint, tile/…        the signed checkpoint and the tree's C2SP tiles
+/// du-lieu/tra-cuu.json      the look-up's compact index
+/// assets/site.css, app.js
+/// ```
+public enum Publisher {
+    /// The site's pages, and the files it carries, by path (for a test or a summary).
+    public struct Summary: Sendable {
+        public var headPosition: UInt64
+        public var funds: [String]
+        public var files: Int
+    }
+
+    /// Publishes one read snapshot of `ledger` into the new folder `folder`, written beside
+    /// it under a hidden name and renamed into place when whole.
+    @discardableResult
+    public static func publish(_ ledger: Ledger, to folder: String, signer: NoteSigner?) throws -> Summary {
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        guard !FileManager.default.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
+        let partial = PartialWrite.start(for: target)
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        do {
+            let ward = try ledger.ward() ?? ""
+            let province = try ledger.province() ?? ""
+            let summary = try ledger.snapshot { snapshot in
+                try Site(snapshot: snapshot, folder: partial, ward: ward, province: province, signer: signer).write()
+            }
+            try PartialWrite.finish(partial, onto: target)
+            return summary
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+}
+
+/// One site being written.
+private struct Site {
+    let snapshot: LedgerSnapshot
+    let folder: URL
+    let ward: String
+    let province: String
+    let signer: NoteSigner?
+
+    func write() throws -> Publisher.Summary {
+        let head = try snapshot.log.head()
+        let funds = try snapshot.funds()
+        var registers: [(FundBalance, [RegisterEntry])] = []
+        for fund in funds {
+            registers.append((fund, try snapshot.fundRegister(fund.fundId, view: .public) ?? []))
+        }
+        var files = 0
+        func add(_ path: String, _ text: String) throws {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
+                throw ExportError.cannotWrite(url.path, "the file cannot be created")
+            }
+            files += 1
+        }
+        try add("assets/site.css", PublicationAssets.css)
+        try add("assets/app.js", PublicationAssets.script)
+
+        // The tree, as the look-up checks it: the checkpoint and the tiles of its size.
+        var checkpointNote: String?
+        if let signer {
+            let (_, note) = try WardLog.checkpoint(snapshot.log, signer: signer)
+            checkpointNote = note.serialized
+            try add("checkpoint", note.serialized)
+            files += try TileWriter.write(snapshot.log, size: head.position, into: folder).count
+        }
+
+        let periods = try snapshot.periods()
+        try add("index.html", try home(funds: funds, registers: registers, periods: periods, checkpoint: checkpointNote))
+        for (fund, register) in registers {
+            try add("quy/\(fund.fundId)/index.html", fundPage(fund, register))
+            try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Listings.register(register).csv)
+        }
+        try add("tai-ve/cac-quy.csv", "\u{FEFF}" + (try Listings.funds(funds)).csv)
+        // The same JSON as `ansinh funds --format json`.
+        try add("tai-ve/cac-quy.json", (try Listings.funds(funds)).rendered(.json))
+        try add("du-lieu/tra-cuu.json", try lookUpIndex(registers))
+        try add("tra-cuu/index.html", lookUpPage(signed: checkpointNote != nil))
+        if files > 0 { sync() }
+        return Publisher.Summary(headPosition: head.position, funds: funds.map(\.fundId), files: files)
+    }
+
+    // MARK: - Pages
+
+    /// A page: the header with the ward's name, the navigation, `body`, the footer.
+    func page(title: String, depth: Int, _ body: String) -> String {
+        let up = String(repeating: "../", count: depth)
+        return """
+            <!doctype html>
+            <html lang="vi">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) — Phường \(escape(ward))</title>
+            <link rel="icon" href="data:,">
+            <link rel="stylesheet" href="\(up)assets/site.css">
+            <script src="\(up)assets/app.js" defer></script>
+            </head>
+            <body>
+            <header class="site"><a href="\(up)index.html"><strong>Công khai tài chính các quỹ</strong></a>
+            <p>Phường \(escape(ward)), \(escape(province))</p></header>
+            <nav class="site" aria-label="Các trang"><a href="\(up)index.html">Trang chủ</a><a href="\(up)tra-cuu/index.html">Tra cứu khoản đóng góp</a><a href="\(up)tai-ve/cac-quy.csv">Tải về (CSV)</a></nav>
+            <main id="noi-dung">
+            \(body)
+            </main>
+            <footer>Số liệu công khai theo Nghị định 93/2021/NĐ-CP, Điều 14. Mọi khoản ghi đều nằm trong sổ có chữ ký số và kiểm chứng được (RFC 9162).</footer>
+            </body>
+            </html>
+
+            """
+    }
+
+    func home(funds: [FundBalance], registers: [(FundBalance, [RegisterEntry])], periods: [PeriodRecord], checkpoint: String?) throws
+        -> String
+    {
+        var rows = ""
+        for fund in funds {
+            rows += "<tr><th scope=\"row\"><a href=\"quy/\(fund.fundId)/index.html\">\(escape(fund.name))</a></th>"
+                + money(fund.openingBalance) + money(try fund.received) + money(try fund.disbursed.amount) + money(fund.balance) + "</tr>\n"
+        }
+        let closed = periods.isEmpty
+            ? "<p>Chưa khoá sổ kỳ nào.</p>"
+            : "<ul>" + periods.map { "<li>Đã khoá sổ đến hết ngày \($0.through.vietnamese) (\(escape($0.decision)))</li>" }.joined() + "</ul>"
+        let signed = checkpoint.map {
+            "<h2>Điểm kiểm đã ký</h2><p class=\"note\">Sổ được ký số; ai cũng kiểm chứng được một khoản bằng trang <a href=\"tra-cuu/index.html\">tra cứu</a>.</p><pre class=\"checkpoint\" id=\"diem-kiem\">\(escape($0))</pre>"
+        } ?? ""
+        return page(
+            title: "Trang chủ", depth: 0,
+            """
+            <h1>Các quỹ của phường</h1>
+            <div class="table-wrap"><table id="cac-quy">
+            <caption>Số dư các quỹ (đồng)</caption>
+            <thead><tr><th scope="col">Quỹ</th><th scope="col" class="num">Đầu kỳ</th><th scope="col" class="num">Đã nhận</th><th scope="col" class="num">Đã chi</th><th scope="col" class="num">Số dư</th></tr></thead>
+            <tbody>
+            \(rows)</tbody>
+            </table></div>
+            <h2>Thu và chi theo tháng</h2>
+            \(try monthlyChart(registers))
+            <h2>Các kỳ đã khoá sổ</h2>
+            \(closed)
+            \(signed)
+            """)
+    }
+
+    func fundPage(_ fund: FundBalance, _ register: [RegisterEntry]) -> String {
+        var rows = ""
+        for entry in register {
+            let amountClass = entry.amount.dong < 0 ? "num out" : "num in"
+            rows += "<tr id=\"k-\(entry.eventId.uuidString.lowercased())\">"
+                + "<td data-value=\"\(entry.date)\">\(entry.date.vietnamese)</td>"
+                + "<td>\(escape(entry.counterpart))</td>"
+                + "<td>\(escape(entry.purpose.map(purposeName) ?? (entry.amount.dong >= 0 ? "Nhận" : "Chi")))</td>"
+                + "<td class=\"num\" data-value=\"\(entry.quantity ?? 0)\">\(entry.quantity.map(String.init) ?? "")</td>"
+                + "<td class=\"\(amountClass)\" data-value=\"\(entry.amount.dong)\">\(entry.amount.grouped)</td>"
+                + "<td class=\"num\" data-value=\"\(entry.runningBalance.dong)\">\(entry.runningBalance.grouped)</td>"
+                + "<td>\(escape(entry.reference ?? ""))</td></tr>\n"
+        }
+        func header(_ label: String, numeric: Bool = false) -> String {
+            "<th scope=\"col\"\(numeric ? " class=\"num\"" : "")><button type=\"button\">\(label)</button></th>"
+        }
+        return page(
+            title: fund.name, depth: 2,
+            """
+            <h1>\(escape(fund.name))</h1>
+            <p>Mở ngày \(fund.openedOn.vietnamese). Số dư: <strong id="so-du">\(fund.balance.grouped)</strong> đồng.
+            <a href="../../tai-ve/so-quy-\(fund.fundId).csv">Tải sổ quỹ (CSV)</a></p>
+            <div class="controls no-print">
+            <label for="loc">Lọc (người, mục đích, số tiền…)<input id="loc" type="search" autocomplete="off"></label>
+            </div>
+            <div class="pager no-print"><button type="button" class="action" id="truoc">Trang trước</button><span id="trang" aria-live="polite"></span><button type="button" class="action" id="sau">Trang sau</button></div>
+            <div class="table-wrap"><table class="register" id="so-quy">
+            <caption>Sổ quỹ: mọi khoản nhận và chi, với số dư sau mỗi khoản (đồng)</caption>
+            <thead><tr>\(header("Ngày"))\(header("Người góp / người nhận"))\(header("Mục đích"))\(header("Số lượng", numeric: true))\(header("Số tiền", numeric: true))\(header("Số dư", numeric: true))\(header("Chứng từ"))</tr></thead>
+            <tbody>
+            \(rows)</tbody>
+            </table></div>
+            """)
+    }
+
+    func lookUpPage(signed: Bool) -> String {
+        page(
+            title: "Tra cứu khoản đóng góp", depth: 1,
+            """
+            <h1>Tra cứu khoản đóng góp</h1>
+            <p>Tìm theo số biên nhận, mã sự kiện (in trên biên nhận), số tiền và ngày, hoặc tên người góp khi được công khai.
+            Mỗi kết quả được kiểm chứng ngay trong trình duyệt với điểm kiểm đã ký của phường\(signed ? "" : " (phường chưa có khoá ký: chưa kiểm chứng được)").</p>
+            <form id="tra-cuu" data-base="../" class="controls">
+            <label for="so-bien-nhan">Số biên nhận<input id="so-bien-nhan" autocomplete="off"></label>
+            <label for="ma-su-kien">Mã sự kiện<input id="ma-su-kien" autocomplete="off"></label>
+            <label for="so-tien">Số tiền (đồng)<input id="so-tien" inputmode="numeric" autocomplete="off"></label>
+            <label for="ngay">Ngày<input id="ngay" type="date"></label>
+            <label for="ten">Tên người góp<input id="ten" autocomplete="off"></label>
+            <button type="submit" class="action">Tìm</button>
+            </form>
+            <div id="ket-qua" aria-live="polite"></div>
+            """)
+    }
+
+    // MARK: - Data
+
+    /// Money received, as the look-up finds it: columns once, then one array a row.
+    func lookUpIndex(_ registers: [(FundBalance, [RegisterEntry])]) throws -> String {
+        let columns = ["eventId", "position", "entry", "date", "dateText", "amount", "amountText", "fundId", "fundName", "counterpart", "receiptNo"]
+        var rows: [JSONOut] = []
+        for (fund, register) in registers {
+            for entry in register where entry.type == "DonationReceived" && entry.reversesPosition == nil {
+                guard let event = try snapshot.log.event(at: entry.position) else { continue }
+                rows.append(
+                    .array([
+                        .string(entry.eventId.uuidString.lowercased()), .integer(Int64(entry.position)), .string(event.hash.hex),
+                        .string(entry.date.description), .string(entry.date.vietnamese), .integer(entry.amount.dong),
+                        .string(entry.amount.description), .string(fund.fundId), .string(fund.name), .string(entry.counterpart),
+                        entry.reference.map { .string($0) } ?? .null,
+                    ]))
+            }
+        }
+        return JSONOut.object([("columns", .array(columns.map { .string($0) })), ("rows", .array(rows))]).compact() + "\n"
+    }
+
+    /// Money in and out of all funds by month, as bars drawn in SVG.
+    func monthlyChart(_ registers: [(FundBalance, [RegisterEntry])]) throws -> String {
+        var months: [String: (in: Int64, out: Int64)] = [:]
+        for (_, register) in registers {
+            for entry in register where entry.type != "FundOpened" {
+                let (year, month, _) = entry.date.components
+                let key = String(format: "%04d-%02d", year, month)
+                var totals = months[key] ?? (0, 0)
+                if entry.amount.dong >= 0 { totals.in += entry.amount.dong } else { totals.out -= entry.amount.dong }
+                months[key] = totals
+            }
+        }
+        let keys = months.keys.sorted()
+        guard !keys.isEmpty else { return "<p>Chưa có khoản thu chi nào.</p>" }
+        let largest = max(1, keys.map { max(months[$0]!.in, months[$0]!.out) }.max() ?? 1)
+        let width = 40 * keys.count + 60, height = 240, base = 200
+        var bars = ""
+        var rows = ""
+        for (index, key) in keys.enumerated() {
+            let (income, outgo) = months[key]!
+            let x = 50 + index * 40
+            let inHeight = Int(Double(income) / Double(largest) * 180), outHeight = Int(Double(outgo) / Double(largest) * 180)
+            bars += "<rect x=\"\(x)\" y=\"\(base - inHeight)\" width=\"16\" height=\"\(inHeight)\" fill=\"#1e7b34\"><title>\(key) nhận \(VND(income).grouped) đ</title></rect>"
+            bars += "<rect x=\"\(x + 17)\" y=\"\(base - outHeight)\" width=\"16\" height=\"\(outHeight)\" fill=\"#b3261e\"><title>\(key) chi \(VND(outgo).grouped) đ</title></rect>"
+            bars += "<text x=\"\(x + 16)\" y=\"\(base + 16)\" font-size=\"10\" text-anchor=\"middle\">\(key.suffix(2))/\(key.prefix(4).suffix(2))</text>"
+            rows += "<tr><th scope=\"row\">\(key)</th>\(money(VND(income)))\(money(VND(outgo)))</tr>"
+        }
+        return """
+            <figure>
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" width="\(width)" height="\(height)" role="img" aria-labelledby="bieu-do-tieu-de">
+            <title id="bieu-do-tieu-de">Thu (xanh) và chi (đỏ) mỗi tháng, cao nhất \(VND(largest).grouped) đồng</title>
+            <line x1="45" y1="\(base)" x2="\(width - 5)" y2="\(base)" stroke="#555"/>\(bars)
+            </svg>
+            <figcaption>Thu (xanh) và chi (đỏ) của tất cả các quỹ, theo tháng.</figcaption>
+            </figure>
+            <details><summary>Bảng số liệu của biểu đồ</summary><div class="table-wrap"><table><thead><tr><th scope="col">Tháng</th><th scope="col" class="num">Nhận</th><th scope="col" class="num">Chi</th></tr></thead><tbody>\(rows)</tbody></table></div></details>
+            """
+    }
+
+    func money(_ amount: VND) -> String { "<td class=\"num\">\(amount.grouped)</td>" }
+
+    func purposeName(_ purpose: Purpose) -> String {
+        switch purpose {
+        case .housing: "Nhà ở"
+        case .gift: "Quà"
+        case .healthInsurance: "Bảo hiểm y tế"
+        case .scholarship: "Học bổng"
+        case .studySupplies: "Đồ dùng học tập"
+        case .livelihood: "Sinh kế"
+        case .infrastructure: "Công trình"
+        case .sponsorship: "Nhận đỡ đầu"
+        case .other: "Khác"
+        }
+    }
+}
+
+/// Text made safe for HTML.
+func escape(_ text: String) -> String {
+    var escaped = ""
+    escaped.reserveCapacity(text.utf8.count)
+    for character in text {
+        switch character {
+        case "&": escaped += "&amp;"
+        case "<": escaped += "&lt;"
+        case ">": escaped += "&gt;"
+        case "\"": escaped += "&quot;"
+        case "'": escaped += "&#39;"
+        default: escaped.append(character)
+        }
+    }
+    return escaped
+}
