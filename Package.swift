@@ -10,7 +10,8 @@ import PackageDescription
 //   Ledger    — the welfare domain: the event catalogue, the rules every command
 //               passes, and the projections clerks and auditors read. No `mdb_*`.
 //   LedgerTools — printable forms of the ledger, audits by replay, signed exports,
-//               checkpoints, proofs, receipts (with CQRencode, Debian's libqrencode-dev).
+//               checkpoints, proofs, receipts (with CQRencode, Debian's libqrencode-dev),
+//               the public site, Excel workbooks (with CXlsxWriter, libxlsxwriter-dev).
 //   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
@@ -38,6 +39,12 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        // Excel workbooks for clerks and the public site: Debian's libxlsxwriter-dev.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(
             name: "EventLog",
@@ -50,7 +57,7 @@ let package = Package(
         // Printable forms (tables, JSON, CSV, the Vietnamese report), audits and exports.
         .target(
             name: "LedgerTools",
-            dependencies: ["Ledger", "EventLog", "CQRencode", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Ledger", "EventLog", "CQRencode", "CXlsxWriter", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.

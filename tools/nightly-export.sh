@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The nightly job: a signed export and a compacted backup of an ansinh store, in a
-# dated folder, checked with tools/verify-export.py; the backup is audited, and held
+# The nightly job: a signed export, the public site (`ansinh publish`) and a compacted
+# backup of an ansinh store, in a dated folder, checked with tools/verify-export.py; the backup is audited, and held
 # to the head the previous night published; every backup kept is checked against its
 # SHA-256 and its structure walked; only the last KEEP are kept.
 #
@@ -96,6 +96,17 @@ fi
 log "checking the export"
 python3 "$here/verify-export.py" "$work/export" ${earlier_export[@]+"${earlier_export[@]}"} ${witness_keys[@]+"${witness_keys[@]}"} \
     >"$work/verify.log" 2>&1 || fail "export check: $(tail -n 1 "$work/verify.log")"
+# The public site beside the export, with every night's checkpoint kept in it
+# (diem-kiem/<day>, carried from the last night's site, so rotation loses none).
+log "publishing the site"
+"$ansinh" publish --store "$ANSINH_STORE" --out "$work/site" >"$work/publish.log" 2>&1 \
+    || fail "publish: $(tail -n 1 "$work/publish.log")"
+mkdir -p "$work/site/diem-kiem"
+for folder in ${nights[@]+"${nights[@]}"}; do
+    if [ -d "$folder/site/diem-kiem" ]; then cp -n "$folder/site/diem-kiem/"* "$work/site/diem-kiem/" 2>/dev/null || true; break; fi
+done
+[ -f "$work/export/checkpoint" ] && cp "$work/export/checkpoint" "$work/site/diem-kiem/$day"
+[ -f "$work/export/checkpoint.witnessed" ] && cp "$work/export/checkpoint.witnessed" "$work/site/diem-kiem/$day.witnessed"
 log "backing up"
 "$ansinh" backup --store "$ANSINH_STORE" --out "$work/data.mdb" >"$work/backup.log" 2>&1 \
     || fail "backup: $(tail -n 1 "$work/backup.log")"

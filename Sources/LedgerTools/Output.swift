@@ -113,6 +113,14 @@ public struct Listing {
         self.columns = columns
     }
 
+    /// The same rows without the column `key`.
+    public func removing(column key: String) -> Listing {
+        guard let index = columns.firstIndex(where: { $0.key == key }) else { return self }
+        var listing = Listing(columns.enumerated().filter { $0.offset != index }.map(\.element))
+        listing.rows = rows.map { row in row.enumerated().filter { $0.offset != index }.map(\.element) }
+        return listing
+    }
+
     public mutating func append(_ row: [Cell]) {
         precondition(row.count == columns.count, "a row of \(row.count) cells under \(columns.count) columns")
         rows.append(row)

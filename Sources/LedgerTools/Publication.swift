@@ -87,8 +87,13 @@ private struct Site {
         try add("index.html", try home(funds: funds, registers: registers, periods: periods, checkpoint: checkpointNote))
         for (fund, register) in registers {
             try add("quy/\(fund.fundId)/index.html", fundPage(fund, register))
-            try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Listings.register(register).csv)
+            try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Self.publicRegister(register).csv)
         }
+        // One workbook: the funds, then a sheet a fund.
+        try Workbook.write(
+            [("Các quỹ", try Listings.funds(funds))] + registers.map { ($0.0.name, Self.publicRegister($0.1)) },
+            to: folder.appendingPathComponent("tai-ve/so-quy.xlsx").path)
+        files += 1
         try add("tai-ve/cac-quy.csv", "\u{FEFF}" + (try Listings.funds(funds)).csv)
         // The same JSON as `ansinh funds --format json`.
         try add("tai-ve/cac-quy.json", (try Listings.funds(funds)).rendered(.json))
@@ -117,7 +122,7 @@ private struct Site {
             <body>
             <header class="site"><a href="\(up)index.html"><strong>Công khai tài chính các quỹ</strong></a>
             <p>Phường \(escape(ward)), \(escape(province))</p></header>
-            <nav class="site" aria-label="Các trang"><a href="\(up)index.html">Trang chủ</a><a href="\(up)tra-cuu/index.html">Tra cứu khoản đóng góp</a><a href="\(up)tai-ve/cac-quy.csv">Tải về (CSV)</a></nav>
+            <nav class="site" aria-label="Các trang"><a href="\(up)index.html">Trang chủ</a><a href="\(up)tra-cuu/index.html">Tra cứu khoản đóng góp</a><a href="\(up)tai-ve/so-quy.xlsx">Tải sổ quỹ (Excel)</a><a href="\(up)tai-ve/cac-quy.csv">Tải về (CSV)</a></nav>
             <main id="noi-dung">
             \(body)
             </main>
@@ -215,6 +220,11 @@ private struct Site {
     }
 
     // MARK: - Data
+
+    /// A register as the public reads it: without the clerk who recorded each entry.
+    static func publicRegister(_ register: [RegisterEntry]) -> Listing {
+        Listings.register(register).removing(column: "recordedBy")
+    }
 
     /// Money received, as the look-up finds it: columns once, then one array a row.
     func lookUpIndex(_ registers: [(FundBalance, [RegisterEntry])]) throws -> String {

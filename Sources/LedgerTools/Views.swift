@@ -6,9 +6,13 @@ import Ledger
 /// JSON and CSV for programs. The command line only picks the format and prints.
 public protocol QueryView {
     func rendered(_ format: OutputFormat) throws -> String
+    /// Its sheets in an Excel workbook, named in Vietnamese.
+    func sheets() throws -> [(name: String, listing: Listing)]
 }
 
-extension Listing: QueryView {}
+extension Listing: QueryView {
+    public func sheets() throws -> [(name: String, listing: Listing)] { [("Bảng", self)] }
+}
 
 /// A fund and its register (`ansinh fund show`): the table has a heading with the
 /// balance and leaves out the recorder; JSON holds the fund and every entry.
@@ -19,6 +23,10 @@ public struct FundRegisterView: QueryView {
     public init(fund: FundBalance, register: [RegisterEntry]) {
         self.fund = fund
         self.register = register
+    }
+
+    public func sheets() throws -> [(name: String, listing: Listing)] {
+        [(fund.name, Listings.register(register)), ("Tổng hợp", try Listings.funds([fund]))]
     }
 
     public func rendered(_ format: OutputFormat) throws -> String {
@@ -45,6 +53,8 @@ public struct MemberHistoryView: QueryView {
 
     public init(_ history: MemberHistory) { self.history = history }
 
+    public func sheets() throws -> [(name: String, listing: Listing)] { [(history.member.memberId, Listings.history(history))] }
+
     public func rendered(_ format: OutputFormat) throws -> String {
         switch format {
         case .json:
@@ -68,6 +78,10 @@ public struct PiggyBankSummaryView: QueryView {
 
     public init(_ summary: PiggyBankSummary) { self.summary = summary }
 
+    public func sheets() throws -> [(name: String, listing: Listing)] {
+        [("Theo chi bộ", Listings.summaryCells(summary)), ("Chưa đạt", Listings.belowTarget(summary))]
+    }
+
     public func rendered(_ format: OutputFormat) throws -> String {
         switch format {
         case .json:
@@ -87,6 +101,8 @@ public struct PeopleView: QueryView {
     public let people: [PersonListing]
 
     public init(_ people: [PersonListing]) { self.people = people }
+
+    public func sheets() throws -> [(name: String, listing: Listing)] { [("Người", listing)] }
 
     public func rendered(_ format: OutputFormat) throws -> String {
         switch format {

@@ -123,6 +123,10 @@ struct Report: ParsableCommand {
         try reportingFailures {
             let ledger = try store.openLedger(readOnly: true)
             let report = try ledger.periodReport(from: from, to: to)
+            if output.format.isWorkbook, let out = output.out {
+                return try output.writeWorkbook(
+                    [("Các quỹ", try Listings.reportFunds(report)), ("Hỗ trợ ngoài quỹ", Listings.externalSupport(report))], to: out)
+            }
             switch (output.format.value, lang) {
             case (.json, _):
                 output.print(try Listings.report(json: report).serialized() + "\n")

@@ -89,45 +89,80 @@ func refuseFile(at path: String) throws {
 
 /// How queries print.
 struct FormatOptions: ParsableArguments {
-    @Option(name: .long, help: "table (default), json or csv.")
+    @Option(name: .long, help: "table (default), json or csv; xlsx (with --out) for funds, report, fund show, member history and piggybank summary.")
     var format: OutputFormatArgument = .table
 
     @Flag(name: .long, help: "With --format csv: begin with a UTF-8 byte-order mark, so Excel shows Vietnamese correctly.")
     var excel = false
 
+    @Option(help: ArgumentHelp("With --format xlsx: the new workbook to write.", valueName: "file"))
+    var out: String?
+
     func validate() throws {
         if excel && format.value != .csv { throw ValidationError("--excel goes with --format csv") }
+        if format.isWorkbook && out == nil { throw ValidationError("--format xlsx needs --out FILE, the workbook to write") }
+        if !format.isWorkbook && out != nil { throw ValidationError("--out goes with --format xlsx") }
     }
 
-    /// Prints `text`, with the byte-order mark when asked.
+    /// Prints `text`, with the byte-order mark when asked. A command that has no
+    /// workbook form refuses `--format xlsx` here, before printing anything.
     func print(_ text: String) {
+        if format.isWorkbook {
+            FileHandle.standardError.write(
+                Data("ansinh: --format xlsx is for funds, report, fund show, member history and piggybank summary; see `--help`\n".utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
         emit((excel ? "\u{FEFF}" : "") + text)
     }
 
-    /// Prints a listing in the format asked for.
+    /// Prints a listing in the format asked for, or writes it as a workbook.
     func print(_ listing: Listing) {
+        if format.isWorkbook, let out {
+            do {
+                try writeWorkbook([("Bảng", listing)], to: out)
+            } catch {
+                let (message, status) = describe(error)
+                FileHandle.standardError.write(Data("ansinh: \(message)\n".utf8))
+                Foundation.exit(status)
+            }
+            return
+        }
         print(listing.rendered(format.value))
     }
 
-    /// Prints what a query shows, in the format asked for.
+    /// Prints what a query shows, in the format asked for, or writes its workbook.
     func print(_ view: some QueryView) throws {
+        if format.isWorkbook, let out { return try writeWorkbook(try view.sheets(), to: out) }
         print(try view.rendered(format.value))
+    }
+
+    /// Writes `sheets` to `out` and says so.
+    func writeWorkbook(_ sheets: [(name: String, listing: Listing)], to out: String) throws {
+        try Workbook.write(sheets, to: out)
+        emit("Wrote \(out) (\(sheets.count) sheet\(sheets.count == 1 ? "" : "s"))\n")
     }
 }
 
 struct OutputFormatArgument: ExpressibleByArgument, Sendable {
     let value: OutputFormat
+    /// `xlsx`: an Excel workbook, written to `--out` (``value`` is then `table`).
+    var isWorkbook = false
     static let table = OutputFormatArgument(value: .table)
 
     init(value: OutputFormat) { self.value = value }
 
     init?(argument: String) {
+        if argument == "xlsx" {
+            value = .table
+            isWorkbook = true
+            return
+        }
         guard let format = OutputFormat(rawValue: argument) else { return nil }
         value = format
     }
 
-    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
-    var defaultValueDescription: String { value.rawValue }
+    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) + ["xlsx"] }
+    var defaultValueDescription: String { isWorkbook ? "xlsx" : value.rawValue }
 }
 
 extension LocalDate: ExpressibleByArgument {

@@ -38,11 +38,80 @@ struct PublicSiteTests {
             #expect(html.firstMatch(of: /(src|href)="(https?:)?\/\//) == nil, "\(page) loads nothing from another host")
         }
 
+        // The site's workbook: the funds, then a sheet a fund, read back by openpyxl.
+        let workbook = try python([
+            "-c",
+            "import json, sys, openpyxl\n"
+                + "book = openpyxl.load_workbook(sys.argv[1])\n"
+                + "funds = json.load(open(sys.argv[2]))\n"
+                + "rows = list(book['Các quỹ'].iter_rows(min_row=2, values_only=True))\n"
+                + "assert [(r[0], r[1], r[7]) for r in rows] == [(f['fundId'], f['name'], f['balance']) for f in funds], rows\n"
+                + "assert book.sheetnames[1:] == [f['name'][:31] for f in funds], book.sheetnames\n"
+                + "sheet = book[funds[3]['name']]\n"
+                + "header = [c.value for c in sheet[1]]\n"
+                + "assert 'Recorded by' not in header, header\n"
+                + "last = list(sheet.iter_rows(min_row=2, values_only=True))[-1]\n"
+                + "assert last[header.index('Balance')] == funds[3]['balance'], last\n"
+                + "assert sheet.cell(2, header.index('Date') + 1).number_format == 'dd/mm/yyyy'\n"
+                + "print('workbook ok', len(book.sheetnames))",
+            site + "/tai-ve/so-quy.xlsx", fundsFile,
+        ])
+        #expect(workbook.status == 0 && workbook.output.contains("workbook ok 5"), "\(workbook.output)")
+
         let id = try #require(try TransparencyCLITests.donationIds(store).dropFirst(3).first)
         let shots = packageRoot.appendingPathComponent(".build/test-artefacts/site").path
         let check = try python([packageRoot.appendingPathComponent("tools/site_check.py").path, site, fundsFile, id, shots], timeLimit: 300)
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("a changed tile is refused"), "\(check.output)")
         #expect(FileManager.default.fileExists(atPath: shots + "/tra-cuu-kiem-chung-360.png"))
+    }
+
+    @Test("funds, report, fund show, member history and piggybank summary write Excel workbooks openpyxl reads, Vietnamese intact")
+    func clerksWorkbooks() throws {
+        let store = try AuditCLITests.demoStore()
+        let folder = store.path + "-workbooks"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let member = try #require(
+            (try JSONSerialization.jsonObject(with: Data(try store.run("members", "--format", "json").stdout.utf8)) as? [[String: Any]])?
+                .first?["memberId"] as? String)
+        let model = "ong-heo-2024"  // the ward's piggy-bank model of 2024
+        let commands: [(String, [String])] = [
+            ("funds", ["funds"]), ("report", ["report", "--from", "2024-01-01", "--to", "2024-12-31"]),
+            ("fund", ["fund", "show", "vi-nguoi-ngheo"]), ("member", ["member", "history", member]),
+            ("piggybank", ["piggybank", "summary", model]),
+        ]
+        for (name, arguments) in commands {
+            let run = try ansinh(arguments + ["--format", "xlsx", "--out", folder + "/\(name).xlsx", "--store", store.path])
+            #expect(run.status == 0 && run.stdout.hasPrefix("Wrote "), "\(name): \(run.stderr)")
+        }
+        let json = try store.run("funds", "--format", "json").stdout
+        try Data(json.utf8).write(to: URL(fileURLWithPath: folder + "/funds.json"))
+        let check = try python([
+            "-c",
+            "import json, sys, openpyxl\n"
+                + "folder = sys.argv[1]\n"
+                + "funds = json.load(open(folder + '/funds.json'))\n"
+                + "sheet = openpyxl.load_workbook(folder + '/funds.xlsx').active\n"
+                + "rows = list(sheet.iter_rows(min_row=2, values_only=True))\n"
+                + "assert [list(r) for r in rows] == [[f[k] for k in ('fundId', 'name', 'openingBalance', 'received', 'pledged', 'outstandingPledges', 'disbursed', 'balance')] for f in funds], rows\n"
+                + "assert any('Vì người nghèo' in r[1] for r in rows)\n"
+                + "assert sheet['H2'].number_format == '#,##0'\n"
+                + "report = openpyxl.load_workbook(folder + '/report.xlsx')\n"
+                + "assert report.sheetnames == ['Các quỹ', 'Hỗ trợ ngoài quỹ'], report.sheetnames\n"
+                + "fund = openpyxl.load_workbook(folder + '/fund.xlsx')\n"
+                + "assert fund.sheetnames == ['Quỹ “Vì người nghèo”', 'Tổng hợp'], fund.sheetnames\n"
+                + "for name in ('member', 'piggybank'):\n"
+                + "    book = openpyxl.load_workbook(folder + '/' + name + '.xlsx')\n"
+                + "    assert book.active.max_row > 1, name\n"
+                + "print('workbooks ok')",
+            folder,
+        ])
+        #expect(check.status == 0 && check.output.contains("workbooks ok"), "\(check.output)")
+        // Without --out, or on a command with no workbook, a clear refusal.
+        var run = try store.run("funds", "--format", "xlsx")
+        #expect(run.status == 64 && run.stderr.contains("--format xlsx needs --out FILE"), "\(run.stderr)")
+        run = try store.run("funds", "--format", "xlsx", "--out", folder + "/funds.xlsx")
+        #expect(run.status == 65, "an existing workbook is kept: \(run.stderr)")
     }
 }

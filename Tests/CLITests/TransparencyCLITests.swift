@@ -362,6 +362,13 @@ struct TransparencyCLITests {
         #expect(witnessed.hasPrefix("congkhai.nuisam.example\n2296\n"), "\(witnessed)")
         check = try python([Self.verifyExport, second, "--previous", first, "--witness-key", keys[0], "--witness-key", keys[1]])
         #expect(check.status == 0, "\(check.output)")
+        // The site is published beside each export, keeping every night's checkpoint.
+        #expect(FileManager.default.fileExists(atPath: archive + "/2025-01-16/site/index.html"))
+        let kept = try FileManager.default.contentsOfDirectory(atPath: archive + "/2025-01-16/site/diem-kiem").sorted()
+        #expect(kept == ["2025-01-15", "2025-01-15.witnessed", "2025-01-16", "2025-01-16.witnessed"], "\(kept)")
+        #expect(
+            try String(contentsOfFile: archive + "/2025-01-16/site/diem-kiem/2025-01-15", encoding: .utf8)
+                == String(contentsOfFile: first + "/checkpoint", encoding: .utf8))
         // A changed cosignature is refused by the checker.
         var lines = witnessed.split(separator: "\n").map(String.init)
         lines[lines.count - 1] = String(lines[lines.count - 1].dropLast(8)) + "AAAAAAA="
