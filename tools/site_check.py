@@ -8,7 +8,9 @@ FUNDS.json is what `ansinh funds --format json` printed for the same store; EVEN
 donation the look-up must find and prove. The site is served from 127.0.0.1 on a free
 port by this program, and every request it serves is recorded. It checks, and names the
 first thing that fails:
-  1. every page renders (a heading, no page wider than the window);
+  1. every page renders (a heading, no page wider than the window): the home page, each
+     fund's, each year's disclosure with Decree 93's four items, each piggy-bank model's,
+     the notice board and the look-up;
   2. the funds on the home page are the figures of FUNDS.json;
   3. a fund's register filters and pages;
   4. the look-up finds EVENT_ID (from the receipt's link, /tra-cuu/#ID) and shows its
@@ -110,6 +112,18 @@ def check_site(base, funds, event_id, shots, width):
             visible = len(driver.find_elements(By.CSS_SELECTOR, "#so-quy tbody tr"))
             if visible == 0 or visible > 50:
                 raise SiteError("the register of %s shows %d rows on its first page" % (fund["fundId"], visible))
+        # The years' disclosures (Decree 93's four items), the piggy-bank models, the notice board.
+        driver.get(base + "index.html")
+        others = [link.get_attribute("href") for link in driver.find_elements(By.CSS_SELECTOR, "main a[href*='ky/'], main a[href*='ong-heo/']")]
+        if not any("/ky/" in link for link in others):
+            raise SiteError("the home page links no year's disclosure")
+        for link in others + [base + "bang-cong-khai/index.html"]:
+            name = link[len(base):].replace("/index.html", "").replace("/", "-")
+            check_page(driver, link, shots, name, width)
+            if "/ky/" in link:
+                for item in ("muc-1", "muc-2", "muc-3", "muc-4"):
+                    if not driver.find_elements(By.ID, item):
+                        raise SiteError("%s lacks Decree 93's item %s" % (link, item[-1]))
         # Filtering narrows the register.
         driver.get(base + "quy/%s/index.html" % funds[0]["fundId"])
         before = driver.find_element(By.ID, "trang").text

@@ -17,6 +17,9 @@ import Ledger
 /// assets/site.css, app.js
 /// ```
 public enum Publisher {
+    /// The setting that says where and how the ward receives contributions (`publish --receiving`).
+    public static let receivingSetting = "publish.receiving"
+
     /// The site's pages, and the files it carries, by path (for a test or a summary).
     public struct Summary: Sendable {
         public var headPosition: UInt64
@@ -28,6 +31,8 @@ public enum Publisher {
     /// it under a hidden name and renamed into place when whole.
     @discardableResult
     public static func publish(_ ledger: Ledger, to folder: String, signer: NoteSigner?) throws -> Summary {
+        let receiving = try ledger.setting(receivingSetting)
+            ?? "Ủy ban Mặt trận Tổ quốc Việt Nam phường tiếp nhận đóng góp tại trụ sở, trong giờ hành chính, có biên nhận cho từng khoản."
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         guard !FileManager.default.fileExists(atPath: target.path) else { throw ExportError.exists(target.path) }
         let partial = PartialWrite.start(for: target)
@@ -36,7 +41,7 @@ public enum Publisher {
             let ward = try ledger.ward() ?? ""
             let province = try ledger.province() ?? ""
             let summary = try ledger.snapshot { snapshot in
-                try Site(snapshot: snapshot, folder: partial, ward: ward, province: province, signer: signer).write()
+                try Site(snapshot: snapshot, folder: partial, ward: ward, province: province, signer: signer, receiving: receiving).write()
             }
             try PartialWrite.finish(partial, onto: target)
             return summary
@@ -54,6 +59,8 @@ private struct Site {
     let ward: String
     let province: String
     let signer: NoteSigner?
+    /// Where and how contributions are received (Decree 93's fourth item).
+    let receiving: String
 
     func write() throws -> Publisher.Summary {
         let head = try snapshot.log.head()
@@ -84,7 +91,6 @@ private struct Site {
         }
 
         let periods = try snapshot.periods()
-        try add("index.html", try home(funds: funds, registers: registers, periods: periods, checkpoint: checkpointNote))
         for (fund, register) in registers {
             try add("quy/\(fund.fundId)/index.html", fundPage(fund, register))
             try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Self.publicRegister(register).csv)
@@ -97,6 +103,25 @@ private struct Site {
         try add("tai-ve/cac-quy.csv", "\u{FEFF}" + (try Listings.funds(funds)).csv)
         // The same JSON as `ansinh funds --format json`.
         try add("tai-ve/cac-quy.json", (try Listings.funds(funds)).rendered(.json))
+        // Decree 93's four items, for each calendar year the funds were open.
+        var years: [Int] = []
+        if let first = funds.map(\.openedOn).min() {
+            let last = max(LocalDate(at: head.recordedAt).components.year, registers.flatMap { $0.1.map(\.date.components.year) }.max() ?? 0)
+            years = Array(first.components.year...max(first.components.year, last))
+        }
+        for year in years {
+            let report = try snapshot.periodReport(from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)
+            try add("ky/\(year)/index.html", try periodPage(year: year, report: report, registers: registers))
+        }
+        var models: [PiggyBankSummary] = []
+        for model in try snapshot.models() {
+            guard var summary = try snapshot.piggyBankSummary(model.modelId) else { continue }
+            summary.belowTarget = []  // in public: the cells' figures, no member by name
+            models.append(summary)
+            try add("ong-heo/\(model.modelId)/index.html", piggyBankPage(summary))
+        }
+        try add("bang-cong-khai/index.html", try noticeBoard(funds: funds, years: years, registers: registers, checkpoint: checkpointNote))
+        try add("index.html", try home(funds: funds, registers: registers, periods: periods, checkpoint: checkpointNote, years: years, models: models))
         try add("du-lieu/tra-cuu.json", try lookUpIndex(registers))
         try add("tra-cuu/index.html", lookUpPage(signed: checkpointNote != nil))
         if files > 0 { sync() }
@@ -122,7 +147,7 @@ private struct Site {
             <body>
             <header class="site"><a href="\(up)index.html"><strong>Công khai tài chính các quỹ</strong></a>
             <p>Phường \(escape(ward)), \(escape(province))</p></header>
-            <nav class="site" aria-label="Các trang"><a href="\(up)index.html">Trang chủ</a><a href="\(up)tra-cuu/index.html">Tra cứu khoản đóng góp</a><a href="\(up)tai-ve/so-quy.xlsx">Tải sổ quỹ (Excel)</a><a href="\(up)tai-ve/cac-quy.csv">Tải về (CSV)</a></nav>
+            <nav class="site" aria-label="Các trang"><a href="\(up)index.html">Trang chủ</a><a href="\(up)tra-cuu/index.html">Tra cứu khoản đóng góp</a><a href="\(up)bang-cong-khai/index.html">Bảng công khai</a><a href="\(up)tai-ve/so-quy.xlsx">Tải sổ quỹ (Excel)</a><a href="\(up)tai-ve/cac-quy.csv">Tải về (CSV)</a></nav>
             <main id="noi-dung">
             \(body)
             </main>
@@ -133,9 +158,14 @@ private struct Site {
             """
     }
 
-    func home(funds: [FundBalance], registers: [(FundBalance, [RegisterEntry])], periods: [PeriodRecord], checkpoint: String?) throws
-        -> String
-    {
+    func home(
+        funds: [FundBalance], registers: [(FundBalance, [RegisterEntry])], periods: [PeriodRecord], checkpoint: String?, years: [Int],
+        models: [PiggyBankSummary]
+    ) throws -> String {
+        let yearLinks = years.map { "<li><a href=\"ky/\($0)/index.html\">Năm \($0)</a></li>" }.joined()
+        let modelLinks = models.map {
+            "<li><a href=\"ong-heo/\($0.model.modelId)/index.html\">\(escape($0.model.name))</a>: đạt \(percent($0.attainmentBasisPoints))</li>"
+        }.joined()
         var rows = ""
         for fund in funds {
             rows += "<tr><th scope=\"row\"><a href=\"quy/\(fund.fundId)/index.html\">\(escape(fund.name))</a></th>"
@@ -159,10 +189,128 @@ private struct Site {
             </table></div>
             <h2>Thu và chi theo tháng</h2>
             \(try monthlyChart(registers))
+            <h2>Công khai theo năm (Nghị định 93/2021/NĐ-CP, Điều 14)</h2>
+            <ul>\(yearLinks)</ul>
+            \(models.isEmpty ? "" : "<h2>Mô hình “ống heo tiết kiệm”</h2><ul>\(modelLinks)</ul>")
             <h2>Các kỳ đã khoá sổ</h2>
             \(closed)
             \(signed)
             """)
+    }
+
+    /// A year's disclosure, as Decree 93 Article 14 lists it: what was mobilised, the
+    /// results, who was supported and how much, where and how contributions are received.
+    func periodPage(year: Int, report: PeriodReport, registers: [(FundBalance, [RegisterEntry])]) throws -> String {
+        var mobilised = "", results = ""
+        for fund in report.funds {
+            mobilised += "<tr><th scope=\"row\">\(escape(fund.name))</th><td class=\"num\">\(fund.donations.count)</td>\(money(fund.donations.amount))"
+                + "<td class=\"num\">\(fund.deposits.count)</td>\(money(fund.deposits.amount))\(money(try fund.received))</tr>\n"
+            results += "<tr><th scope=\"row\">\(escape(fund.name))</th>\(money(fund.opening))\(money(try fund.received))"
+                + "\(money(try fund.disbursed.amount))\(money(fund.closing))</tr>\n"
+        }
+        var supported = ""
+        var count = 0
+        for (fund, register) in registers {
+            for entry in register where entry.amount.dong < 0 && entry.date.components.year == year && entry.reversesPosition == nil {
+                count += 1
+                supported += "<tr><td data-value=\"\(entry.date)\">\(entry.date.vietnamese)</td><td>\(escape(entry.counterpart))</td>"
+                    + "<td>\(escape(entry.purpose.map(purposeName) ?? ""))</td><td class=\"num\">\(entry.quantity.map(String.init) ?? "")</td>"
+                    + "\(money(VND(-entry.amount.dong)))<td>\(escape(fund.name))</td></tr>\n"
+            }
+        }
+        let narrative = vietnameseReport(report, ward: ward).split(separator: "\n").map { "<p>\(escape(String($0)))</p>" }.joined()
+        return page(
+            title: "Công khai năm \(year)", depth: 2,
+            """
+            <h1>Công khai kết quả vận động, tiếp nhận và phân phối năm \(year)</h1>
+            <p class="note">Từ ngày \(report.from.vietnamese) đến ngày \(report.to.vietnamese). \(escape(report.closedPeriods.last.map { "Sổ đã khoá đến hết ngày \($0.through.vietnamese)." } ?? "Sổ của năm chưa khoá."))</p>
+            <h2 id="muc-1">1. Kết quả vận động, tiếp nhận</h2>
+            <div class="table-wrap"><table id="van-dong"><thead><tr><th scope="col">Quỹ</th><th scope="col" class="num">Lượt ủng hộ</th><th scope="col" class="num">Tiền ủng hộ</th><th scope="col" class="num">Lượt bỏ ống heo</th><th scope="col" class="num">Tiền ống heo</th><th scope="col" class="num">Tổng tiếp nhận</th></tr></thead><tbody>
+            \(mobilised)</tbody></table></div>
+            <h2 id="muc-2">2. Kết quả phân phối, sử dụng</h2>
+            <div class="table-wrap"><table id="ket-qua-nam"><thead><tr><th scope="col">Quỹ</th><th scope="col" class="num">Đầu kỳ</th><th scope="col" class="num">Đã nhận</th><th scope="col" class="num">Đã chi</th><th scope="col" class="num">Cuối kỳ</th></tr></thead><tbody>
+            \(results)</tbody></table></div>
+            \(narrative)
+            <h2 id="muc-3">3. Đối tượng được hỗ trợ và mức hỗ trợ</h2>
+            <p>\(count) khoản hỗ trợ. Người nhận được ghi theo chế độ công khai: chữ cái đầu của họ tên và khu vực.</p>
+            <div class="table-wrap"><table id="doi-tuong"><thead><tr><th scope="col">Ngày</th><th scope="col">Người nhận</th><th scope="col">Mục đích</th><th scope="col" class="num">Số lượng</th><th scope="col" class="num">Số tiền</th><th scope="col">Quỹ</th></tr></thead><tbody>
+            \(supported)</tbody></table></div>
+            <h2 id="muc-4">4. Nơi và cách thức tiếp nhận đóng góp</h2>
+            <p>\(escape(receiving))</p>
+            <p>Mỗi khoản đóng góp có biên nhận; tra cứu và kiểm chứng từng khoản tại trang <a href="../../tra-cuu/index.html">Tra cứu</a>.</p>
+            """)
+    }
+
+    /// A piggy-bank model's attainment by cell, with a chart; no member is named.
+    func piggyBankPage(_ summary: PiggyBankSummary) -> String {
+        var rows = "", bars = ""
+        let cells = summary.cells
+        for (index, cell) in cells.enumerated() {
+            let basis = cell.expected.dong > 0 ? Int64(Double(cell.collected.dong) / Double(cell.expected.dong) * 10_000) : 0
+            rows += "<tr><th scope=\"row\">\(escape(cell.cell))</th><td class=\"num\">\(cell.members)</td><td class=\"num\">\(cell.participating)</td>"
+                + "\(money(cell.collected))\(money(cell.expected))<td class=\"num\">\(percent(basis))</td></tr>\n"
+            let width = Int(min(1.5, Double(basis) / 10_000) * 300)
+            let label = cell.cell.hasPrefix("Chi bộ ") ? String(cell.cell.dropFirst(7)) : cell.cell
+            bars += "<text x=\"0\" y=\"\(index * 26 + 16)\" font-size=\"12\">\(escape(String(label.prefix(24))))</text>"
+                + "<rect x=\"170\" y=\"\(index * 26 + 4)\" width=\"\(width)\" height=\"16\" fill=\"\(basis >= 10_000 ? "#1e7b34" : "#0b5394")\"><title>\(escape(cell.cell)) đạt \(percent(basis))</title></rect>"
+        }
+        let height = max(40, cells.count * 26 + 10)
+        let model = summary.model
+        return page(
+            title: model.name, depth: 2,
+            """
+            <h1>\(escape(model.name))</h1>
+            <p>Từ ngày \(model.startsOn.vietnamese) đến ngày \(model.endsOn.vietnamese), mỗi đảng viên ít nhất \(model.dailyTarget.grouped) đồng một ngày.
+            Đến ngày \(summary.countedThrough.vietnamese): \(summary.membersParticipating)/\(summary.membersEnrolled) đảng viên tham gia,
+            đã tiết kiệm <strong id="da-tiet-kiem">\(summary.collected.grouped)</strong> đồng, đạt <strong>\(percent(summary.attainmentBasisPoints))</strong> mức đề ra
+            (\(summary.expected.grouped) đồng).</p>
+            <h2>Mức đạt theo chi bộ</h2>
+            <figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 \(height)" width="640" height="\(height)" role="img" aria-label="Mức đạt của từng chi bộ; vạch 100 % ở giữa">
+            <line x1="470" y1="0" x2="470" y2="\(height)" stroke="#555" stroke-dasharray="4 3"/>\(bars)</svg>
+            <figcaption>Mỗi thanh là số đã tiết kiệm so với mức đề ra của chi bộ; vạch đứt là 100 %.</figcaption></figure>
+            <div class="table-wrap"><table id="chi-bo"><thead><tr><th scope="col">Chi bộ</th><th scope="col" class="num">Đảng viên</th><th scope="col" class="num">Tham gia</th><th scope="col" class="num">Đã tiết kiệm</th><th scope="col" class="num">Mức đề ra</th><th scope="col" class="num">Đạt</th></tr></thead><tbody>
+            \(rows)</tbody></table></div>
+            """)
+    }
+
+    /// The printable A4 notice board ("bảng công khai"), for the ward's board.
+    func noticeBoard(funds: [FundBalance], years: [Int], registers: [(FundBalance, [RegisterEntry])], checkpoint: String?) throws -> String {
+        var rows = ""
+        for fund in funds {
+            rows += "<tr><th scope=\"row\">\(escape(fund.name))</th>" + money(fund.openingBalance) + money(try fund.received)
+                + money(try fund.disbursed.amount) + money(fund.balance) + "</tr>\n"
+        }
+        var purposes = ""
+        for fund in funds {
+            for purpose in Purpose.allCases {
+                guard let totals = fund.disbursedByPurpose[purpose.rawValue], totals.count > 0 else { continue }
+                purposes += "<tr><td>\(escape(fund.name))</td><td>\(purposeName(purpose))</td><td class=\"num\">\(totals.count)</td>"
+                    + "<td class=\"num\">\(totals.quantity)</td>\(money(totals.amount))</tr>\n"
+            }
+        }
+        let root = checkpoint.flatMap { note -> String? in
+            let lines = note.split(separator: "\n")
+            return lines.count > 2 ? "Sổ đã ký số: \(lines[1]) khoản, gốc \(lines[2])" : nil
+        } ?? ""
+        return page(
+            title: "Bảng công khai", depth: 1,
+            """
+            <h1>BẢNG CÔNG KHAI TÀI CHÍNH CÁC QUỸ</h1>
+            <p>Phường \(escape(ward)), \(escape(province)). Số liệu đến ngày \(LocalDate(at: try snapshot.log.head().recordedAt).vietnamese).</p>
+            <div class="table-wrap"><table id="bang-quy"><thead><tr><th scope="col">Quỹ</th><th scope="col" class="num">Đầu kỳ</th><th scope="col" class="num">Đã nhận</th><th scope="col" class="num">Đã chi</th><th scope="col" class="num">Tồn quỹ</th></tr></thead><tbody>
+            \(rows)</tbody></table></div>
+            <h2>Đã chi theo mục đích</h2>
+            <div class="table-wrap"><table><thead><tr><th scope="col">Quỹ</th><th scope="col">Mục đích</th><th scope="col" class="num">Lượt</th><th scope="col" class="num">Số lượng</th><th scope="col" class="num">Số tiền</th></tr></thead><tbody>
+            \(purposes)</tbody></table></div>
+            <p class="note">\(escape(root)). Tra cứu từng khoản tại trang công khai của phường.</p>
+            <p class="no-print"><button type="button" class="action" onclick="window.print()">In bảng công khai (A4)</button></p>
+            <table class="signatures"><tr><td>Người lập bảng</td><td>Trưởng Ban vận động</td></tr></table>
+            """)
+    }
+
+    /// `98,5 %` from hundredths of a percent.
+    func percent(_ basisPoints: Int64) -> String {
+        "\(basisPoints / 100),\(String(format: "%02d", Int(basisPoints % 100))) %".replacingOccurrences(of: ",00 %", with: " %")
     }
 
     func fundPage(_ fund: FundBalance, _ register: [RegisterEntry]) -> String {

@@ -34,6 +34,7 @@ enum PublicationAssets {
         .result { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; margin: .5rem 0; overflow-wrap: anywhere; }
         main p { overflow-wrap: anywhere; }
         .controls label { max-width: 100%; }
+        table.signatures { margin-top: 3rem; } table.signatures td { border: 0; text-align: center; width: 50%; padding-bottom: 4rem; font-weight: 600; }
         footer { padding: 1rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--line); }
         @media (max-width: 40rem) { th, td { padding: .3rem; } main { padding: .75rem; } }
         @media print {

@@ -15,11 +15,14 @@ struct Publish: ParsableCommand {
             Written into a hidden folder beside --out and renamed into place when complete.
             """)
     @Option(help: ArgumentHelp("The new folder to write.", valueName: "folder")) var out: String
+    @Option(help: ArgumentHelp("Where and how the ward receives contributions, for the site from now on (Decree 93's fourth item).", valueName: "text"))
+    var receiving: String?
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         try reportingFailures {
             let ledger = try store.openLedger()
+            if let receiving { try ledger.setSetting(Publisher.receivingSetting, to: receiving) }
             let signer = try SigningKeys.load(store: store.storePath) == nil ? nil : try WardLog.signer(of: ledger, store: store.storePath)
             let summary = try Publisher.publish(ledger, to: out, signer: signer)
             emit(

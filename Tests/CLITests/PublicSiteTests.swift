@@ -32,11 +32,28 @@ struct PublicSiteTests {
         #expect(try String(contentsOfFile: site + "/tai-ve/cac-quy.json", encoding: .utf8) == run.stdout)
         // No page names anyone the public view does not: members' deposits are by cell only.
         let pages = try FileManager.default.subpathsOfDirectory(atPath: site).filter { $0.hasSuffix(".html") }
-        #expect(pages.count == 6, "\(pages)")
+        #expect(pages.count == 10, "home, 4 funds, look-up, 2024 and 2025 (today is 2025-01-15), 1 model, the notice board: \(pages)")
         for page in pages {
             let html = try String(contentsOfFile: site + "/" + page, encoding: .utf8)
             #expect(html.firstMatch(of: /(src|href)="(https?:)?\/\//) == nil, "\(page) loads nothing from another host")
         }
+
+        // The year's disclosure holds the period report's figures, fund by fund.
+        let report = try JSONSerialization.jsonObject(
+            with: Data(try store.run("report", "--from", "2024-01-01", "--to", "2024-12-31", "--format", "json").stdout.utf8)) as? [String: Any]
+        let year = try String(contentsOfFile: site + "/ky/2024/index.html", encoding: .utf8)
+        let table = try #require(year.firstMatch(of: /<table id="ket-qua-nam">(.*?)<\/table>/.dotMatchesNewlines())?.output.1)
+        var shown: [String: [Int]] = [:]
+        for row in table.matches(of: /<tr><th scope="row">([^<]*)<\/th>((?:<td class="num">[^<]*<\/td>)+)<\/tr>/) {
+            shown[String(row.output.1)] = row.output.2.matches(of: /<td class="num">([^<]*)<\/td>/).map { Int($0.output.1.replacingOccurrences(of: ".", with: ""))! }
+        }
+        for fund in (report?["funds"] as? [[String: Any]]) ?? [] {
+            let name = fund["name"] as! String
+            let expected = ["opening", "received", "disbursed", "closing"].map { fund[$0] as! Int }
+            #expect(shown[name.replacingOccurrences(of: "&", with: "&amp;")] == expected, "\(name): \(shown)")
+        }
+        #expect(shown.count == 4)
+        for item in ["muc-1", "muc-2", "muc-3", "muc-4"] { #expect(year.contains("id=\"\(item)\""), "Decree 93's item \(item)") }
 
         // The site's workbook: the funds, then a sheet a fund, read back by openpyxl.
         let workbook = try python([
