@@ -15,13 +15,15 @@ first thing that fails:
   3. a fund's register filters and pages;
   4. the look-up finds EVENT_ID (from the receipt's link, /tra-cuu/#ID) and shows its
      inclusion proof as verified against the signed checkpoint and the tiles;
-  5. with one byte of a tile changed (in a copy of the site), the look-up says the
-     proof fails;
+  5. with one byte of a tile changed, or one bit of the checkpoint's signature (each in
+     a copy of the site), the look-up says the proof fails (the signature is checked
+     with WebCrypto's Ed25519 against the ward's verifier key);
   6. no request leaves the site (the browser's network log holds only its own address);
   7. the browser's console has no error.
 Screenshots of each page at each width go to SCREENSHOT_DIR.
 Exit status: 0 when all holds; 1 when something does not; 2 for usage.
 """
+import base64
 import functools
 import http.server
 import json
@@ -124,6 +126,16 @@ def check_site(base, funds, event_id, shots, width):
                 for item in ("muc-1", "muc-2", "muc-3", "muc-4"):
                     if not driver.find_elements(By.ID, item):
                         raise SiteError("%s lacks Decree 93's item %s" % (link, item[-1]))
+        # Sorting by amount puts the smallest first, then the largest.
+        driver.get(base + "quy/%s/index.html" % funds[3]["fundId"])
+        amounts = lambda: [int(cell.get_attribute("data-value")) for cell in driver.find_elements(By.CSS_SELECTOR, "#so-quy tbody tr td:nth-child(5)")]
+        header = driver.find_elements(By.CSS_SELECTOR, "#so-quy thead th button")[4]
+        header.click()
+        ascending = amounts()
+        header.click()
+        descending = amounts()
+        if not ascending or ascending != sorted(ascending) or descending != sorted(descending, reverse=True) or descending[0] < ascending[-1]:
+            raise SiteError("sorting the register by amount does not order it (%s…, then %s…)" % (ascending[:3], descending[:3]))
         # Filtering narrows the register.
         driver.get(base + "quy/%s/index.html" % funds[0]["fundId"])
         before = driver.find_element(By.ID, "trang").text
@@ -138,6 +150,8 @@ def check_site(base, funds, event_id, shots, width):
             if "Đang" not in d.find_element(By.CSS_SELECTOR, "#k-%s .proof" % event_id).text else False)
         if "verified" not in status.get_attribute("class"):
             raise SiteError("the look-up does not verify %s: %s" % (event_id, status.text))
+        if "chữ ký số của phường đúng" not in status.text:
+            raise SiteError("the look-up does not check the checkpoint's signature: %s" % status.text)
         driver.save_screenshot(os.path.join(shots, "tra-cuu-kiem-chung-%d.png" % width))
         check_logs(driver, base)
     finally:
@@ -156,20 +170,30 @@ def check_logs(driver, base):
                 raise SiteError("the page asked for %s, outside the site" % url)
 
 
-def check_tampered(folder, event_id, position, shots):
-    """A copy of the site with one byte of the leaf's tile changed: the proof must fail."""
+def check_tampered(folder, event_id, position, shots, kind="tile"):
+    """A copy of the site with one byte of the leaf's tile changed, or one bit of the
+    checkpoint's signature: the proof must fail."""
     copy = tempfile.mkdtemp(prefix="ansinh-site-tampered-")
     try:
         site = os.path.join(copy, "site")
         shutil.copytree(folder, site)
-        tiles = sorted(os.path.relpath(os.path.join(root, name), site)
-                       for root, _, names in os.walk(os.path.join(site, "tile", "0")) for name in names)
-        index = (position - 1) // 256
-        tile = next(path for path in tiles if path.split(os.sep)[2].split(".")[0] == "%03d" % index)
-        data = bytearray(open(os.path.join(site, tile), "rb").read())
-        offset = ((position - 1) % 256) * 32 + 5
-        data[offset] ^= 0x01
-        open(os.path.join(site, tile), "wb").write(bytes(data))
+        if kind == "tile":
+            tiles = sorted(os.path.relpath(os.path.join(root, name), site)
+                           for root, _, names in os.walk(os.path.join(site, "tile", "0")) for name in names)
+            index = (position - 1) // 256
+            tile = next(path for path in tiles if path.split(os.sep)[2].split(".")[0] == "%03d" % index)
+            data = bytearray(open(os.path.join(site, tile), "rb").read())
+            data[((position - 1) % 256) * 32 + 5] ^= 0x01
+            open(os.path.join(site, tile), "wb").write(bytes(data))
+        else:
+            tile = "checkpoint"
+            text = open(os.path.join(site, tile), encoding="utf-8").read()
+            head, line = text.rsplit("\n\n", 1)
+            dash, name, signature = line.strip().split(" ")
+            raw = bytearray(base64.b64decode(signature))
+            raw[20] ^= 0x01
+            open(os.path.join(site, tile), "w", encoding="utf-8").write(
+                head + "\n\n" + " ".join((dash, name, base64.b64encode(bytes(raw)).decode())) + "\n")
         server = Server(site)
         driver = browser(1280)
         try:
@@ -179,7 +203,7 @@ def check_tampered(folder, event_id, position, shots):
                 if "Đang" not in d.find_element(By.CSS_SELECTOR, "#k-%s .proof" % event_id).text else False)
             if "failed" not in status.get_attribute("class"):
                 raise SiteError("with %s changed, the look-up still says: %s" % (tile, status.text))
-            driver.save_screenshot(os.path.join(shots, "tra-cuu-o-bi-sua-1280.png"))
+            driver.save_screenshot(os.path.join(shots, "tra-cuu-%s-bi-sua-1280.png" % kind))
             return status.text
         finally:
             driver.quit()
@@ -206,13 +230,17 @@ def main(arguments):
         for width in (360, 1280):
             check_site(server.base, funds, event_id, shots, width)
         refused = check_tampered(folder, event_id, position, shots)
+        forged = check_tampered(folder, event_id, position, shots, kind="signature")
+        if "chữ ký" not in forged:
+            raise SiteError("with the checkpoint's signature changed, the look-up says: %s" % forged)
     except SiteError as error:
         print("site check failed: %s" % error, file=sys.stderr)
         return 1
     finally:
         server.stop()
-    print("ok: %d funds match, the look-up proves %s at 360 and 1280 px, a changed tile is refused (%s); %d requests, all to the site"
-          % (len(funds), event_id, refused, len(server.requests)))
+    print("ok: %d funds match, the look-up proves %s at 360 and 1280 px, a changed tile is refused (%s), "
+          "a changed signature is refused (%s); %d requests, all to the site"
+          % (len(funds), event_id, refused, forged, len(server.requests)))
     return 0
 
 

@@ -390,7 +390,11 @@ private struct Site {
                     ]))
             }
         }
-        return JSONOut.object([("columns", .array(columns.map { .string($0) })), ("rows", .array(rows))]).compact() + "\n"
+        // The ward's verifier key, which the look-up checks the checkpoint's signature with.
+        return JSONOut.object([
+            ("verifierKey", signer.map { .string($0.key.verifierKey) } ?? .null), ("columns", .array(columns.map { .string($0) })),
+            ("rows", .array(rows)),
+        ]).compact() + "\n"
     }
 
     /// Money in and out of all funds by month, as bars drawn in SVG.

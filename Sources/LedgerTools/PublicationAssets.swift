@@ -182,10 +182,34 @@ enum PublicationAssets {
           const root = Uint8Array.from(atob(lines[2]), c => c.charCodeAt(0));
           return { origin: lines[0], size: Number(lines[1]), root };
         }
+        const base64Bytes = text => Uint8Array.from(atob(text), c => c.charCodeAt(0));
+        // The checkpoint's Ed25519 signature (c2sp.org/signed-note) by the ward's verifier key,
+        // with WebCrypto where the browser has Ed25519: true, false, or null when it cannot check.
+        async function checkSignature(note, verifierKey) {
+          const [name, id, material] = [verifierKey.slice(0, verifierKey.indexOf("+")),
+            verifierKey.split("+")[1], verifierKey.split("+").slice(2).join("+")];
+          const key = base64Bytes(material);
+          if (key[0] !== 1 || key.length !== 33) return false;
+          const split = note.lastIndexOf("\n\n");
+          const text = new TextEncoder().encode(note.slice(0, split + 1));
+          const line = note.slice(split + 2).split("\n").find(l => l.startsWith("\u2014 " + name + " "));
+          if (!line) return false;
+          const signature = base64Bytes(line.split(" ")[2]);
+          if (hexOf(signature.slice(0, 4)) !== id) return false;
+          let publicKey;
+          try {
+            publicKey = await crypto.subtle.importKey("raw", key.slice(1), { name: "Ed25519" }, false, ["verify"]);
+          } catch (error) {
+            return null;
+          }
+          return crypto.subtle.verify({ name: "Ed25519" }, publicKey, signature.slice(4), text);
+        }
         // Proves that `entry` (hex record hash) is leaf position-1 of the signed checkpoint's tree.
-        async function prove(base, position, entry) {
+        async function prove(base, position, entry, verifierKey) {
           const note = await (await fetch(base + "checkpoint")).text();
           const checkpoint = parseCheckpoint(note);
+          const signed = verifierKey ? await checkSignature(note, verifierKey) : null;
+          if (signed === false) throw new Error("chữ ký của điểm kiểm không đúng với khoá của phường");
           if (position > checkpoint.size) throw new Error("khoản này ghi sau điểm kiểm đã ký");
           const tree = new TiledTree(base, checkpoint.size);
           const leaf = await leafHash(bytesOf(entry));
@@ -194,7 +218,7 @@ enum PublicationAssets {
           const proof = await tree.inclusionProof(position - 1);
           const root = await rootFromInclusion(position - 1, checkpoint.size, leaf, proof);
           if (!root || hexOf(root) !== hexOf(checkpoint.root)) throw new Error("gốc tính được không khớp với điểm kiểm đã ký");
-          return { checkpoint, proof };
+          return { checkpoint, proof, signed };
         }
 
         // The look-up page.
@@ -226,11 +250,25 @@ enum PublicationAssets {
               status.textContent = "Đang kiểm chứng…";
               box.append(title, details, status);
               results.append(box);
+              const link = document.createElement("p");
+              const anchor = document.createElement("a");
+              anchor.href = base + "quy/" + row.fundId + "/index.html#k-" + row.eventId;
+              anchor.textContent = "Xem trong sổ quỹ";
+              link.append(anchor);
+              box.append(link);
               try {
-                const { checkpoint, proof } = await prove(base, row.position, row.entry);
+                const { checkpoint, proof, signed } = await prove(base, row.position, row.entry, index.verifierKey);
                 status.className = "proof verified";
                 status.textContent = "Đã kiểm chứng: khoản này có trong sổ đã ký của " + checkpoint.origin + " (cây " + checkpoint.size
-                  + " lá, gốc " + hexOf(checkpoint.root) + "), qua " + proof.length + " mã băm.";
+                  + " lá, gốc " + hexOf(checkpoint.root) + "), qua " + proof.length + " mã băm; "
+                  + (signed ? "chữ ký số của phường đúng (khoá " + index.verifierKey + ")." : "trình duyệt này chưa kiểm được chữ ký Ed25519.");
+                const details = document.createElement("details");
+                const summary = document.createElement("summary");
+                summary.textContent = "Bằng chứng (RFC 9162): lá " + (row.position - 1) + ", mã băm " + row.entry;
+                const list = document.createElement("ol");
+                for (const hash of proof) { const item = document.createElement("li"); item.textContent = hexOf(hash); list.append(item); }
+                details.append(summary, list);
+                box.append(details);
               } catch (error) {
                 status.className = "proof failed";
                 status.textContent = "Không kiểm chứng được: " + error.message;
