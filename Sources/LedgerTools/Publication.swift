@@ -95,9 +95,9 @@ private struct Site {
             try add("quy/\(fund.fundId)/index.html", fundPage(fund, register))
             try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Self.publicRegister(register).csv)
         }
-        // One workbook: the funds, then a sheet a fund.
+        // One workbook, headed in Vietnamese: the funds, then a sheet a fund.
         try Workbook.write(
-            [("Các quỹ", try Listings.funds(funds))] + registers.map { ($0.0.name, Self.publicRegister($0.1)) },
+            [("Các quỹ", Self.vietnamese(try Listings.funds(funds)))] + registers.map { ($0.0.name, Self.vietnamese(Self.publicRegister($0.1))) },
             to: folder.appendingPathComponent("tai-ve/so-quy.xlsx").path)
         files += 1
         try add("tai-ve/cac-quy.csv", "\u{FEFF}" + (try Listings.funds(funds)).csv)
@@ -368,6 +368,19 @@ private struct Site {
     }
 
     // MARK: - Data
+
+    /// The columns' titles in Vietnamese, for the public's workbook.
+    static func vietnamese(_ listing: Listing) -> Listing {
+        let titles = [
+            "fundId": "Mã quỹ", "name": "Tên quỹ", "openingBalance": "Đầu kỳ", "received": "Đã nhận", "pledged": "Cam kết",
+            "outstandingPledges": "Cam kết chưa nộp", "disbursed": "Đã chi", "balance": "Số dư", "position": "Số thứ tự trong sổ",
+            "date": "Ngày", "type": "Loại", "counterpart": "Người góp / người nhận", "purpose": "Mục đích", "quantity": "Số lượng",
+            "amount": "Số tiền", "reference": "Chứng từ", "eventId": "Mã sự kiện",
+        ]
+        var translated = listing
+        translated.columns = listing.columns.map { ($0.key, titles[$0.key] ?? $0.title) }
+        return translated
+    }
 
     /// A register as the public reads it: without the clerk who recorded each entry.
     static func publicRegister(_ register: [RegisterEntry]) -> Listing {

@@ -66,10 +66,10 @@ struct PublicSiteTests {
                 + "assert book.sheetnames[1:] == [f['name'][:31] for f in funds], book.sheetnames\n"
                 + "sheet = book[funds[3]['name']]\n"
                 + "header = [c.value for c in sheet[1]]\n"
-                + "assert 'Recorded by' not in header, header\n"
+                + "assert 'Recorded by' not in header and 'Số dư' in header, header\n"
                 + "last = list(sheet.iter_rows(min_row=2, values_only=True))[-1]\n"
-                + "assert last[header.index('Balance')] == funds[3]['balance'], last\n"
-                + "assert sheet.cell(2, header.index('Date') + 1).number_format == 'dd/mm/yyyy'\n"
+                + "assert last[header.index('Số dư')] == funds[3]['balance'], last\n"
+                + "assert sheet.cell(2, header.index('Ngày') + 1).number_format == 'dd/mm/yyyy'\n"
                 + "print('workbook ok', len(book.sheetnames))",
             site + "/tai-ve/so-quy.xlsx", fundsFile,
         ])
