@@ -40,6 +40,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 
+LOOKUP_ROWS, LAST_ENTRY = [], {}
+
+
 class SiteError(Exception):
     pass
 
@@ -153,6 +156,28 @@ def check_site(base, funds, event_id, shots, width):
         if "chữ ký số của phường đúng" not in status.text:
             raise SiteError("the look-up does not check the checkpoint's signature: %s" % status.text)
         driver.save_screenshot(os.path.join(shots, "tra-cuu-kiem-chung-%d.png" % width))
+        # By receipt number; by amount and date.
+        row = next(r for r in LOOKUP_ROWS if r["eventId"] == event_id)
+        for fields in ({"so-bien-nhan": row["receiptNo"]}, {"so-tien": str(row["amount"]), "ngay": row["date"]}):
+            driver.get(base + "tra-cuu/index.html")
+            WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "tra-cuu").get_attribute("data-ready") == "yes")
+            for name, value in fields.items():
+                element = driver.find_element(By.ID, name)
+                if name == "ngay":
+                    driver.execute_script("arguments[0].value = arguments[1]", element, value)
+                else:
+                    element.send_keys(value)
+            driver.find_element(By.CSS_SELECTOR, "#tra-cuu button[type=submit]").click()
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "k-" + event_id))
+        # An entry's fixed address on the last page of a long register.
+        if not LAST_ENTRY:
+            raise SiteError("no register is longer than one page, so no entry's address is checked past the first")
+        for fund_id, last in LAST_ENTRY.items():
+            driver.get(base + "quy/%s/index.html#k-%s" % (fund_id, last))
+            WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            shown = driver.find_elements(By.ID, "k-" + last)
+            if not shown or not shown[0].is_displayed():
+                raise SiteError("quy/%s/#k-%s does not show that entry" % (fund_id, last))
         check_logs(driver, base)
     finally:
         driver.quit()
@@ -177,13 +202,15 @@ def check_tampered(folder, event_id, position, shots, kind="tile"):
     try:
         site = os.path.join(copy, "site")
         shutil.copytree(folder, site)
-        if kind == "tile":
+        if kind in ("tile", "sibling"):
             tiles = sorted(os.path.relpath(os.path.join(root, name), site)
                            for root, _, names in os.walk(os.path.join(site, "tile", "0")) for name in names)
             index = (position - 1) // 256
             tile = next(path for path in tiles if path.split(os.sep)[2].split(".")[0] == "%03d" % index)
             data = bytearray(open(os.path.join(site, tile), "rb").read())
-            data[((position - 1) % 256) * 32 + 5] ^= 0x01
+            # The leaf's own hash, or its neighbour's: a hash of the proof's path.
+            leaf = (position - 1) % 256 if kind == "tile" else ((position - 1) ^ 1) % 256
+            data[leaf * 32 + 5] ^= 0x01
             open(os.path.join(site, tile), "wb").write(bytes(data))
         else:
             tile = "checkpoint"
@@ -225,11 +252,22 @@ def main(arguments):
     if position is None:
         print("site check failed: %s is not in the look-up's index" % event_id, file=sys.stderr)
         return 1
+    global LOOKUP_ROWS, LAST_ENTRY
+    LOOKUP_ROWS = rows
+    LAST_ENTRY = {}
+    for name in os.listdir(os.path.join(folder, "quy")):
+        page = open(os.path.join(folder, "quy", name, "index.html"), encoding="utf-8").read()
+        ids = [part.split('"')[0] for part in page.split('<tr id="k-')[1:]]
+        if len(ids) > 50:
+            LAST_ENTRY[name] = ids[-1]  # on the register's last page
     server = Server(folder)
     try:
         for width in (360, 1280):
             check_site(server.base, funds, event_id, shots, width)
         refused = check_tampered(folder, event_id, position, shots)
+        sibling = check_tampered(folder, event_id, position, shots, kind="sibling")
+        if "gốc" not in sibling:
+            raise SiteError("with a hash of the proof's path changed, the look-up says: %s" % sibling)
         forged = check_tampered(folder, event_id, position, shots, kind="signature")
         if "chữ ký" not in forged:
             raise SiteError("with the checkpoint's signature changed, the look-up says: %s" % forged)
@@ -239,8 +277,8 @@ def main(arguments):
     finally:
         server.stop()
     print("ok: %d funds match, the look-up proves %s at 360 and 1280 px, a changed tile is refused (%s), "
-          "a changed signature is refused (%s); %d requests, all to the site"
-          % (len(funds), event_id, refused, forged, len(server.requests)))
+          "a changed path hash is refused (%s), a changed signature is refused (%s); %d requests, all to the site"
+          % (len(funds), event_id, refused, sibling, forged, len(server.requests)))
     return 0
 
 

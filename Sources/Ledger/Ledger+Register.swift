@@ -93,7 +93,8 @@ extension LedgerSnapshot {
             entry.date = reversal.reversedOn
             entry.reversesPosition = original.position
             try describe(try LedgerEvent.decode(original), into: &entry, view: view, reversing: true)
-            entry.reference = "reverses #\(original.position): \(reversal.reason)"
+            // The reason is a clerk's free text, which may name people: not in public.
+            entry.reference = view == .public ? "reverses #\(original.position)" : "reverses #\(original.position): \(reversal.reason)"
         case .memberEnrolled, .memberLeft, .pledgeMade, .pledgeCancelled, .piggyBankModelStarted, .piggyBankModelClosed,
             .externalSupportRecorded, .periodClosed, .subjectErased, .storeMigrated:
             break  // no money moves in or out of a fund: not a line of its register

@@ -94,6 +94,7 @@ private struct Site {
         for (fund, register) in registers {
             try add("quy/\(fund.fundId)/index.html", fundPage(fund, register))
             try add("tai-ve/so-quy-\(fund.fundId).csv", "\u{FEFF}" + Self.publicRegister(register).csv)
+            try add("tai-ve/so-quy-\(fund.fundId).json", Self.publicRegister(register).rendered(.json))
         }
         // One workbook, headed in Vietnamese: the funds, then a sheet a fund.
         try Workbook.write(
@@ -104,11 +105,8 @@ private struct Site {
         // The same JSON as `ansinh funds --format json`.
         try add("tai-ve/cac-quy.json", (try Listings.funds(funds)).rendered(.json))
         // Decree 93's four items, for each calendar year the funds were open.
-        var years: [Int] = []
-        if let first = funds.map(\.openedOn).min() {
-            let last = max(LocalDate(at: head.recordedAt).components.year, registers.flatMap { $0.1.map(\.date.components.year) }.max() ?? 0)
-            years = Array(first.components.year...max(first.components.year, last))
-        }
+        // The years that have an entry (a fund's opening is one).
+        let years = Set(registers.flatMap { $0.1.map(\.date.components.year) }).sorted()
         for year in years {
             let report = try snapshot.periodReport(from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)
             try add("ky/\(year)/index.html", try periodPage(year: year, report: report, registers: registers))
@@ -210,8 +208,11 @@ private struct Site {
         }
         var supported = ""
         var count = 0
+        let reversed = Self.reversed(registers)
         for (fund, register) in registers {
-            for entry in register where entry.amount.dong < 0 && entry.date.components.year == year && entry.reversesPosition == nil {
+            // Each payment that stands: not a reversal, nor one a reversal took back.
+            for entry in register
+            where entry.amount.dong < 0 && entry.date.components.year == year && entry.reversesPosition == nil && !reversed.contains(entry.position) {
                 count += 1
                 supported += "<tr><td data-value=\"\(entry.date)\">\(entry.date.vietnamese)</td><td>\(escape(entry.counterpart))</td>"
                     + "<td>\(escape(entry.purpose.map(purposeName) ?? ""))</td><td class=\"num\">\(entry.quantity.map(String.init) ?? "")</td>"
@@ -319,12 +320,12 @@ private struct Site {
             let amountClass = entry.amount.dong < 0 ? "num out" : "num in"
             rows += "<tr id=\"k-\(entry.eventId.uuidString.lowercased())\">"
                 + "<td data-value=\"\(entry.date)\">\(entry.date.vietnamese)</td>"
-                + "<td>\(escape(entry.counterpart))</td>"
-                + "<td>\(escape(entry.purpose.map(purposeName) ?? (entry.amount.dong >= 0 ? "Nhận" : "Chi")))</td>"
+                + "<td>\(escape(Self.vietnameseCounterpart(entry.counterpart)))</td>"
+                + "<td>\(escape(entry.reversesPosition != nil ? "Điều chỉnh" : entry.purpose.map(purposeName) ?? (entry.amount.dong >= 0 ? "Nhận" : "Chi")))</td>"
                 + "<td class=\"num\" data-value=\"\(entry.quantity ?? 0)\">\(entry.quantity.map(String.init) ?? "")</td>"
                 + "<td class=\"\(amountClass)\" data-value=\"\(entry.amount.dong)\">\(entry.amount.grouped)</td>"
                 + "<td class=\"num\" data-value=\"\(entry.runningBalance.dong)\">\(entry.runningBalance.grouped)</td>"
-                + "<td>\(escape(entry.reference ?? ""))</td></tr>\n"
+                + "<td>\(escape(Self.vietnameseReference(entry.reference)))</td></tr>\n"
         }
         func header(_ label: String, numeric: Bool = false) -> String {
             "<th scope=\"col\"\(numeric ? " class=\"num\"" : "")><button type=\"button\">\(label)</button></th>"
@@ -369,6 +370,23 @@ private struct Site {
 
     // MARK: - Data
 
+    /// The positions of the entries a later reversal takes back, in every register.
+    static func reversed(_ registers: [(FundBalance, [RegisterEntry])]) -> Set<UInt64> {
+        Set(registers.flatMap { $0.1.compactMap(\.reversesPosition) })
+    }
+
+    /// A register's words as the public site shows them, in Vietnamese.
+    static func vietnameseReference(_ reference: String?) -> String {
+        guard let reference else { return "" }
+        if reference.hasPrefix("reverses #") { return "Điều chỉnh khoản #" + reference.dropFirst("reverses #".count) }
+        if reference.hasPrefix("pledge ") { return "Cam kết " + reference.dropFirst("pledge ".count) }
+        return reference
+    }
+
+    static func vietnameseCounterpart(_ counterpart: String) -> String {
+        counterpart == "balance brought forward" ? "Số dư chuyển sang" : counterpart
+    }
+
     /// The columns' titles in Vietnamese, for the public's workbook.
     static func vietnamese(_ listing: Listing) -> Listing {
         let titles = [
@@ -391,8 +409,10 @@ private struct Site {
     func lookUpIndex(_ registers: [(FundBalance, [RegisterEntry])]) throws -> String {
         let columns = ["eventId", "position", "entry", "date", "dateText", "amount", "amountText", "fundId", "fundName", "counterpart", "receiptNo"]
         var rows: [JSONOut] = []
+        let reversed = Self.reversed(registers)
         for (fund, register) in registers {
-            for entry in register where entry.type == "DonationReceived" && entry.reversesPosition == nil {
+            // Donations that stand: a donation a reversal took back is not found.
+            for entry in register where entry.type == "DonationReceived" && entry.reversesPosition == nil && !reversed.contains(entry.position) {
                 guard let event = try snapshot.log.event(at: entry.position) else { continue }
                 rows.append(
                     .array([
@@ -418,7 +438,14 @@ private struct Site {
                 let (year, month, _) = entry.date.components
                 let key = String(format: "%04d-%02d", year, month)
                 var totals = months[key] ?? (0, 0)
-                if entry.amount.dong >= 0 { totals.in += entry.amount.dong } else { totals.out -= entry.amount.dong }
+                // A reversal takes back from what it reverses: money in or out, on its own date.
+                if entry.reversesPosition != nil {
+                    if entry.amount.dong >= 0 { totals.out -= entry.amount.dong } else { totals.in += entry.amount.dong }
+                } else if entry.amount.dong >= 0 {
+                    totals.in += entry.amount.dong
+                } else {
+                    totals.out -= entry.amount.dong
+                }
                 months[key] = totals
             }
         }
@@ -431,7 +458,7 @@ private struct Site {
         for (index, key) in keys.enumerated() {
             let (income, outgo) = months[key]!
             let x = 50 + index * 40
-            let inHeight = Int(Double(income) / Double(largest) * 180), outHeight = Int(Double(outgo) / Double(largest) * 180)
+            let inHeight = max(0, Int(Double(income) / Double(largest) * 180)), outHeight = max(0, Int(Double(outgo) / Double(largest) * 180))
             bars += "<rect x=\"\(x)\" y=\"\(base - inHeight)\" width=\"16\" height=\"\(inHeight)\" fill=\"#1e7b34\"><title>\(key) nhận \(VND(income).grouped) đ</title></rect>"
             bars += "<rect x=\"\(x + 17)\" y=\"\(base - outHeight)\" width=\"16\" height=\"\(outHeight)\" fill=\"#b3261e\"><title>\(key) chi \(VND(outgo).grouped) đ</title></rect>"
             bars += "<text x=\"\(x + 16)\" y=\"\(base + 16)\" font-size=\"10\" text-anchor=\"middle\">\(key.suffix(2))/\(key.prefix(4).suffix(2))</text>"

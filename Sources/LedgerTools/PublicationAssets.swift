@@ -22,6 +22,7 @@ enum PublicationAssets {
         th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: var(--ink); text-align: left; }
         td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
         td.in { color: var(--in); } td.out { color: var(--out); }
+        tr.here { outline: 2px solid var(--accent); }
         .controls { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: .5rem 0; }
         .controls label { display: flex; flex-direction: column; font-size: .9rem; }
         input, select, button.action { font: inherit; padding: .35rem .5rem; border: 1px solid #888; border-radius: 4px; max-width: 100%; }
@@ -88,7 +89,20 @@ enum PublicationAssets {
           });
           document.getElementById("truoc").addEventListener("click", () => { page = Math.max(0, page - 1); render(); });
           document.getElementById("sau").addEventListener("click", () => { page += 1; render(); });
+          // An entry's fixed address, #k-<event id>: the page that holds it, the row in view.
+          function goToEntry() {
+            const id = decodeURIComponent(location.hash.slice(1));
+            const at = shown.findIndex(row => row.id === id);
+            if (!id || at < 0) return;
+            page = Math.floor(at / pageSize);
+            render();
+            const row = document.getElementById(id);
+            row.classList.add("here");
+            row.scrollIntoView();
+          }
+          window.addEventListener("hashchange", goToEntry);
           render();
+          goToEntry();
         }
 
         // RFC 9162 with tiles (c2sp.org/tlog-tiles), SHA-256 by WebCrypto.
@@ -259,8 +273,8 @@ enum PublicationAssets {
               try {
                 const { checkpoint, proof, signed } = await prove(base, row.position, row.entry, index.verifierKey);
                 status.className = "proof verified";
-                status.textContent = "Đã kiểm chứng: khoản này có trong sổ đã ký của " + checkpoint.origin + " (cây " + checkpoint.size
-                  + " lá, gốc " + hexOf(checkpoint.root) + "), qua " + proof.length + " mã băm; "
+                status.textContent = "Đã kiểm chứng: bản ghi của khoản này (mã băm " + row.entry.slice(0, 16) + "…) có trong sổ đã ký của "
+                  + checkpoint.origin + " (cây " + checkpoint.size + " lá, gốc " + hexOf(checkpoint.root) + "), qua " + proof.length + " mã băm; "
                   + (signed ? "chữ ký số của phường đúng (khoá " + index.verifierKey + ")." : "trình duyệt này chưa kiểm được chữ ký Ed25519.");
                 const details = document.createElement("details");
                 const summary = document.createElement("summary");

@@ -30,13 +30,32 @@ struct PublicSiteTests {
         defer { try? FileManager.default.removeItem(atPath: fundsFile) }
         try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: fundsFile))
         #expect(try String(contentsOfFile: site + "/tai-ve/cac-quy.json", encoding: .utf8) == run.stdout)
-        // No page names anyone the public view does not: members' deposits are by cell only.
         let pages = try FileManager.default.subpathsOfDirectory(atPath: site).filter { $0.hasSuffix(".html") }
-        #expect(pages.count == 10, "home, 4 funds, look-up, 2024 and 2025 (today is 2025-01-15), 1 model, the notice board: \(pages)")
+        #expect(pages.count == 9, "home, 4 funds, look-up, 2024 (the year with entries), 1 model, the notice board: \(pages)")
         for page in pages {
             let html = try String(contentsOfFile: site + "/" + page, encoding: .utf8)
             #expect(html.firstMatch(of: /(src|href)="(https?:)?\/\//) == nil, "\(page) loads nothing from another host")
         }
+        // No page, download or data file names a member, by name or by id, nor a clerk: the
+        // public view shows deposits by cell, and no reversal's free-text reason.
+        let members = try #require(
+            try JSONSerialization.jsonObject(with: Data(try store.run("members", "--format", "json").stdout.utf8)) as? [[String: Any]])
+        #expect(members.count > 100)
+        let texts = try FileManager.default.subpathsOfDirectory(atPath: site).filter { path in [".html", ".csv", ".json"].contains { path.hasSuffix($0) } }
+        for path in texts {
+            let text = try String(contentsOfFile: site + "/" + path, encoding: .utf8)
+            #expect(text.firstMatch(of: /dv-[0-9]{3}/) == nil, "\(path) names a member by id")
+            for member in members {
+                let name = member["fullName"] as? String ?? "?"
+                #expect(!text.contains(name), "\(path) names the member \(name)")
+            }
+            #expect(!text.contains("\"demo\"") && !text.contains(">demo<"), "\(path) names the clerk")
+        }
+        // Item 3 of a year's disclosure adds up to what the funds paid out that year.
+        let year2024 = try String(contentsOfFile: site + "/ky/2024/index.html", encoding: .utf8)
+        let supported = try #require(year2024.firstMatch(of: /<table id="doi-tuong">(.*?)<\/table>/.dotMatchesNewlines())?.output.1)
+        var paid = 0
+        for amount in supported.matches(of: /<td class="num">([0-9.]+)<\/td><td>/) { paid += Int(amount.output.1.replacingOccurrences(of: ".", with: ""))! }
 
         // The year's disclosure holds the period report's figures, fund by fund.
         let report = try JSONSerialization.jsonObject(
@@ -53,6 +72,8 @@ struct PublicSiteTests {
             #expect(shown[name.replacingOccurrences(of: "&", with: "&amp;")] == expected, "\(name): \(shown)")
         }
         #expect(shown.count == 4)
+        let disbursed = ((report?["funds"] as? [[String: Any]]) ?? []).map { $0["disbursed"] as! Int }.reduce(0, +)
+        #expect(paid == disbursed && paid > 0, "item 3 lists \(paid) đ of payments; the funds paid out \(disbursed) đ")
         for item in ["muc-1", "muc-2", "muc-3", "muc-4"] { #expect(year.contains("id=\"\(item)\""), "Decree 93's item \(item)") }
 
         // The site's workbook: the funds, then a sheet a fund, read back by openpyxl.
