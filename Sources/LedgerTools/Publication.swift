@@ -108,8 +108,19 @@ private struct Site {
         // The years that have an entry (a fund's opening is one).
         let years = Set(registers.flatMap { $0.1.map(\.date.components.year) }).sorted()
         for year in years {
-            let report = try snapshot.periodReport(from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)
-            try add("ky/\(year)/index.html", try periodPage(year: year, report: report, registers: registers))
+            let from = LocalDate(year: year, month: 1, day: 1)!, to = LocalDate(year: year, month: 12, day: 31)!
+            let report = try snapshot.periodReport(from: from, to: to)
+            try add("ky/\(year)/index.html", try periodPage(title: "năm \(year)", from: from, to: to, report: report, registers: registers))
+        }
+        // And each period the books were closed for, from the day after the close before it.
+        var start = funds.map(\.openedOn).min()
+        for period in periods {
+            guard let from = start, from <= period.through else { continue }
+            let report = try snapshot.periodReport(from: from, to: period.through)
+            try add(
+                "ky/den-\(period.through)/index.html",
+                try periodPage(title: "kỳ đến hết ngày \(period.through.vietnamese)", from: from, to: period.through, report: report, registers: registers))
+            start = LocalDate(dayNumber: period.through.dayNumber + 1)
         }
         var models: [PiggyBankSummary] = []
         for model in try snapshot.models() {
@@ -161,6 +172,7 @@ private struct Site {
         models: [PiggyBankSummary]
     ) throws -> String {
         let yearLinks = years.map { "<li><a href=\"ky/\($0)/index.html\">Năm \($0)</a></li>" }.joined()
+            + periods.map { "<li><a href=\"ky/den-\($0.through)/index.html\">Kỳ đến hết ngày \($0.through.vietnamese)</a> (đã khoá sổ)</li>" }.joined()
         let modelLinks = models.map {
             "<li><a href=\"ong-heo/\($0.model.modelId)/index.html\">\(escape($0.model.name))</a>: đạt \(percent($0.attainmentBasisPoints))</li>"
         }.joined()
@@ -198,7 +210,9 @@ private struct Site {
 
     /// A year's disclosure, as Decree 93 Article 14 lists it: what was mobilised, the
     /// results, who was supported and how much, where and how contributions are received.
-    func periodPage(year: Int, report: PeriodReport, registers: [(FundBalance, [RegisterEntry])]) throws -> String {
+    func periodPage(title: String, from: LocalDate, to: LocalDate, report: PeriodReport, registers: [(FundBalance, [RegisterEntry])]) throws
+        -> String
+    {
         var mobilised = "", results = ""
         for fund in report.funds {
             mobilised += "<tr><th scope=\"row\">\(escape(fund.name))</th><td class=\"num\">\(fund.donations.count)</td>\(money(fund.donations.amount))"
@@ -212,7 +226,9 @@ private struct Site {
         for (fund, register) in registers {
             // Each payment that stands: not a reversal, nor one a reversal took back.
             for entry in register
-            where entry.amount.dong < 0 && entry.date.components.year == year && entry.reversesPosition == nil && !reversed.contains(entry.position) {
+            where entry.amount.dong < 0 && entry.date >= from && entry.date <= to && entry.reversesPosition == nil
+                && !reversed.contains(entry.position)
+            {
                 count += 1
                 supported += "<tr><td data-value=\"\(entry.date)\">\(entry.date.vietnamese)</td><td>\(escape(entry.counterpart))</td>"
                     + "<td>\(escape(entry.purpose.map(purposeName) ?? ""))</td><td class=\"num\">\(entry.quantity.map(String.init) ?? "")</td>"
@@ -221,9 +237,9 @@ private struct Site {
         }
         let narrative = vietnameseReport(report, ward: ward).split(separator: "\n").map { "<p>\(escape(String($0)))</p>" }.joined()
         return page(
-            title: "Công khai năm \(year)", depth: 2,
+            title: "Công khai \(title)", depth: 2,
             """
-            <h1>Công khai kết quả vận động, tiếp nhận và phân phối năm \(year)</h1>
+            <h1>Công khai kết quả vận động, tiếp nhận và phân phối \(title)</h1>
             <p class="note">Từ ngày \(report.from.vietnamese) đến ngày \(report.to.vietnamese). \(escape(report.closedPeriods.last.map { "Sổ đã khoá đến hết ngày \($0.through.vietnamese)." } ?? "Sổ của năm chưa khoá."))</p>
             <h2 id="muc-1">1. Kết quả vận động, tiếp nhận</h2>
             <div class="table-wrap"><table id="van-dong"><thead><tr><th scope="col">Quỹ</th><th scope="col" class="num">Lượt ủng hộ</th><th scope="col" class="num">Tiền ủng hộ</th><th scope="col" class="num">Lượt bỏ ống heo</th><th scope="col" class="num">Tiền ống heo</th><th scope="col" class="num">Tổng tiếp nhận</th></tr></thead><tbody>

@@ -65,12 +65,18 @@ enum PublicationAssets {
             info.textContent = "Trang " + (page + 1) + "/" + pages + " · " + shown.length + " dòng";
           }
           function apply() {
+            // Amounts match with or without their dots (500000 finds 500.000).
             const words = filter.value.trim().toLowerCase();
-            shown = rows.filter(row => !words || row.textContent.toLowerCase().includes(words));
+            shown = rows.filter(row => {
+              if (!words) return true;
+              const text = Array.from(row.cells, cell => cell.textContent).join(" | ").toLowerCase();
+              return text.includes(words) || text.replace(/(\d)\.(?=\d{3})/g, "$1").includes(words);
+            });
             if (sortColumn >= 0) {
               const numeric = table.tHead.rows[0].cells[sortColumn].classList.contains("num");
               const key = row => numeric ? Number(row.cells[sortColumn].dataset.value || 0) : (row.cells[sortColumn].dataset.value || row.cells[sortColumn].textContent);
-              shown = shown.slice().sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) * (ascending ? 1 : -1));
+              const order = (a, b) => numeric ? key(a) - key(b) : String(key(a)).localeCompare(String(key(b)), "vi");
+              shown = shown.slice().sort((a, b) => order(a, b) * (ascending ? 1 : -1));
             }
             page = 0;
             render();

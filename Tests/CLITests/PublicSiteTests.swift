@@ -14,9 +14,12 @@ struct PublicSiteTests {
         let store = try TransparencyCLITests.wardStore()
         let site = store.path + "-site"
         defer { try? FileManager.default.removeItem(atPath: site) }
-        var run = try store.run("publish", "--out", site)
+        // The first half of 2024 closed: a period of its own on the site.
+        var run = try store.run("period", "close", "--through", "2024-06-30", "--decision", "Biên bản số 01/BB-BVĐ")
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("Published positions 1 to 2292, 4 funds"), "\(run.stdout)")
+        run = try store.run("publish", "--out", site)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("Published positions 1 to 2293, 4 funds"), "\(run.stdout)")
         #expect(try store.run("publish", "--out", site).status == 65, "an existing folder is kept")
         for path in ["index.html", "tra-cuu/index.html", "quy/vi-nguoi-ngheo/index.html", "checkpoint", "tile/0/000", "du-lieu/tra-cuu.json",
                      "tai-ve/cac-quy.csv", "tai-ve/cac-quy.json", "assets/app.js"] {
@@ -31,7 +34,8 @@ struct PublicSiteTests {
         try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: fundsFile))
         #expect(try String(contentsOfFile: site + "/tai-ve/cac-quy.json", encoding: .utf8) == run.stdout)
         let pages = try FileManager.default.subpathsOfDirectory(atPath: site).filter { $0.hasSuffix(".html") }
-        #expect(pages.count == 9, "home, 4 funds, look-up, 2024 (the year with entries), 1 model, the notice board: \(pages)")
+        #expect(pages.count == 10, "home, 4 funds, look-up, 2024 (the year with entries), the period closed, 1 model, the notice board: \(pages)")
+        #expect(pages.contains("ky/den-2024-06-30/index.html"), "\(pages)")
         for page in pages {
             let html = try String(contentsOfFile: site + "/" + page, encoding: .utf8)
             #expect(html.firstMatch(of: /(src|href)="(https?:)?\/\//) == nil, "\(page) loads nothing from another host")
