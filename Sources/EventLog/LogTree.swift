@@ -199,6 +199,11 @@ extension EventLog {
     /// most `batchEventCountMax` events.
     func completeTree(batchEventCountMax: Int) throws {
         guard let tree = databases.tree else { return }
+        // Most opens find the tree whole: a read says so without taking the writers' lock.
+        let whole = try environment.read { transaction in
+            try LogTree.size(in: transaction, tree) >= LogReader(transaction: transaction, databases: databases).head().position
+        }
+        guard !whole else { return }
         while true {
             let finished = try environment.write { transaction -> Bool in
                 let reader = LogReader(transaction: transaction, databases: databases)

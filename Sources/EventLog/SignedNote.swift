@@ -121,7 +121,7 @@ public struct NoteKey: Hashable, Sendable {
     }
 
     /// A name is not empty and holds no Unicode space and no `+`.
-    static func isValidName(_ name: String) -> Bool {
+    public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 }
     }
 

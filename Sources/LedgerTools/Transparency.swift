@@ -20,7 +20,7 @@ public enum WardLog {
 
     /// Checks that `origin` may name a log (no space, no plus sign), writing nothing.
     public static func checkOrigin(_ origin: String) throws {
-        guard NoteKeyName.isValid(origin) else { throw TransparencyError.badOrigin(origin) }
+        guard NoteKey.isValidName(origin) else { throw TransparencyError.badOrigin(origin) }
     }
 
     /// Fixes the origin (the one given, else the default) as the ward's key is made: a log
@@ -67,8 +67,12 @@ public enum WardLog {
 
     /// The checkpoint of the tree of `reader`'s whole log, signed by `signer`.
     public static func checkpoint(_ reader: LogReader, signer: NoteSigner) throws -> (Checkpoint, SignedNote) {
-        let size = try reader.head().position
-        let checkpoint = Checkpoint(origin: signer.key.name, size: size, rootHash: try reader.tree(size: size).root())
+        try checkpoint(try reader.tree(size: try reader.head().position), signer: signer)
+    }
+
+    /// The checkpoint of `tree` (any size the log has had), signed by `signer`.
+    public static func checkpoint(_ tree: StoredTree, signer: NoteSigner) throws -> (Checkpoint, SignedNote) {
+        let checkpoint = Checkpoint(origin: signer.key.name, size: tree.size, rootHash: try tree.root())
         return (checkpoint, try signer.sign(checkpoint.text))
     }
 
@@ -85,13 +89,6 @@ public enum WardLog {
             }
         }
         return slug.hasSuffix("-") ? String(slug.dropLast()) : slug
-    }
-}
-
-/// Whether a text may name a note key (no space, no plus), as c2sp.org/signed-note asks.
-enum NoteKeyName {
-    static func isValid(_ name: String) -> Bool {
-        (try? NoteKey(name: name, kind: .ed25519, publicKey: Curve25519.Signing.PrivateKey().publicKey)) != nil
     }
 }
 

@@ -36,12 +36,12 @@ struct CheckpointCommand: ParsableCommand {
             let (checkpoint, note, proof) = try ledger.snapshot(requiringCurrentReadModels: false) { snapshot in
                 let reader = snapshot.log
                 let tree = try reader.tree(size: size ?? reader.head().position)
-                let checkpoint = Checkpoint(origin: signer.key.name, size: tree.size, rootHash: try tree.root())
                 let proof = try old.map { old -> [[UInt8]] in
                     guard old <= tree.size else { throw LogError.treeSizeUnavailable(size: old, treeSize: tree.size) }
                     return old == 0 ? [] : try tree.consistencyProof(from: old)
                 }
-                return (checkpoint, try signer.sign(checkpoint.text), proof)
+                let (checkpoint, note) = try WardLog.checkpoint(tree, signer: signer)
+                return (checkpoint, note, proof)
             }
             if let old, let proof {
                 emit("old \(old)\n" + proof.map { Data($0).base64EncodedString() + "\n" }.joined() + "\n" + note.serialized)
