@@ -18,7 +18,7 @@ public final class LogWriter {
     public private(set) var appendedCount = 0
 
     private let log: EventLog
-    private let actor: [UInt8]
+    private var actor: [UInt8]
     private var record: [UInt8] = []
     private let positionBeforeTransaction: UInt64
     private let contexts: [ProjectionContext]
@@ -40,6 +40,17 @@ public final class LogWriter {
         contexts = log.projections.map { _ in ProjectionContext(transaction: transaction, log: reader, state: ProjectionState()) }
         record.reserveCapacity(512)
         try catchUpProjections()
+    }
+
+    /// Records the events appended from now on as by `actor` (`recordedBy`): a group
+    /// commit appends several users' batches in one transaction.
+    /// - Throws: ``LogError/limitExceeded(field:limit:actual:)`` for a name too long.
+    public func record(as actor: String) throws {
+        let bytes = Array(actor.utf8)
+        guard bytes.count <= log.options.limits.recordedByBytesMax else {
+            throw LogError.limitExceeded(field: "recordedBy (bytes)", limit: log.options.limits.recordedByBytesMax, actual: bytes.count)
+        }
+        self.actor = bytes
     }
 
     /// Stores a setting of the store in this transaction: it commits with the events,

@@ -54,3 +54,15 @@ extension Ledger {
         try log.copy(toFileDescriptor: descriptor, compacting: true)
     }
 }
+
+extension Ledger {
+    /// The settings whose names start with `prefix`; see `EventLog.settings(withPrefix:)`.
+    public func settings(withPrefix prefix: String) throws -> [(name: String, value: String)] {
+        try log.settings(withPrefix: prefix)
+    }
+
+    /// Changes several settings in one write transaction; see `EventLog.editSettings(_:)`.
+    public func editSettings<Result>(_ body: (SettingsEditor) throws -> Result) throws -> Result {
+        try log.editSettings(body)
+    }
+}

@@ -158,9 +158,10 @@ public final class Ledger: Sendable {
     /// Checks `event` against the rules and appends it; a refusal names the command.
     func execute(
         _ event: LedgerEvent, eventId: UUID, index: Int, writer: LogWriter, tables: LedgerTables, subjects: NewSubjects,
-        recordedAt: Timestamp? = nil
+        recordedAt: Timestamp? = nil, scope: RecordingScope = .everything
     ) throws -> RecordedEntry {
         do {
+            if scope != .everything { try check(event, within: scope, tables: tables, log: writer.reader) }
             return try execute(event, eventId: eventId, writer: writer, tables: tables, subjects: subjects, recordedAt: recordedAt)
         } catch let error as RuleViolation {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
@@ -169,6 +170,8 @@ public final class Ledger: Sendable {
         } catch let error as MoneyOverflow {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: RuleViolation.amountOverflow(error))
         } catch let error as SubjectKeysError {
+            throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
+        } catch let error as ScopeViolation {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         }
     }
@@ -211,7 +214,7 @@ public final class Ledger: Sendable {
     }
 
     /// The fund whose balance `event` moves, if any.
-    private func fundMoved(by event: LedgerEvent, tables: LedgerTables, log: LogReader) throws -> String? {
+    func fundMoved(by event: LedgerEvent, tables: LedgerTables, log: LogReader) throws -> String? {
         switch event {
         case .fundOpened(let opened): return opened.fundId
         case .donationReceived(let donation): return donation.fundId

@@ -9,11 +9,14 @@ public struct ImportError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What refused the line, when it was a rule or the log (a ``RuleViolation``, a
     /// `LogError`): for telling a conflict from bad input.
     public let reason: (any Error & Sendable)?
+    /// The field at fault, when one is (`amount`, `donor.name`).
+    public let field: String?
 
-    public init(line: Int, message: String, reason: (any Error & Sendable)? = nil) {
+    public init(line: Int, message: String, reason: (any Error & Sendable)? = nil, field: String? = nil) {
         self.line = line
         self.message = message
         self.reason = reason
+        self.field = field
     }
 
     public static func == (left: ImportError, right: ImportError) -> Bool {
@@ -41,6 +44,41 @@ public enum ImportLimits {
 /// `{"type": "DisbursementMade", "data": {…}, "eventId": "…optional UUID…"}`,
 /// with an optional `schemaVersion` for data of an older version.
 public enum ImportLine {
+    /// Parses JSON Lines into commands, each with its line number (from 1). A byte-order
+    /// mark before the first line, a carriage return ending a line, and blank lines are
+    /// skipped. The first bad line is reported.
+    /// - Parameter progress: called now and then with (lines done, lines in all).
+    /// - Throws: ``ImportError`` naming the line.
+    public static func parseLines(
+        _ text: ArraySlice<UInt8>, lineCountMax: Int = ImportLimits.lineCountMax,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> (commands: [LedgerCommand], lineNumbers: [Int]) {
+        var commands: [LedgerCommand] = []
+        var lineNumbers: [Int] = []
+        // A byte-order mark, as Windows editors write at the start of UTF-8 files, is not part of the first line.
+        let text = text.starts(with: [0xEF, 0xBB, 0xBF]) ? text.dropFirst(3) : text
+        let lines = text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var lineCount = lines.count
+        if text.last == UInt8(ascii: "\n") { lineCount -= 1 }
+        for (index, line) in lines.prefix(lineCount).enumerated() {
+            var content = line
+            if content.last == UInt8(ascii: "\r") { content = content.dropLast() }
+            if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard commands.count < lineCountMax else {
+                throw ImportError(line: index + 1, message: "an import holds at most \(lineCountMax) events; split the file")
+            }
+            do {
+                commands.append(try content.withUnsafeBytes { try ImportLine.parse($0) })
+            } catch {
+                throw ImportError(line: index + 1, message: "\(error)", field: (error as? ImportLineError)?.field)
+            }
+            lineNumbers.append(index + 1)
+            if commands.count & 0x3fff == 0 { progress?(index + 1, lineCount) }
+        }
+        progress?(lineCount, lineCount)
+        return (commands, lineNumbers)
+    }
+
     static let keys: Set<String> = ["type", "data", "eventId", "schemaVersion"]
 
     /// Parses one line into a command.
@@ -50,23 +88,36 @@ public enum ImportLine {
             throw ImportLineError("the line has \(bytes.count) bytes, over the limit of \(ImportLimits.lineBytesMax)")
         }
         if let direct = DirectLine.parse(bytes) { return direct }  // the commonest lines, read without a JSON tree
-        let command = try parseGenerally(bytes)
+        return try parse(value: try parseJSON(bytes))
+    }
+
+    /// Parses one line already read as JSON (an element of a JSON array of lines, as
+    /// `POST /v1/events` takes them).
+    public static func parse(value: Payload) throws(ImportLineError) -> LedgerCommand {
+        let command = try command(from: value)
         // Names arrive as people write them; only the store seals them, under its keys.
         if let sealed = command.event.namedPeople.first(where: { $0.name.subjectId != nil }) {
             throw ImportLineError(
-                "\(command.event.type.rawValue): \(sealed.field) must be a name in the clear: the store seals names itself")
+                "\(command.event.type.rawValue): \(sealed.field) must be a name in the clear: the store seals names itself",
+                field: sealed.field)
         }
         return command
     }
 
     /// Any line, through a JSON tree and the catalogue's decoders.
     static func parseGenerally(_ bytes: UnsafeRawBufferPointer) throws(ImportLineError) -> LedgerCommand {
-        let value: Payload
+        try command(from: try parseJSON(bytes))
+    }
+
+    private static func parseJSON(_ bytes: UnsafeRawBufferPointer) throws(ImportLineError) -> Payload {
         do {
-            value = try JSONParser.parse(bytes)
+            return try JSONParser.parse(bytes)
         } catch {
             throw ImportLineError("\(error)")
         }
+    }
+
+    private static func command(from value: Payload) throws(ImportLineError) -> LedgerCommand {
         guard case .object(let members) = value else { throw ImportLineError("a line must be a JSON object") }
         if let unknown = members.keys.sorted().first(where: { !keys.contains($0) }) {
             throw ImportLineError("unknown key \"\(unknown)\" (a line has type, data, and optionally eventId and schemaVersion)")
@@ -93,7 +144,7 @@ public enum ImportLine {
             let event = try LedgerEvent.decode(typeName: type, schemaVersion: schemaVersion, data: data)  // checked, normalised
             return LedgerCommand(normal: event, eventId: eventId)
         } catch {
-            throw ImportLineError("\(error)")
+            throw ImportLineError("\(error)", field: error.field.isEmpty ? nil : error.field)
         }
     }
 }
@@ -101,7 +152,12 @@ public enum ImportLine {
 /// Why one import line is unusable.
 public struct ImportLineError: Error, Hashable, Sendable, CustomStringConvertible {
     public let message: String
-    init(_ message: String) { self.message = message }
+    /// The field at fault, when one is (`amount`, `donor.name`).
+    public let field: String?
+    init(_ message: String, field: String? = nil) {
+        self.message = message
+        self.field = field
+    }
     public var description: String { message }
 }
 
@@ -128,29 +184,7 @@ extension Ledger {
     public func importLines(
         _ text: [UInt8], actor: String, progress: ((_ phase: ImportPhase, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> ImportSummary {
-        var commands: [LedgerCommand] = []
-        var lineNumbers: [Int] = []
-        // A byte-order mark, as Windows editors write at the start of UTF-8 files, is not part of the first line.
-        let text = text.starts(with: [0xEF, 0xBB, 0xBF]) ? text[3...] : text[...]
-        let lines = text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        var lineCount = lines.count
-        if text.last == UInt8(ascii: "\n") { lineCount -= 1 }
-        for (index, line) in lines.prefix(lineCount).enumerated() {
-            var content = line
-            if content.last == UInt8(ascii: "\r") { content = content.dropLast() }
-            if content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard commands.count < ImportLimits.lineCountMax else {
-                throw ImportError(line: index + 1, message: "an import holds at most \(ImportLimits.lineCountMax) events; split the file")
-            }
-            do {
-                commands.append(try content.withUnsafeBytes { try ImportLine.parse($0) })
-            } catch {
-                throw ImportError(line: index + 1, message: "\(error)")
-            }
-            lineNumbers.append(index + 1)
-            if commands.count & 0x3fff == 0 { progress?(.checking, index + 1, lineCount) }
-        }
-        progress?(.checking, lineCount, lineCount)
+        let (commands, lineNumbers) = try ImportLine.parseLines(text[...], progress: { progress?(.checking, $0, $1) })
         let entries: [RecordedEntry]
         do {
             entries = try record(commands, actor: actor) { done, total in progress?(.recording, done, total) }
