@@ -12,6 +12,8 @@ import PackageDescription
 //   LedgerTools — printable forms of the ledger, audits by replay, signed exports,
 //               checkpoints, proofs, receipts (with CQRencode, Debian's libqrencode-dev),
 //               the public site, Excel workbooks (with CXlsxWriter, libxlsxwriter-dev).
+//   LedgerServer — `ansinh serve`: the ward's HTTP API on Hummingbird 2 (users and
+//               roles, group commit, the live feed), over Ledger and LedgerTools.
 //   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
@@ -22,10 +24,16 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LedgerTools", targets: ["LedgerTools"]),
+        .library(name: "LedgerServer", targets: ["LedgerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -59,13 +67,31 @@ let package = Package(
             name: "LedgerTools",
             dependencies: ["Ledger", "EventLog", "CQRencode", "CXlsxWriter", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // `ansinh serve`: the HTTP API, its users and roles, group commit and the live feed.
+        // Resources/openapi.json is the API's contract, served at /openapi.json.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "Ledger", "EventLog", "LedgerTools",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.json")]
+        ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.
         .executableTarget(
             name: "ansinh",
             dependencies: [
-                "Ledger", "EventLog", "LedgerTools", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Ledger", "EventLog", "LedgerTools", "LedgerServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Demo")]
         ),

@@ -8,7 +8,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 }
 
 /// A JSON value whose object members keep the order they were given.
-public indirect enum JSONOut {
+public indirect enum JSONOut: Sendable {
     case object([(String, JSONOut)])
     case array([JSONOut])
     case string(String)

@@ -1,0 +1,96 @@
+import EventLog
+import Foundation
+import Hummingbird
+import Ledger
+import LedgerTools
+import NIOCore
+import ServiceLifecycle
+
+/// One client's live stream of events (`GET /v1/events/stream`), as Server-Sent Events:
+/// `id` is the event's position, `event` is `event`, `data` its stored record as one
+/// JSON line (the line `ansinh log --format json` and exports print).
+///
+/// It sends what is stored from the position asked for, page by page, then waits for
+/// the head to move: woken at once by the server's own recordings, and looking every
+/// ``ServerConfiguration/feedPollInterval`` for those of other processes. A quiet
+/// stream gets a comment now and then, which keeps proxies from closing it. It ends
+/// when the client goes, or when the server stops gracefully.
+struct LiveFeed: Sendable {
+    let ledger: Ledger
+    let signal: HeadSignal
+    let configuration: ServerConfiguration
+    /// Whether the client reads stored records whole (a user), or their public part.
+    let wholeRecords: Bool
+
+    /// One event of the feed as a JSON line (without its newline). Users get the stored
+    /// record, as `ansinh log --format json` prints it. The public gets what places the
+    /// event in the log, and no more: position, id, type, stream, time, and the hashes
+    /// that chain it and make its leaf of the Merkle tree, which the signed checkpoint
+    /// covers. The data stays out, as does who recorded it: free text (a reversal's
+    /// reason) may name people, and the public site names no clerk.
+    static func line(_ event: RecordedEventView, wholeRecord: Bool) throws -> String {
+        guard wholeRecord else {
+            return JSONOut.object([
+                ("position", .integer(Int64(event.position))), ("eventId", .string(event.eventId.uuidString.lowercased())),
+                ("type", .string(event.type)), ("stream", .string(event.stream)), ("recordedAt", .string(event.recordedAt.iso8601)),
+                ("prevHash", .string(event.prevHash.hex)), ("hash", .string(event.hash.hex)),
+            ]).compact()
+        }
+        var bytes: [UInt8] = []
+        try event.appendJSONLine(to: &bytes)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
+    }
+
+    func send(from start: UInt64, to writer: inout any ResponseBodyWriter) async throws {
+        let stopping = StopFlag()
+        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        var next = start
+        var quietSince = ContinuousClock.now
+        try await withGracefulShutdownHandler {
+            while !stopping.isSet, !Task.isCancelled {
+                let (text, last) = try await page(from: next)
+                if let last {
+                    try await writer.write(ByteBuffer(string: text))
+                    next = last + 1
+                    quietSince = .now
+                    continue
+                }
+                if quietSince.duration(to: .now) >= configuration.feedKeepAliveInterval {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    quietSince = .now
+                }
+                await signal.wait(after: next - 1, timeout: configuration.feedPollInterval)
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            signal.wakeAll()
+        }
+        try await writer.finish(nil)
+    }
+
+    /// The events from `position` on, at most a page, as Server-Sent Events, with the last position sent.
+    private func page(from position: UInt64) async throws -> (String, UInt64?) {
+        let ledger = self.ledger
+        let countMax = configuration.feedPageEventCountMax
+        let wholeRecords = self.wholeRecords
+        return try await Reads.run {
+            var text = ""
+            var last: UInt64?
+            try ledger.readLog { reader in
+                try reader.forEachEvent(from: position, limit: countMax) { event in
+                    text += "id: \(event.position)\nevent: event\ndata: " + (try Self.line(event, wholeRecord: wholeRecords)) + "\n\n"
+                    last = event.position
+                }
+            }
+            return (text, last)
+        }
+    }
+}
+
+/// Set once, read from any thread.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}

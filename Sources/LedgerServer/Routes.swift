@@ -1,0 +1,187 @@
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import LedgerTools
+import Logging
+import NIOCore
+
+/// The API's routes, under `/v1`; `/openapi.json` describes them all.
+struct Routes: Sendable {
+    let ledger: Ledger
+    let configuration: ServerConfiguration
+    let queue: CommitQueue
+    let signal: HeadSignal
+
+    func add(to router: RouteTable.Group) {
+        router.get("healthz") { _, _ in try await health() }
+        router.get("openapi.json") { _, _ in try openAPI() }
+        let v1 = router.group("v1")
+        v1.post("events") { request, context in try await recordEvents(request, context: context) }
+        v1.get("events") { request, context in try await events(request, context: context) }
+        v1.get("events/stream") { request, context in try stream(request, context: context) }
+        v1.get("checkpoint") { _, _ in try await checkpoint() }
+        addQueries(to: v1)
+    }
+
+    // MARK: Health and the contract
+
+    private func health() async throws -> Response {
+        let ledger = self.ledger
+        let head = try await Reads.run { try ledger.head() }
+        return Self.json(
+            .object([
+                ("status", .string("ok")), ("headPosition", .integer(Int64(head.position))), ("headHash", .string(head.hash.hex)),
+            ]))
+    }
+
+    private func openAPI() throws -> Response {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+            throw Problem(.storeProblem, detail: "the API's description is missing from this installation")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Recording
+
+    /// `POST /v1/events`: a batch of import lines, as a JSON array or as JSON Lines,
+    /// recorded all or nothing, in a group commit with other requests.
+    private func recordEvents(_ request: Request, context: ServerContext) async throws -> Response {
+        let user = try context.requireUser([.clerk, .treasurer], for: "recording")
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: configuration.bodyBytesMax)
+        } catch is NIOTooManyBytesError {
+            throw Problem(
+                bare: .contentTooLarge, detail: "the body is over \(configuration.bodyBytesMax) bytes; send the events in smaller batches")
+        }
+        let (commands, lines) = try EventBatch.parse(
+            Array(buffer: body), contentType: request.headers[.contentType], eventCountMax: configuration.requestEventCountMax)
+        let outcome = await queue.record(RecordingRequest(commands: commands, actor: user.name, scope: user.scope))
+        switch outcome {
+        case .success(let entries):
+            return Self.json(EventBatch.recorded(entries, lines: lines, head: entries.map(\.position).max() ?? 0), status: .created)
+        case .failure(let error):
+            throw EventBatch.problem(error, lines: lines)
+        }
+    }
+
+    // MARK: The live feed
+
+    /// `GET /v1/events?from=POS&limit=N[&type=T][&stream=S]`: one page of stored events,
+    /// oldest first: whole records for users, their public part for the public (``LiveFeed/line(_:wholeRecord:)``).
+    private func events(_ request: Request, context: ServerContext) async throws -> Response {
+        let parameters = QueryParameters(request)
+        var query = LogQuery()
+        query.fromPosition = try parameters.integer("from", minimum: 1) ?? 1
+        let limit = try parameters.integer("limit", minimum: 1) ?? UInt64(configuration.feedPageEventCountMax)
+        query.limit = Int(min(limit, UInt64(configuration.feedPageEventCountMax)))
+        if let type = try parameters.text("type") {
+            guard let known = EventType(rawValue: type) else {
+                throw Problem.badRequest("unknown event type \(type)", members: [("parameter", .string("type"))])
+            }
+            query.type = known
+        }
+        query.stream = try parameters.text("stream")
+        let ledger = self.ledger
+        let page = query
+        let wholeRecords = context.user != nil
+        let text = try await Reads.run { () -> String in
+            var lines: [String] = []
+            var last: UInt64?
+            let head = try ledger.head().position
+            try page.forEachEvent(in: ledger) { event in
+                lines.append(try LiveFeed.line(event, wholeRecord: wholeRecords))
+                last = event.position
+            }
+            // A full page ends at its last event; a shorter one was read to the head.
+            let next = lines.count == page.limit ? last! + 1 : max(page.fromPosition, head + 1, (last ?? 0) + 1)
+            return "{\"from\":\(page.fromPosition),\"head\":\(head),\"next\":\(next),\"events\":["
+                + lines.joined(separator: ",") + "]}\n"
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `GET /v1/events/stream?from=POS`: Server-Sent Events, one per stored event (its id
+    /// the position), first those already stored, then each new one as it is recorded.
+    /// A client that reconnects with `Last-Event-ID` resumes after that position.
+    private func stream(_ request: Request, context: ServerContext) throws -> Response {
+        let parameters = QueryParameters(request)
+        var from = try parameters.integer("from", minimum: 1) ?? 1
+        if let last = request.headers[HTTPField.Name("Last-Event-ID")!], let position = UInt64(last) {
+            from = position == .max ? position : position + 1
+        }
+        let feed = LiveFeed(ledger: ledger, signal: signal, configuration: configuration, wholeRecords: context.user != nil)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],
+            body: ResponseBody { [from] writer in try await feed.send(from: from, to: &writer) })
+    }
+
+    /// `GET /v1/checkpoint`: the ward's signed checkpoint of the whole log (C2SP tlog-checkpoint).
+    private func checkpoint() async throws -> Response {
+        let ledger = self.ledger
+        let store = configuration.storePath
+        let note: String
+        do {
+            note = try await Reads.run { () -> String in
+                let signer = try WardLog.signer(of: ledger, store: store)
+                return try ledger.readLog { reader in try WardLog.checkpoint(reader, signer: signer).1.serialized }
+            }
+        } catch TransparencyError.noSigningKey {
+            throw Problem.notFound("the ward signs no checkpoint yet: its key is made with `ansinh keys init`")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: note)))
+    }
+
+    // MARK: Helpers
+
+    static func json(_ value: JSONOut, status: HTTPResponse.Status = .ok) -> Response {
+        json(value.serialized() + "\n", status: status)
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// A request's query parameters, read strictly: a value that is not what the parameter
+/// takes is a 400 naming it, not silently ignored.
+struct QueryParameters {
+    let request: Request
+
+    init(_ request: Request) { self.request = request }
+
+    /// The parameter's value; given empty, it is refused (400), not taken as absent.
+    func text(_ name: String) throws -> String? {
+        guard let value = request.uri.queryParameters.get(name) else { return nil }
+        guard !value.isEmpty else { throw Problem.badRequest("\(name) is empty", members: [("parameter", .string(name))]) }
+        return value
+    }
+
+    func integer(_ name: String, minimum: UInt64 = 0) throws -> UInt64? {
+        guard let text = try text(name) else { return nil }
+        guard let value = UInt64(text), value >= minimum else {
+            throw Problem.badRequest("\(name) must be a whole number of at least \(minimum)", members: [("parameter", .string(name))])
+        }
+        return value
+    }
+
+    func date(_ name: String) throws -> LocalDate? {
+        guard let text = try text(name) else { return nil }
+        guard let date = LocalDate(text) else {
+            throw Problem.badRequest("\(name) must be a date, YYYY-MM-DD", members: [("parameter", .string(name))])
+        }
+        return date
+    }
+
+    func requiredDate(_ name: String) throws -> LocalDate {
+        guard let date = try date(name) else {
+            throw Problem.badRequest("\(name) is required (a date, YYYY-MM-DD)", members: [("parameter", .string(name))])
+        }
+        return date
+    }
+}
