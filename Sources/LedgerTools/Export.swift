@@ -208,9 +208,9 @@ public enum Exporter {
         for year in reportYears(funds: funds, head: head) {
             let report = try snapshot.periodReport(
                 from: LocalDate(year: year, month: 1, day: 1)!, to: LocalDate(year: year, month: 12, day: 31)!)
-            try add("report-\(year).json", json(try Listings.report(json: report)))
+            try add("report-\(year).json", json(try Listings.report(json: report, view: view)))
             try add("report-\(year).csv", Data(try Listings.reportFunds(report).csv.utf8))
-            try add("report-\(year)-external-support.csv", Data(Listings.externalSupport(report).csv.utf8))
+            try add("report-\(year)-external-support.csv", Data(Listings.externalSupport(report, view: view).csv.utf8))
         }
         return ExportManifest(
             view: view.rawValue, storeFormatVersion: EventLog.formatVersion, ward: "", province: "",

@@ -198,7 +198,8 @@ public enum Listings {
 
     /// The external support of a period: records on their dates, and reversals on theirs
     /// with what they take away (negative).
-    public static func externalSupport(_ report: PeriodReport) -> Listing {
+    /// In the public view a reversal's free-text reason is left out: it may name people.
+    public static func externalSupport(_ report: PeriodReport, view: NameView = .internal) -> Listing {
         var external = Listing([
             ("recordedOn", "Date"), ("organisation", "Organisation"), ("programme", "Programme"),
             ("beneficiaries", "Reached"), ("value", "Value"), ("description", "Description"), ("reverses", "Reverses"),
@@ -208,7 +209,10 @@ public enum Listings {
             external.append([
                 .date(line.date), .text(support.organisation), .text(support.programme), .integer(line.signedBeneficiaries),
                 .money(line.signedValue), .text(support.description),
-                .text(line.isReversal ? "the record of \(support.recordedOn): \(line.reversalReason ?? "")" : nil),
+                .text(
+                    !line.isReversal ? nil
+                        : view == .public ? "the record of \(support.recordedOn)"
+                        : "the record of \(support.recordedOn): \(line.reversalReason ?? "")"),
             ])
         }
         return external
@@ -250,7 +254,7 @@ public enum Listings {
         })
     }
 
-    public static func report(json report: PeriodReport) throws -> JSONOut {
+    public static func report(json report: PeriodReport, view: NameView = .internal) throws -> JSONOut {
         .object([
             ("from", .date(report.from)), ("to", .date(report.to)),
             ("funds", .array(try report.funds.map { fund in
@@ -262,7 +266,7 @@ public enum Listings {
                     ("disbursed", .money(try fund.disbursed.amount)), ("closing", .money(fund.closing)),
                 ])
             })),
-            ("externalSupport", externalSupport(report).json),
+            ("externalSupport", externalSupport(report, view: view).json),
             ("externalSupportValue", .money(try report.externalSupportValue)),
             ("externalSupportBeneficiaries", .integer(report.externalSupportBeneficiaries)),
             ("closedThrough", .date(report.closedPeriods.last?.through)), ("isClosed", .bool(report.isClosed)),

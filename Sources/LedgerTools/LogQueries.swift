@@ -91,3 +91,20 @@ public struct TrailQuery: Sendable {
         return lines
     }
 }
+
+extension Listings {
+    /// The audit trail: who recorded what, and when (`ansinh audit trail`, `GET /v1/trail`).
+    public static func trail(_ lines: [TrailQuery.Line]) -> Listing {
+        var listing = Listing([
+            ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Entry"),
+            ("stream", "Stream"), ("date", "Dated"), ("amount", "Amount"), ("eventId", "Event id"),
+        ])
+        for line in lines {
+            listing.append([
+                .ordinal(Int64(line.position)), .text(line.recordedAt.iso8601), .text(line.recordedBy), .text(line.type),
+                .text(line.stream), .date(line.businessDate), .money(line.amount), .text(line.eventId.uuidString.lowercased()),
+            ])
+        }
+        return listing
+    }
+}

@@ -185,18 +185,9 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
-                var listing = Listing([
-                    ("position", "#"), ("recordedAt", "Recorded at (UTC)"), ("recordedBy", "By"), ("type", "Entry"),
-                    ("stream", "Stream"), ("date", "Dated"), ("amount", "Amount"), ("eventId", "Event id"),
-                ])
                 var query = TrailQuery()
                 (query.recordedBy, query.fundId, query.since, query.until) = (recordedBy, fund, since, until)
-                for line in try query.lines(in: ledger) {
-                    listing.append([
-                        .ordinal(Int64(line.position)), .text(line.recordedAt.iso8601), .text(line.recordedBy), .text(line.type),
-                        .text(line.stream), .date(line.businessDate), .money(line.amount), .text(line.eventId.uuidString.lowercased()),
-                    ])
-                }
+                let listing = Listings.trail(try query.lines(in: ledger))
                 output.print(listing)
             }
         }
