@@ -63,6 +63,14 @@ extension Routes {
             let trail = query
             return Self.json(try await Reads.run { Listings.trail(try trail.lines(in: ledger)).rendered(.json) })
         }
+        v1.get("replay") { request, context in
+            try requireEverything(context, for: "a replay")
+            return try await replay(request)
+        }
+        v1.get("receipts/:eventId") { request, context in
+            _ = try context.requireUser()
+            return try await receipt(request, context)
+        }
         v1.post("audit") { _, context in
             _ = try context.requireUser([.auditor], for: "an audit")
             return try await audit()
@@ -173,6 +181,65 @@ extension Routes {
                     })),
                 ])
             })
+    }
+
+    /// `GET /v1/replay`: the books as they stood at a business date, a recording date or a
+    /// position (exactly one), replayed from the log (`ansinh audit replay --format json`).
+    private func replay(_ request: Request) async throws -> Response {
+        let parameters = QueryParameters(request)
+        let (asOf, recordedAsOf) = (try parameters.date("asOf"), try parameters.date("recordedAsOf"))
+        let untilPosition = try parameters.integer("untilPosition")
+        let (from, to) = (try parameters.date("from"), try parameters.date("to"))
+        guard [asOf != nil, recordedAsOf != nil, untilPosition != nil].filter({ $0 }).count == 1 else {
+            throw Problem.badRequest("give exactly one of asOf, recordedAsOf and untilPosition", members: [("parameter", .string("asOf"))])
+        }
+        let ledger = self.ledger
+        return Self.json(
+            try await Reads.run {
+                let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
+                let books = try PastBooks.replay(
+                    ledger, asOf: asOf, recordedAsOf: recordedAsOf, untilPosition: untilPosition, from: from, to: to,
+                    today: LocalDate(at: ledger.now()), scratchFolder: scratch)
+                return try books.json().serialized() + "\n"
+            })
+    }
+
+    /// `GET /v1/receipts/{eventId}`: a donor's receipt for a donation or deposit, as a
+    /// printable page (`?format=text`: the text), with its QR code and proof (`ansinh receipt`).
+    private func receipt(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let text = try context.pathParameter("eventId")
+        guard let eventId = UUID(uuidString: text) else {
+            throw Problem.badRequest("\(text) is not an event id (a UUID)", members: [("parameter", .string("eventId"))])
+        }
+        let format = try QueryParameters(request).text("format") ?? "html"
+        guard ["html", "text"].contains(format) else {
+            throw Problem.badRequest("format is html or text", members: [("parameter", .string("format"))])
+        }
+        let ledger = self.ledger
+        let store = configuration.storePath
+        do {
+            let body = try await Reads.run { () -> String in
+                let signer = try WardLog.signer(of: ledger, store: store)
+                guard var url = try WardLog.publicURL(of: ledger) else { throw ReceiptError.noPublicAddress }
+                if url.hasSuffix("/") { url.removeLast() }
+                let (ward, province) = (try ledger.ward() ?? "", try ledger.province() ?? "")
+                let receipt = try ledger.snapshot {
+                    try Receipt(snapshot: $0, eventId: eventId, signer: signer, publicURL: url, ward: ward, province: province)
+                }
+                return format == "html" ? try receipt.html() : try receipt.text()
+            }
+            return Response(
+                status: .ok, headers: [.contentType: format == "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        } catch TransparencyError.noSuchEvent(let id) {
+            throw Problem.notFound("no event \(id) in the log")
+        } catch ReceiptError.notAContribution {
+            throw Problem.notFound("event \(eventId.uuidString.lowercased()) is not a donation or a deposit: it has no receipt")
+        } catch ReceiptError.noPublicAddress {
+            throw Problem.notFound("the ward has no public address yet (`ansinh keys public-url`), which receipts point to")
+        } catch TransparencyError.noSigningKey {
+            throw Problem.notFound("the ward has no signing key yet (`ansinh keys init`), which receipts' proofs need")
+        }
     }
 
     private func audit() async throws -> Response {

@@ -70,7 +70,7 @@ struct Routes: Sendable {
 
     // MARK: The live feed
 
-    /// `GET /v1/events?from=POS&limit=N[&type=T][&stream=S]`: one page of stored events,
+    /// `GET /v1/events?from=POS&limit=N[&type=T][&stream=S][&since=DATE][&until=DATE]`: one page of stored events,
     /// oldest first: whole records for users, their public part for the public (``LiveFeed/line(_:wholeRecord:)``).
     private func events(_ request: Request, context: ServerContext) async throws -> Response {
         let parameters = QueryParameters(request)
@@ -85,6 +85,7 @@ struct Routes: Sendable {
             query.type = known
         }
         query.stream = try parameters.text("stream")
+        (query.since, query.until) = (try parameters.date("since"), try parameters.date("until"))
         let ledger = self.ledger
         let page = query
         let wholeRecords = context.user != nil

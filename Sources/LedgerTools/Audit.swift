@@ -324,3 +324,63 @@ final class ChainCheck: @unchecked Sendable {
         return report
     }
 }
+
+/// The books as they stood at a point of the log, replayed from the log alone
+/// (`ansinh audit replay`, `GET /v1/replay`): the funds, the piggy-bank summaries and
+/// the period report.
+public struct PastBooks {
+    /// The last position replayed.
+    public let position: UInt64
+    public let asOf: LocalDate?
+    public let recordedAsOf: LocalDate?
+    public let from: LocalDate
+    public let to: LocalDate
+    public let funds: [FundBalance]
+    public let summaries: [PiggyBankSummary]
+    public let report: PeriodReport
+
+    /// Why a point of the log cannot be replayed.
+    public struct PastTheHead: Error, Sendable, CustomStringConvertible {
+        public let position: UInt64
+        public let head: UInt64
+        public var description: String { "position \(position) is past the head \(head)" }
+    }
+
+    /// Replays `ledger` into a scratch store in `scratchFolder` (removed after) through
+    /// `untilPosition`, the last event recorded by the end of `recordedAsOf`, or the head;
+    /// with `asOf`, only entries dated on or before that business day. The report runs
+    /// from `from` (default: 1 January of its last day's year) to `to` (default: the day
+    /// given, else the day of the last event replayed, else `today`).
+    public static func replay(
+        _ ledger: Ledger, asOf: LocalDate?, recordedAsOf: LocalDate?, untilPosition: UInt64?, from: LocalDate?, to: LocalDate?,
+        today: LocalDate, scratchFolder: String, progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil
+    ) throws -> PastBooks {
+        let head = try ledger.head().position
+        let position = try untilPosition ?? recordedAsOf.map { try Auditor.lastPosition(recordedOnOrBefore: $0, in: ledger) } ?? head
+        guard position <= head else { throw PastTheHead(position: position, head: head) }
+        defer { try? FileManager.default.removeItem(atPath: scratchFolder) }
+        let past = try Auditor.replay(ledger, through: position, asOf: asOf, into: scratchFolder, progress: progress)
+        let lastDay = try asOf ?? recordedAsOf
+            ?? past.readLog { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? today
+        let to = to ?? lastDay
+        let from = from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
+        return PastBooks(
+            position: position, asOf: asOf, recordedAsOf: recordedAsOf, from: from, to: to, funds: try past.funds(),
+            summaries: try past.models().compactMap { try past.piggyBankSummary($0.modelId, asOf: asOf) },
+            report: try past.periodReport(from: from, to: to))
+    }
+
+    /// As `ansinh audit replay --format json` prints it.
+    public func json(view: NameView = .internal) throws -> JSONOut {
+        JSONOut.object([
+            ("position", .integer(Int64(position))), ("asOf", .date(asOf)), ("recordedAsOf", .date(recordedAsOf)),
+            ("funds", .array(try funds.map(Listings.fund))),
+            ("piggyBanks", .array(summaries.map { summary in
+                var shown = summary
+                if view == .public { shown.belowTarget = [] }
+                return Listings.summary(json: shown)
+            })),
+            ("report", try Listings.report(json: report, view: view)),
+        ])
+    }
+}

@@ -130,6 +130,8 @@ public enum Explanation {
             }
         case let error as AuditProblem:
             return ("\(error)", .auditFailed)
+        case let error as PastBooks.PastTheHead:
+            return (error.description, .refused)
         case let error as ScopeViolation:
             return (error.description, .notPermitted)
         case let error as UserError:

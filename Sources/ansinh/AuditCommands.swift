@@ -131,34 +131,16 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let ledger = try store.openLedger(readOnly: true)
-                let head = try ledger.head().position
-                let position = try untilPosition ?? recordedAsOf.map { try Auditor.lastPosition(recordedOnOrBefore: $0, in: ledger) } ?? head
-                guard position <= head else {
-                    throw Failure(message: "position \(position) is past the head \(head)", status: ExitStatus.refused)
-                }
-                let folder = scratchPath()
-                defer { try? FileManager.default.removeItem(atPath: folder) }
                 let bar = ProgressBar("Replay  ")
-                let past = try Auditor.replay(ledger, through: position, asOf: asOf, into: folder) { _, done, total in
-                    bar.update(Int(done), of: Int(total))
-                }
+                let books = try PastBooks.replay(
+                    ledger, asOf: asOf, recordedAsOf: recordedAsOf, untilPosition: untilPosition, from: from, to: to,
+                    today: TestClock.today(), scratchFolder: scratchPath()
+                ) { _, done, total in bar.update(Int(done), of: Int(total)) }
                 bar.finish()
-                let lastDay = try asOf ?? recordedAsOf
-                    ?? past.readLog { reader in try reader.event(at: position).map { LocalDate(at: $0.recordedAt) } } ?? TestClock.today()
-                let to = self.to ?? lastDay
-                let from = self.from ?? LocalDate(year: to.components.year, month: 1, day: 1)!
-                let funds = try past.funds()
-                let report = try past.periodReport(from: from, to: to)
-                let summaries = try past.models().compactMap { try past.piggyBankSummary($0.modelId, asOf: asOf) }
+                let (position, funds, summaries, report, from, to) = (books.position, books.funds, books.summaries, books.report, books.from, books.to)
                 switch output.format.value {
                 case .json:
-                    output.print(
-                        JSONOut.object([
-                            ("position", .integer(Int64(position))), ("asOf", .date(asOf)), ("recordedAsOf", .date(recordedAsOf)),
-                            ("funds", .array(try funds.map(Listings.fund))),
-                            ("piggyBanks", .array(summaries.map { Listings.summary(json: $0) })),
-                            ("report", try Listings.report(json: report)),
-                        ]).serialized() + "\n")
+                    output.print(try books.json().serialized() + "\n")
                 case .csv:
                     output.print(try Listings.funds(funds).csv)
                 case .table:

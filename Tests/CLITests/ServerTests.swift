@@ -169,6 +169,20 @@ import Testing
         let kept = try String(contentsOf: packageRoot.appendingPathComponent("Sources/LedgerServer/Resources/openapi.json"), encoding: .utf8)
         #expect(contract.body == kept)
         #expect(try server.request("GET", "/healthz").status == 200)
+        // The books as they stood: the command line's replay, for auditors.
+        let replay = try server.request("GET", "/v1/replay?untilPosition=3", token: auditor)
+        #expect(replay.body == (try store.run("audit", "replay", "--until-position", "3", "--format", "json")).stdout)
+        #expect(try server.request("GET", "/v1/replay?untilPosition=3", token: clerk).status == 403)
+        #expect(try server.request("GET", "/v1/replay", token: auditor).status == 400)
+        // A receipt needs the ward's key and public address; then it is the command line's.
+        let donation = try #require((recorded.object["events"] as? [[String: Any]])?[1]["eventId"] as? String)
+        #expect(try server.request("GET", "/v1/receipts/\(donation)", token: clerk).status == 404)
+        #expect(try store.run("keys", "init").status == 0)
+        #expect(try store.run("keys", "public-url", "https://congkhai.example.vn").status == 0)
+        let receipt = try server.request("GET", "/v1/receipts/\(donation)?format=text", token: clerk)
+        let printed = try store.run("receipt", donation).stdout
+        #expect(receipt.status == 200 && receipt.body == printed, "\(receipt.body)")
+        #expect(try server.request("GET", "/v1/receipts/\(donation)").status == 401)
         // An audit, for auditors only.
         #expect(try server.request("POST", "/v1/audit", token: treasurer).status == 403)
         let audit = try server.request("POST", "/v1/audit", token: auditor)
@@ -374,7 +388,7 @@ import Testing
         // number goes), which is right, not a defect. The live stream never ends by itself,
         // so it is left to `theFeedPagesCatchUpAndTheStreamFollows`. A treasurer's token
         // reaches every operation but the auditors' own, which a second run covers.
-        for (token, paths) in [(treasurer, ["--exclude-path", "/v1/events/stream"]), (auditor, ["--include-path", "/v1/audit", "--include-path", "/v1/people", "--include-path", "/v1/trail"])] {
+        for (token, paths) in [(treasurer, ["--exclude-path", "/v1/events/stream"]), (auditor, ["--include-path", "/v1/audit", "--include-path", "/v1/people", "--include-path", "/v1/trail", "--include-path", "/v1/replay"])] {
             let run = try runProcess(
                 "/usr/bin/env",
                 [
