@@ -68,19 +68,31 @@ extension Ledger {
                 outcomes[index] = .failure(error)
             }
         }
-        while let first = pending.first {
+        // The batches before a refused one passed in the aborted transaction: they commit on
+        // their own, then the rest go on. Each batch runs at most twice, whatever is refused.
+        var passed: [Int] = []
+        while !passed.isEmpty || !pending.isEmpty {
+            let attempt = passed.isEmpty ? pending : passed
             do {
-                let entries = try log.write(actor: Self.recorder(requests[first].actor)) { writer in
-                    try recordPending(pending, requests: requests, prepared: prepared, writer: writer)
+                let entries = try log.write(actor: Self.recorder(requests[attempt[0]].actor)) { writer in
+                    try recordPending(attempt, requests: requests, prepared: prepared, writer: writer)
                 }
-                for (index, recorded) in zip(pending, entries) { outcomes[index] = .success(recorded) }
-                pending = []
+                for (index, recorded) in zip(attempt, entries) { outcomes[index] = .success(recorded) }
+                if passed.isEmpty { pending = [] } else { passed = [] }
             } catch let refused as RefusedInGroup {
                 outcomes[refused.request] = .failure(refused.reason)
-                pending.removeAll { $0 == refused.request }
+                let at = attempt.firstIndex(of: refused.request)!
+                if passed.isEmpty {
+                    passed = Array(pending[..<at])
+                    pending = Array(pending[(at + 1)...])
+                } else {
+                    // Not expected (they passed moments ago); the rest of them wait with the others.
+                    pending = Array(passed[(at + 1)...]) + pending
+                    passed = Array(passed[..<at])
+                }
             } catch {
-                for index in pending { outcomes[index] = .failure(error) }
-                pending = []
+                for index in attempt { outcomes[index] = .failure(error) }
+                if passed.isEmpty { pending = [] } else { passed = [] }
             }
         }
         return outcomes.map { $0! }

@@ -13,6 +13,8 @@ struct ServerContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The user whose token the request carried, or `nil`: the public.
     var user: User?
+    /// The token itself, for a long answer (a live stream) to check it is still valid.
+    var token: String?
     /// The client's address, for the public's rate limit and the logs.
     var clientAddress: String
 
@@ -88,9 +90,11 @@ struct GatewayMiddleware: RouterMiddleware {
     }
 
     private func admit(_ request: Request, context: inout Context) async throws {
-        // An address sending unknown tokens is held to the public's rate while it tries.
-        if request.headers[.authorization] != nil, let wait = limiter.peek("address:" + context.clientAddress) {
-            throw Self.limited(wait, who: "this address")
+        // An address sending unknown tokens is held to the public's rate while it tries, in a
+        // bucket of its own: the public's reads never lock a clerk out, nor the reverse.
+        let guesses = "unknown-token:" + context.clientAddress
+        if request.headers[.authorization] != nil, let wait = limiter.peek(guesses) {
+            throw Self.limited(wait, who: "this address, after unknown tokens")
         }
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
@@ -100,10 +104,11 @@ struct GatewayMiddleware: RouterMiddleware {
             let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
             // Two point reads of the store: cheaper here than a hop to the readers' threads.
             guard let user = try Users.user(holding: token, in: ledger) else {
-                _ = limiter.take("address:" + context.clientAddress, authenticated: false)
+                _ = limiter.take(guesses, authenticated: false)
                 throw Problem.unauthenticated("the token is not known, or was revoked", invalidToken: true)
             }
             context.user = user
+            context.token = token
         }
         let key = context.user.map { "user:" + $0.name } ?? "address:" + context.clientAddress
         if let wait = limiter.take(key, authenticated: context.user != nil) {
@@ -184,7 +189,11 @@ final class RateLimiter: @unchecked Sendable {
                 return max(1, Int(((1 - bucket.tokens) / rate.perSecond).rounded(.up)))
             }
             bucket.tokens -= 1
-            if buckets.count >= Self.bucketCountMax { buckets = buckets.filter { $0.value.tokens < rate.burst - 1 } }
+            if buckets.count >= Self.bucketCountMax {
+                // Buckets idle for a minute are full again (or nearly): forgetting them changes nothing.
+                buckets = buckets.filter { $0.value.at.duration(to: now) < .seconds(60) }
+                if buckets.count >= Self.bucketCountMax { buckets = [:] }
+            }
             buckets[key] = bucket
             return nil
         }
@@ -193,8 +202,22 @@ final class RateLimiter: @unchecked Sendable {
 
 /// Reads of the store run on a pool of threads, not on the threads serving HTTP: a
 /// long register or report must not hold up other requests.
+///
+/// Long jobs (an audit, a replay, an export) have one thread of their own, so that they
+/// queue behind each other, never in front of the quick reads, the health check and the
+/// live feeds.
 enum Reads {
     static func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
+
+    static func runLong<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await longJobs.runIfActive(body)
+    }
+
+    private static let longJobs: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 }

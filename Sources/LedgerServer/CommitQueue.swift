@@ -29,9 +29,9 @@ final class CommitQueue: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// What the queue has done, for the logs.
-    private(set) var groupCount = 0
-    private(set) var requestCount = 0
+    /// What the queue has done, for the logs (touched by its thread only).
+    private var groupCount = 0
+    private var requestCount = 0
 
     init(ledger: Ledger, signal: HeadSignal, logger: Logger, groupRequestCountMax: Int, groupEventCountMax: Int) {
         precondition(groupRequestCountMax >= 1 && groupEventCountMax >= 1)
@@ -46,7 +46,7 @@ final class CommitQueue: @unchecked Sendable {
         let thread = Thread { [self] in run() }
         thread.name = "ansinh-commit"
         thread.stackSize = 8 << 20
-        self.thread = thread
+        condition.withLock { self.thread = thread }
         thread.start()
     }
 
@@ -68,10 +68,11 @@ final class CommitQueue: @unchecked Sendable {
     /// Records what is queued, then stops the thread. Requests arriving later are refused.
     func stop() {
         condition.lock()
+        let running = thread != nil && !stopping
         stopping = true
         condition.signal()
         condition.unlock()
-        if thread != nil { finished.wait() }
+        if running { finished.wait() }
     }
 
     private func run() {

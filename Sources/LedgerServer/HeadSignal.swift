@@ -30,7 +30,11 @@ final class HeadSignal: @unchecked Sendable {
             return nextWaiter
         }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            do {
+                try await Task.sleep(for: timeout)
+            } catch {
+                return  // cancelled: the wait is over already
+            }
             self?.wake(id)
         }
         await withTaskCancellationHandler {

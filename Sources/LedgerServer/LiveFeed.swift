@@ -14,13 +14,17 @@ import ServiceLifecycle
 /// the head to move: woken at once by the server's own recordings, and looking every
 /// ``ServerConfiguration/feedPollInterval`` for those of other processes. A quiet
 /// stream gets a comment now and then, which keeps proxies from closing it. It ends
-/// when the client goes, or when the server stops gracefully.
+/// when the client goes, when its user's token is revoked, or when the server stops
+/// gracefully.
 struct LiveFeed: Sendable {
     let ledger: Ledger
     let signal: HeadSignal
     let configuration: ServerConfiguration
-    /// Whether the client reads stored records whole (a user), or their public part.
+    /// Whether the client reads stored records whole (a user who reads everything), or
+    /// their public part.
     let wholeRecords: Bool
+    /// The user's token, checked again while the stream lasts: a revoked user's stream ends.
+    let token: String?
 
     /// One event of the feed as a JSON line (without its newline). Users get the stored
     /// record, as `ansinh log --format json` prints it. The public gets what places the
@@ -48,6 +52,7 @@ struct LiveFeed: Sendable {
         var quietSince = ContinuousClock.now
         try await withGracefulShutdownHandler {
             while !stopping.isSet, !Task.isCancelled {
+                if let token, try Users.user(holding: token, in: ledger) == nil { break }
                 let (text, last) = try await page(from: next)
                 if let last {
                     try await writer.write(ByteBuffer(string: text))

@@ -67,17 +67,18 @@ extension Routes {
             try requireEverything(context, for: "a replay")
             return try await replay(request)
         }
-        v1.get("receipts/:eventId") { request, context in
-            _ = try context.requireUser()
-            return try await receipt(request, context)
-        }
+        v1.get("receipts/:eventId") { request, context in try await receipt(request, context) }
         v1.post("audit") { _, context in
             _ = try context.requireUser([.auditor], for: "an audit")
             return try await audit()
         }
         v1.post("exports") { request, context in
             _ = try context.requireUser([.auditor], for: "an export")
-            return try await export(internalView: try QueryParameters(request).text("view") == "internal")
+            let view = try QueryParameters(request).text("view") ?? "public"
+            guard let chosen = NameView(rawValue: view) else {
+                throw Problem.badRequest("view is public or internal", members: [("parameter", .string("view"))])
+            }
+            return try await export(internalView: chosen == .internal)
         }
     }
 
@@ -195,7 +196,7 @@ extension Routes {
         }
         let ledger = self.ledger
         return Self.json(
-            try await Reads.run {
+            try await Reads.runLong {
                 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
                 let books = try PastBooks.replay(
                     ledger, asOf: asOf, recordedAsOf: recordedAsOf, untilPosition: untilPosition, from: from, to: to,
@@ -207,6 +208,7 @@ extension Routes {
     /// `GET /v1/receipts/{eventId}`: a donor's receipt for a donation or deposit, as a
     /// printable page (`?format=text`: the text), with its QR code and proof (`ansinh receipt`).
     private func receipt(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let user = try context.requireUser()
         let text = try context.pathParameter("eventId")
         guard let eventId = UUID(uuidString: text) else {
             throw Problem.badRequest("\(text) is not an event id (a UUID)", members: [("parameter", .string("eventId"))])
@@ -226,6 +228,8 @@ extension Routes {
                 let receipt = try ledger.snapshot {
                     try Receipt(snapshot: $0, eventId: eventId, signer: signer, publicURL: url, ward: ward, province: province)
                 }
+                // A receipt names the donor: it is for the fund's own users.
+                guard user.readsInternally(fund: receipt.fundId) else { throw ScopeViolation(fundId: receipt.fundId) }
                 return format == "html" ? try receipt.html() : try receipt.text()
             }
             return Response(
@@ -244,7 +248,7 @@ extension Routes {
 
     private func audit() async throws -> Response {
         let ledger = self.ledger
-        let report = try await Reads.run {
+        let report = try await Reads.runLong {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
             return try Auditor.audit(ledger, scratchFolder: scratch)
         }
@@ -264,7 +268,7 @@ extension Routes {
         }
         let ledger = self.ledger
         let store = configuration.storePath
-        let manifest = try await Reads.run { () -> (String, ExportManifest) in
+        let manifest = try await Reads.runLong { () -> (String, ExportManifest) in
             let name = "export-" + ledger.now().iso8601.replacingOccurrences(of: ":", with: "") + (internalView ? "-internal" : "")
             let key = try SigningKeys.load(store: store)
             let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path

@@ -88,7 +88,7 @@ struct Routes: Sendable {
         (query.since, query.until) = (try parameters.date("since"), try parameters.date("until"))
         let ledger = self.ledger
         let page = query
-        let wholeRecords = context.user != nil
+        let wholeRecords = context.user?.readsEverything == true
         let text = try await Reads.run { () -> String in
             var lines: [String] = []
             var last: UInt64?
@@ -114,7 +114,9 @@ struct Routes: Sendable {
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!], let position = UInt64(last) {
             from = position == .max ? position : position + 1
         }
-        let feed = LiveFeed(ledger: ledger, signal: signal, configuration: configuration, wholeRecords: context.user != nil)
+        let feed = LiveFeed(
+            ledger: ledger, signal: signal, configuration: configuration, wholeRecords: context.user?.readsEverything == true,
+            token: context.token)
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],

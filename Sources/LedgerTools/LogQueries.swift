@@ -18,28 +18,38 @@ public struct LogQuery: Sendable {
     public init() {}
 
     /// Calls `visit` with each event the query selects, oldest first, in one snapshot.
+    /// The scan ends once `limit` events are shown, or at the first event recorded after
+    /// `until` (recording times never go backwards), so a page costs what it shows.
     public func forEachEvent(in ledger: Ledger, _ visit: (RecordedEventView) throws -> Void) throws {
         try ledger.readLog { reader in
             var shown = 0
             var previous: ChainHash? = fromPosition > 1 || stream != nil ? nil : ChainHash.genesis
             let step: (RecordedEventView) throws -> Void = { event in
-                guard shown < limit ?? .max, event.position >= fromPosition else { return }
+                guard shown < limit ?? .max else { throw ScanEnded() }
+                guard event.position >= fromPosition else { return }
                 try event.checkIntegrity(following: previous)
                 if stream == nil { previous = event.hash }
-                if let type, !event.typeBytes.elementsEqual(type.rawValue.utf8) { return }
                 let day = LocalDate(at: event.recordedAt)
+                if let until, day > until { throw ScanEnded() }
+                if let type, !event.typeBytes.elementsEqual(type.rawValue.utf8) { return }
                 if let since, day < since { return }
-                if let until, day > until { return }
                 shown += 1
                 try visit(event)
             }
-            if let stream {
-                try reader.forEachEvent(inStream: stream, step)
-            } else {
-                try reader.forEachEvent(from: fromPosition, step)
+            do {
+                if let stream {
+                    try reader.forEachEvent(inStream: stream, step)
+                } else {
+                    try reader.forEachEvent(from: fromPosition, step)
+                }
+            } catch is ScanEnded {
+                return
             }
         }
     }
+
+    /// Ends a scan that has found all it needs.
+    private struct ScanEnded: Error {}
 }
 
 /// Which entries `ansinh audit trail` shows: who recorded what and when, filtered by

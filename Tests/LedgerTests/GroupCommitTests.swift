@@ -88,6 +88,20 @@ import Testing
         #expect(recorders == ["lan", "hoa"])
     }
 
+    @Test func oneEventInTwoRequestsOfAGroupIsStoredOnce() throws {
+        let store = try TemporaryLedger(clock: Self.clock)
+        try store.record(openFund("a"))
+        let command = LedgerCommand(donate("a", 1_000), eventId: UUID())
+        let outcomes = store.ledger.recordGroup([
+            RecordingRequest(commands: [command], actor: "lan"), RecordingRequest(commands: [command], actor: "hoa"),
+        ])
+        let entries = outcomes.compactMap { try? $0.get().first }
+        #expect(entries.map(\.position) == [2, 2])
+        #expect(entries.map(\.wasAlreadyStored) == [false, true])
+        #expect(try store.head == 2)
+        #expect(try store.ledger.fund("a")?.balance == VND(1_000))
+    }
+
     static func uuid(_ seed: UInt64, _ index: Int, _ line: Int) -> uuid_t {
         var bytes = [UInt8](repeating: 0, count: 16)
         withUnsafeBytes(of: seed.bigEndian) { bytes.replaceSubrange(0..<8, with: $0) }
