@@ -58,7 +58,7 @@ extension Ledger {
     ///   (``CommandRejected``, or a `StoreError`/`LogError` for a store problem).
     public func recordGroup(_ requests: [RecordingRequest]) -> [Result<[RecordedEntry], any Error>] {
         var outcomes = [Result<[RecordedEntry], any Error>?](repeating: nil, count: requests.count)
-        var prepared: [[(event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?)]] = Array(repeating: [], count: requests.count)
+        var prepared: [[PreparedCommand]] = Array(repeating: [], count: requests.count)
         var pending: [Int] = []
         for (index, request) in requests.enumerated() {
             do {
@@ -100,7 +100,7 @@ extension Ledger {
 
     /// The pending batches, each under its own recorder and scope, in one transaction.
     private func recordPending(
-        _ pending: [Int], requests: [RecordingRequest], prepared: [[(event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?)]],
+        _ pending: [Int], requests: [RecordingRequest], prepared: [[PreparedCommand]],
         writer: LogWriter
     ) throws -> [[RecordedEntry]] {
         let tables = tables(writer)

@@ -108,7 +108,7 @@ public final class Ledger: Sendable {
     public func record(
         _ commands: [LedgerCommand], actor: String, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> [RecordedEntry] {
-        var prepared: [(event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?)] = []
+        var prepared: [PreparedCommand] = []
         prepared.reserveCapacity(commands.count)
         for (index, command) in commands.enumerated() {
             prepared.append(try prepare(command, index: index))
@@ -144,15 +144,17 @@ public final class Ledger: Sendable {
     }
 
     /// Checks and normalises a command's fields, and gives it an event id.
-    func prepare(_ command: LedgerCommand, index: Int) throws -> (event: LedgerEvent, eventId: UUID, recordedAt: Timestamp?) {
+    func prepare(_ command: LedgerCommand, index: Int) throws -> PreparedCommand {
         var event = command.event
-        if command.isNormal { return (event, command.eventId ?? UUID(), command.recordedAt) }
+        if command.isNormal {
+            return PreparedCommand(event: event, eventId: command.eventId ?? UUID(), recordedAt: command.recordedAt)
+        }
         do {
             try event.normalise(FieldChecker(eventType: event.type.rawValue))
         } catch {
             throw CommandRejected(index: index, eventType: event.type.rawValue, reason: error)
         }
-        return (event, command.eventId ?? UUID(), command.recordedAt)
+        return PreparedCommand(event: event, eventId: command.eventId ?? UUID(), recordedAt: command.recordedAt)
     }
 
     /// Checks `event` against the rules and appends it; a refusal names the command.
@@ -384,6 +386,14 @@ extension ProjectionTable {
         }
         return text.joined(separator: " / ")
     }
+}
+
+/// A command checked and normalised, with its event id fixed (a group that runs again
+/// records the same ids).
+struct PreparedCommand {
+    let event: LedgerEvent
+    let eventId: UUID
+    let recordedAt: Timestamp?
 }
 
 /// One command: the event to record and, for safe retries, its id.

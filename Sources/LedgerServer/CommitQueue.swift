@@ -85,7 +85,7 @@ final class CommitQueue: @unchecked Sendable {
                     "group committed",
                     metadata: [
                         "requests": "\(group.count)", "refused": "\(outcomes.filter { (try? $0.get()) == nil }.count)",
-                        "ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+                        "ms": .string(String(format: "%.2f", milliseconds(elapsed))),
                     ])
             }
             groupCount += 1
@@ -118,6 +118,11 @@ final class CommitQueue: @unchecked Sendable {
         queued.removeFirst(count)
         return group
     }
+}
+
+/// A duration in milliseconds, for the logs.
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
 /// A recording request that arrived as the server was stopping.

@@ -9,7 +9,9 @@ import LedgerTools
 /// the element of the array.
 enum EventBatch {
     /// The media types taken as JSON Lines.
-    static let jsonLinesTypes: Set<String> = ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines"]
+    static let jsonLinesTypes: Set<String> = [
+        "application/x-ndjson", "application/jsonl", "application/json-lines", "application/x-jsonlines",
+    ]
 
     /// The commands of a body, with their line numbers.
     /// - Throws: ``Problem``: 415 for another media type, 400 for a body that is not JSON,
@@ -26,7 +28,8 @@ enum EventBatch {
                 status: .unsupportedMediaType, kind: "unsupported-media-type", title: "Unsupported media type",
                 detail: "\(type) is not taken: send application/json (an array of import lines) or application/x-ndjson (JSON Lines)")
         }
-        let (commands, lines) = isArray ? try parseArray(body, eventCountMax: eventCountMax) : try parseLines(body, eventCountMax: eventCountMax)
+        let (commands, lines) =
+            isArray ? try parseArray(body, eventCountMax: eventCountMax) : try parseLines(body, eventCountMax: eventCountMax)
         guard !commands.isEmpty else { throw Problem(.refused, detail: "the batch holds no events") }
         for (command, line) in zip(commands, lines) {
             switch command.event {
@@ -37,7 +40,8 @@ enum EventBatch {
                 throw Problem(
                     .refused,
                     detail: "line \(line): \(type) is not recorded over HTTP: "
-                        + (type == "SubjectErased" ? "erase a person with `ansinh people erase` on the ward's machine" : "it is written by `ansinh migrate`"),
+                        + (type == "SubjectErased"
+                            ? "erase a person with `ansinh people erase` on the ward's machine" : "it is written by `ansinh migrate`"),
                     members: [("line", .integer(Int64(line))), ("eventType", .string(type))])
             default:
                 continue
@@ -55,7 +59,9 @@ enum EventBatch {
                 status: .badRequest, kind: "malformed", title: "The body is not JSON", detail: "the body is not a JSON array: \(error)")
         }
         guard case .array(let elements) = value else {
-            throw Problem(status: .badRequest, kind: "malformed", title: "The body is not a JSON array", detail: "the body must be a JSON array of import lines")
+            throw Problem(
+                status: .badRequest, kind: "malformed", title: "The body is not a JSON array",
+                detail: "the body must be a JSON array of import lines")
         }
         guard elements.count <= eventCountMax else {
             throw Problem(.refused, detail: "a request holds at most \(eventCountMax) events; split the batch")

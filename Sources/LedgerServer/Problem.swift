@@ -31,8 +31,8 @@ struct Problem: HTTPResponseError {
         fields += members
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
-        return Response(
-            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONOut.object(fields).serialized() + "\n")))
+        let body = ByteBuffer(string: JSONOut.object(fields).serialized() + "\n")
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// The problem an error of the ledger or its tools is, by its ``Outcome``.

@@ -92,7 +92,7 @@ extension Routes {
     private func requireEverything(_ context: ServerContext, for purpose: String) throws {
         let user = try context.requireUser()
         guard user.readsEverything else {
-            throw Problem.forbidden("\(purpose) is for auditors and treasurers of every fund; \(user.name) is \(user.role.article) \(user.role.rawValue)")
+            throw Problem.forbidden("\(purpose) is for auditors and treasurers of every fund; \(user.described)")
         }
     }
 
@@ -146,7 +146,9 @@ extension Routes {
             throw Problem.badRequest("\(text) is not an event id (a UUID)", members: [("parameter", .string("eventId"))])
         }
         let size = try QueryParameters(request).integer("size", minimum: 1)
-        return try await proof { snapshot in try InclusionProof(reader: snapshot.log, eventId: eventId, size: size).json.serialized() + "\n" }
+        return try await proof { snapshot in
+            try InclusionProof(reader: snapshot.log, eventId: eventId, size: size).json.serialized() + "\n"
+        }
     }
 
     /// A proof from one snapshot: a tree size the log has not reached, or an event it

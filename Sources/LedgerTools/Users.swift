@@ -46,6 +46,9 @@ public struct User: Sendable, Hashable, Codable {
         role == .auditor || funds.isEmpty || funds.contains(fundId)
     }
 
+    /// "lan is a clerk", for messages.
+    public var described: String { "\(name) is \(role.article) \(role.rawValue)" }
+
     /// Whether they read everything in the internal view: members' deposits, people, the trail.
     public var readsEverything: Bool { role == .auditor || (role == .treasurer && funds.isEmpty) }
 }

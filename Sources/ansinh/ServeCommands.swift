@@ -37,8 +37,8 @@ struct Serve: ParsableCommand {
     func validate() throws {
         guard Self.address(listen) != nil else { throw ValidationError("--listen must be HOST:PORT, such as 127.0.0.1:8080") }
         guard bodyMaxBytes > 0 else { throw ValidationError("--body-max-bytes must be at least 1") }
-        for (name, value) in [("--user-rate", userRate), ("--user-burst", userBurst), ("--public-rate", publicRate), ("--public-burst", publicBurst)]
-        where !(value > 0) {
+        let rates = [("--user-rate", userRate), ("--user-burst", userBurst), ("--public-rate", publicRate), ("--public-burst", publicBurst)]
+        for (name, value) in rates where !(value > 0) {
             throw ValidationError("\(name) must be above 0")
         }
         if let level = logLevel ?? ProcessInfo.processInfo.environment["ANSINH_LOG_LEVEL"], Logger.Level(rawValue: level) == nil {
@@ -78,7 +78,8 @@ struct Serve: ParsableCommand {
             finished.wait()
             if let error = failure.error as? IOError {
                 // The address is taken, or not this machine's: the option's value, not the store.
-                throw Failure(message: "cannot listen on \(listen): \(String(cString: strerror(error.errnoCode)).lowercased())", status: ExitStatus.usage)
+                let reason = String(cString: strerror(error.errnoCode)).lowercased()
+                throw Failure(message: "cannot listen on \(listen): \(reason)", status: ExitStatus.usage)
             }
             if let error = failure.error { throw error }
         }
@@ -131,7 +132,9 @@ struct UsersCommand: ParsableCommand {
                 let (user, token) = try Users.add(name, role: role, funds: fund, to: ledger)
                 let funds = user.funds.isEmpty ? "" : " for \(user.funds.joined(separator: ", "))"
                 FileHandle.standardError.write(
-                    Data("Added \(user.name), \(user.role.rawValue)\(funds). Their token, shown this once (send it as Authorization: Bearer TOKEN):\n".utf8))
+                    Data(
+                        ("Added \(user.name), \(user.role.rawValue)\(funds). Their token, shown this once "
+                            + "(send it as Authorization: Bearer TOKEN):\n").utf8))
                 emit(token + "\n")
             }
         }
@@ -157,7 +160,9 @@ struct UsersCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                var listing = Listing([("name", "Name"), ("role", "Role"), ("funds", "Funds"), ("createdAt", "Added"), ("revokedAt", "Revoked")])
+                var listing = Listing([
+                    ("name", "Name"), ("role", "Role"), ("funds", "Funds"), ("createdAt", "Added"), ("revokedAt", "Revoked"),
+                ])
                 for user in try Users.all(in: try store.openLedger(readOnly: true)) {
                     listing.append([
                         .text(user.name), .text(user.role.rawValue), .text(user.funds.joined(separator: " ")), .text(user.createdAt),
