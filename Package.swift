@@ -109,6 +109,10 @@ let package = Package(
                 "LedgerTools", "Ledger", "EventLog", "LMDB", "ansinh", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(
+            name: "LedgerServerTests",
+            dependencies: ["LedgerServer", "Ledger", "EventLog", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "CLITests", dependencies: ["ansinh", "ansinh-logstress", "TestSupport", "LMDB"]),
     ]
 )

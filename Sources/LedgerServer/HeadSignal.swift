@@ -55,6 +55,10 @@ final class HeadSignal: @unchecked Sendable {
         lock.withLock { _ = wokenEarly.remove(id) }
     }
 
+    /// Waiters registered, and wake-ups kept for waiters not registered yet (both return to
+    /// 0 once every wait is over).
+    var bookkeeping: (waiters: Int, wokenEarly: Int) { lock.withLock { (waiters.count, wokenEarly.count) } }
+
     /// Wakes every stream: the server is stopping.
     func wakeAll() {
         let all: [CheckedContinuation<Void, Never>] = lock.withLock {

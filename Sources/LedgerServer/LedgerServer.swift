@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     public var feedPollInterval: Duration = .seconds(1)
     /// A comment sent on a quiet live stream this often, so that proxies keep it open.
     public var feedKeepAliveInterval: Duration = .seconds(15)
+    /// Live streams open at once from one address, and in all.
+    public var feedStreamsPerAddressMax = 8
+    public var feedStreamCountMax = 512
 
     public init(storePath: String) { self.storePath = storePath }
 }
@@ -75,7 +78,8 @@ public enum LedgerServer {
         let table = RouteTable(router: router)
         router.middlewares.add(
             GatewayMiddleware(ledger: ledger, limiter: limiter, routes: table, trustsLocalProxy: configuration.trustsLocalProxy))
-        let routes = Routes(ledger: ledger, configuration: configuration, queue: queue, signal: signal)
+        let streams = StreamSlots(perAddressMax: configuration.feedStreamsPerAddressMax, totalMax: configuration.feedStreamCountMax)
+        let routes = Routes(ledger: ledger, configuration: configuration, queue: queue, signal: signal, streams: streams)
         routes.add(to: table.root)
         let app = Application(
             router: router,

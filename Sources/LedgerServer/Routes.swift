@@ -13,6 +13,7 @@ struct Routes: Sendable {
     let configuration: ServerConfiguration
     let queue: CommitQueue
     let signal: HeadSignal
+    let streams: StreamSlots
 
     func add(to router: RouteTable.Group) {
         router.get("healthz") { _, _ in try await health() }
@@ -117,10 +118,29 @@ struct Routes: Sendable {
         let feed = LiveFeed(
             ledger: ledger, signal: signal, configuration: configuration, wholeRecords: context.user?.readsEverything == true,
             token: context.token)
+        let slot: StreamSlots.Slot
+        do {
+            slot = try streams.take(for: context.clientAddress)
+        } catch .address {
+            var problem = Problem(
+                status: .tooManyRequests, kind: "rate-limited", title: "Too many live streams",
+                detail: "this address has \(streams.perAddressMax) live streams open already; one is enough to follow the log")
+            problem.headers[.retryAfter] = "30"
+            throw problem
+        } catch .everyone {
+            var problem = Problem(
+                status: .serviceUnavailable, kind: "busy", title: "Too many live streams",
+                detail: "the server follows \(streams.totalMax) live streams already; try again later, or read pages of /v1/events")
+            problem.headers[.retryAfter] = "30"
+            throw problem
+        }
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],
-            body: ResponseBody { [from] writer in try await feed.send(from: from, to: &writer) })
+            body: ResponseBody { [from, slot] writer in
+                try await feed.send(from: from, to: &writer)
+                withExtendedLifetime(slot) {}
+            })
     }
 
     /// `GET /v1/checkpoint`: the ward's signed checkpoint of the whole log (C2SP tlog-checkpoint).
