@@ -68,7 +68,7 @@ public enum LedgerServer {
             groupEventCountMax: configuration.groupEventCountMax)
         queue.start()
         defer {
-            signal.wakeAll()
+            signal.stop()
             queue.stop()
         }
         let router = Router(context: ServerContext.self)

@@ -68,7 +68,7 @@ struct LiveFeed: Sendable {
             }
         } onGracefulShutdown: {
             stopping.set()
-            signal.wakeAll()
+            signal.stop()
         }
         try await writer.finish(nil)
     }
