@@ -142,9 +142,32 @@ public enum ImportLine {
         }
         do {
             let event = try LedgerEvent.decode(typeName: type, schemaVersion: schemaVersion, data: data)  // checked, normalised
+            try refuseOutsideImports(event)
             return LedgerCommand(normal: event, eventId: eventId)
-        } catch {
+        } catch let error as ImportLineError {
+            throw error
+        } catch let error as FieldError {
             throw ImportLineError("\(error)", field: error.field.isEmpty ? nil : error.field)
+        } catch {
+            throw ImportLineError("\(error)")
+        }
+    }
+}
+
+extension ImportLine {
+    /// Events no import line records: an erasure destroys the person's key and checks the
+    /// retention period (`ansinh people erase`); a migration's record is written by
+    /// `ansinh migrate` alone.
+    static func refuseOutsideImports(_ event: LedgerEvent) throws(ImportLineError) {
+        switch event {
+        case .subjectErased:
+            throw ImportLineError(
+                "SubjectErased is not an import line: erase a person with `ansinh people erase`, "
+                    + "which checks the retention period and destroys their key")
+        case .storeMigrated:
+            throw ImportLineError("StoreMigrated is not an import line: `ansinh migrate` writes it")
+        default:
+            return
         }
     }
 }

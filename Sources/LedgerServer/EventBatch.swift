@@ -31,22 +31,6 @@ enum EventBatch {
         let (commands, lines) =
             isArray ? try parseArray(body, eventCountMax: eventCountMax) : try parseLines(body, eventCountMax: eventCountMax)
         guard !commands.isEmpty else { throw Problem(.refused, detail: "the batch holds no events") }
-        for (command, line) in zip(commands, lines) {
-            switch command.event {
-            case .subjectErased, .storeMigrated:
-                // An erasure destroys the person's key and checks the retention period; a
-                // migration rewrites a store. Neither is a line of a clerk's batch.
-                let type = command.event.type.rawValue
-                throw Problem(
-                    .refused,
-                    detail: "line \(line): \(type) is not recorded over HTTP: "
-                        + (type == "SubjectErased"
-                            ? "erase a person with `ansinh people erase` on the ward's machine" : "it is written by `ansinh migrate`"),
-                    members: [("line", .integer(Int64(line))), ("eventType", .string(type))])
-            default:
-                continue
-            }
-        }
         return (commands, lines)
     }
 

@@ -49,6 +49,10 @@ struct ImportTests {
         (#"{"type":"MemberEnrolled","data":{"memberId":"dv 1","fullName":"A","cell":"B","enrolledOn":"2024-01-01"}}"#,
          "MemberEnrolled.memberId: must be letters, digits"),
         (#"{"type":"DonationReceived","schemaVersion":4,"data":{}}"#, "DonationReceived: has no schema version 4"),
+        (#"{"type":"SubjectErased","data":{"subjectId":"ds-000001","erasedOn":"2024-05-01","reason":"theo yêu cầu"}}"#,
+         "SubjectErased is not an import line: erase a person with `ansinh people erase`"),
+        (#"{"type":"StoreMigrated","data":{"fromFormat":1,"headPosition":12,"headHash":"\#(String(repeating: "ab", count: 32))","migratedOn":"2024-05-01"}}"#,
+         "StoreMigrated is not an import line"),
     ]
 
     /// Lines just past each named limit: the message says the limit.
