@@ -75,11 +75,9 @@ struct GatewayMiddleware: RouterMiddleware {
     }
 
     private static func limited(_ wait: Int, who: String) -> Problem {
-        var problem = Problem(
-            status: .tooManyRequests, kind: "rate-limited", title: "Too many requests",
-            detail: "over the rate allowed for \(who); try again in \(wait) s")
-        problem.headers[.retryAfter] = String(wait)
-        return problem
+        Problem.retryLater(
+            .tooManyRequests, kind: "rate-limited", title: "Too many requests",
+            detail: "over the rate allowed for \(who); try again in \(wait) s", seconds: wait)
     }
 
     /// One line per request: method, path, status, duration, user and client; problems

@@ -39,9 +39,7 @@ struct Problem: HTTPResponseError {
     static func from(_ error: any Error) -> Problem {
         if let problem = error as? Problem { return problem }
         if error is ServerStopping {
-            var problem = Problem(status: .serviceUnavailable, kind: "stopping", title: "The server is stopping", detail: "\(error)")
-            problem.headers[.retryAfter] = "5"
-            return problem
+            return retryLater(.serviceUnavailable, kind: "stopping", title: "The server is stopping", detail: "\(error)", seconds: 5)
         }
         if let http = error as? HTTPError { return Problem(bare: http.status, detail: http.body ?? http.status.reasonPhrase) }
         if let http = error as? any HTTPResponseError { return Problem(bare: http.status, detail: "\(error)") }
@@ -85,6 +83,15 @@ struct Problem: HTTPResponseError {
     }
 
     static func forbidden(_ detail: String) -> Problem { Problem(.notPermitted, detail: detail) }
+
+    /// A problem the client may retry after `seconds` (`Retry-After`): a rate, a busy or stopping server.
+    static func retryLater(
+        _ status: HTTPResponse.Status, kind: String, title: String, detail: String, seconds: Int
+    ) -> Problem {
+        var problem = Problem(status: status, kind: kind, title: title, detail: detail)
+        problem.headers[.retryAfter] = String(seconds)
+        return problem
+    }
 
     static func badRequest(_ detail: String, members: [(String, JSONOut)] = []) -> Problem {
         Problem(.usage, detail: detail, members: members)

@@ -199,10 +199,9 @@ extension Routes {
         let ledger = self.ledger
         return Self.json(
             try await Reads.runLong {
-                let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
                 let books = try PastBooks.replay(
                     ledger, asOf: asOf, recordedAsOf: recordedAsOf, untilPosition: untilPosition, from: from, to: to,
-                    today: LocalDate(at: ledger.now()), scratchFolder: scratch)
+                    today: LocalDate(at: ledger.now()), scratchFolder: Auditor.scratchFolder())
                 return try books.json().serialized() + "\n"
             })
     }
@@ -250,10 +249,7 @@ extension Routes {
 
     private func audit() async throws -> Response {
         let ledger = self.ledger
-        let report = try await Reads.runLong {
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
-            return try Auditor.audit(ledger, scratchFolder: scratch)
-        }
+        let report = try await Reads.runLong { try Auditor.audit(ledger, scratchFolder: Auditor.scratchFolder()) }
         return Self.json(
             .object([
                 ("valid", .bool(report.isValid)), ("eventsChecked", .integer(Int64(report.eventsChecked))),

@@ -122,17 +122,15 @@ struct Routes: Sendable {
         do {
             slot = try streams.take(for: context.clientAddress)
         } catch .address {
-            var problem = Problem(
-                status: .tooManyRequests, kind: "rate-limited", title: "Too many live streams",
-                detail: "this address has \(streams.perAddressMax) live streams open already; one is enough to follow the log")
-            problem.headers[.retryAfter] = "30"
-            throw problem
+            throw Problem.retryLater(
+                .tooManyRequests, kind: "rate-limited", title: "Too many live streams",
+                detail: "this address has \(streams.perAddressMax) live streams open already; one is enough to follow the log",
+                seconds: 30)
         } catch .everyone {
-            var problem = Problem(
-                status: .serviceUnavailable, kind: "busy", title: "Too many live streams",
-                detail: "the server follows \(streams.totalMax) live streams already; try again later, or read pages of /v1/events")
-            problem.headers[.retryAfter] = "30"
-            throw problem
+            throw Problem.retryLater(
+                .serviceUnavailable, kind: "busy", title: "Too many live streams",
+                detail: "the server follows \(streams.totalMax) live streams already; try again later, or read pages of /v1/events",
+                seconds: 30)
         }
         return Response(
             status: .ok,

@@ -88,6 +88,11 @@ public enum Auditor {
     /// The chain is checked on one core while the replay runs on another, each in its
     /// own snapshot of the same head (a writer that commits between the two makes the
     /// chain check run after the replay instead).
+    /// A new folder name under the system's temporary folder, for a replay's scratch store.
+    public static func scratchFolder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
+    }
+
     public static func audit(
         _ ledger: Ledger, scratchFolder: String, published: [PublishedManifest] = [],
         progress: ((AuditPhase, UInt64, UInt64) -> Void)? = nil

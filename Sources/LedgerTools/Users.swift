@@ -136,10 +136,11 @@ public enum Users {
     public static func user(holding token: String, in ledger: Ledger) throws -> User? {
         guard token.hasPrefix(tokenMark), token.utf8.count < 128 else { return nil }
         let digest = hash(token)
-        guard let name = try ledger.setting(tokenPrefix + digest),
-            let user = try ledger.setting(userPrefix + name).flatMap(decode),
-            user.revokedAt == nil, user.tokenHash == digest
-        else { return nil }
+        // One read snapshot for both settings: a revocation between them cannot be half seen.
+        let user = try ledger.readLog { reader in
+            try reader.setting(tokenPrefix + digest).flatMap { name in try reader.setting(userPrefix + name) }.flatMap(decode)
+        }
+        guard let user, user.revokedAt == nil, user.tokenHash == digest else { return nil }
         return user
     }
 

@@ -177,6 +177,4 @@ struct AuditCommand: ParsableCommand {
 }
 
 /// A new folder name under the system's temporary folder, for a scratch store.
-func scratchPath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-replay-\(UUID().uuidString)").path
-}
+func scratchPath() -> String { Auditor.scratchFolder() }
