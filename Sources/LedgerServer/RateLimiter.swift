@@ -5,8 +5,6 @@ final class RateLimiter: @unchecked Sendable {
     struct Rate: Sendable {
         var perSecond: Double
         var burst: Double
-        /// No limit.
-        static let unlimited = Rate(perSecond: .infinity, burst: .infinity)
     }
 
     private let lock = NSLock()

@@ -89,6 +89,13 @@ extension Routes {
         return Self.json(try await Reads.run { try ledger.snapshot(body) })
     }
 
+    /// As ``read(_:)``, for one thing by its id: `nil` from `body` is a 404 saying `missing`.
+    func read(orNotFound missing: String, _ body: @escaping @Sendable (LedgerSnapshot) throws -> String?) async throws -> Response {
+        let ledger = self.ledger
+        guard let text = try await Reads.run({ try ledger.snapshot(body) }) else { throw Problem.notFound(missing) }
+        return Self.json(text)
+    }
+
     private func requireEverything(_ context: ServerContext, for purpose: String) throws {
         let user = try context.requireUser()
         guard user.readsEverything else {
@@ -99,29 +106,21 @@ extension Routes {
     private func fundRegister(_ context: ServerContext) async throws -> Response {
         let fundId = try context.pathParameter("fundId")
         let view: NameView = context.user?.readsInternally(fund: fundId) == true ? .internal : .public
-        let text = try await Reads.run { [ledger] () -> String? in
-            try ledger.snapshot { snapshot in
-                guard let fund = try snapshot.fund(fundId), let register = try snapshot.fundRegister(fundId, view: view) else { return nil }
-                guard view == .public else { return try FundRegisterView(fund: fund, register: register).rendered(.json) }
-                // The public books name no clerk, as the public site's registers do not.
-                let listing = Listings.register(register).removing(column: "recordedBy")
-                return JSONOut.object([("fund", try Listings.fund(fund)), ("register", listing.json)]).serialized() + "\n"
-            }
+        return try await read(orNotFound: "fund \(fundId) does not exist") { snapshot in
+            guard let fund = try snapshot.fund(fundId), let register = try snapshot.fundRegister(fundId, view: view) else { return nil }
+            guard view == .public else { return try FundRegisterView(fund: fund, register: register).rendered(.json) }
+            // The public books name no clerk, as the public site's registers do not.
+            let listing = Listings.register(register).removing(column: "recordedBy")
+            return JSONOut.object([("fund", try Listings.fund(fund)), ("register", listing.json)]).serialized() + "\n"
         }
-        guard let text else { throw Problem.notFound("fund \(fundId) does not exist") }
-        return Self.json(text)
     }
 
     private func memberHistory(_ context: ServerContext) async throws -> Response {
         try requireEverything(context, for: "a member's deposits")
         let memberId = try context.pathParameter("memberId")
-        let text = try await Reads.run { [ledger] () -> String? in
-            try ledger.snapshot { snapshot in
-                try snapshot.memberHistory(memberId, view: .internal).map { try MemberHistoryView($0).rendered(.json) }
-            }
+        return try await read(orNotFound: "member \(memberId) does not exist") { snapshot in
+            try snapshot.memberHistory(memberId, view: .internal).map { try MemberHistoryView($0).rendered(.json) }
         }
-        guard let text else { throw Problem.notFound("member \(memberId) does not exist") }
-        return Self.json(text)
     }
 
     private func piggyBankSummary(_ request: Request, _ context: ServerContext) async throws -> Response {
@@ -129,15 +128,11 @@ extension Routes {
         let asOf = try QueryParameters(request).date("asOf")
         // Only those who read everything see members below target by name; others, the cells' figures.
         let withMembers = context.view == .internal
-        let text = try await Reads.run { [ledger] () -> String? in
-            try ledger.snapshot { snapshot in
-                guard var summary = try snapshot.piggyBankSummary(modelId, asOf: asOf) else { return nil }
-                if !withMembers { summary.belowTarget = [] }
-                return try PiggyBankSummaryView(summary).rendered(.json)
-            }
+        return try await read(orNotFound: "piggy-bank model \(modelId) does not exist") { snapshot in
+            guard var summary = try snapshot.piggyBankSummary(modelId, asOf: asOf) else { return nil }
+            if !withMembers { summary.belowTarget = [] }
+            return try PiggyBankSummaryView(summary).rendered(.json)
         }
-        guard let text else { throw Problem.notFound("piggy-bank model \(modelId) does not exist") }
-        return Self.json(text)
     }
 
     private func inclusionProof(_ request: Request, _ context: ServerContext) async throws -> Response {
