@@ -14,6 +14,8 @@ import PackageDescription
 //               the public site, Excel workbooks (with CXlsxWriter, libxlsxwriter-dev).
 //   LedgerServer — `ansinh serve`: the ward's HTTP API on Hummingbird 2 (users and
 //               roles, group commit, the live feed), over Ledger and LedgerTools.
+//   Province  — a province's consolidated books on PostgreSQL (PostgresNIO): the wards'
+//               verified public feeds, cross-ward read models and reports, its public site.
 //   ansinh    — the command line: parses, calls the ledger, prints. Nothing else.
 let package = Package(
     name: "ansinh",
@@ -25,6 +27,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LedgerTools", targets: ["LedgerTools"]),
         .library(name: "LedgerServer", targets: ["LedgerServer"]),
+        .library(name: "Province", targets: ["Province"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -34,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -82,12 +87,28 @@ let package = Package(
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
+        // A province's books: wards' public feeds, checked against their signed checkpoints,
+        // loaded into PostgreSQL; cross-ward reports in SQL; the province's public site.
+        .target(
+            name: "Province",
+            dependencies: [
+                "Ledger", "EventLog", "LedgerTools", "LedgerServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The command line clerks and auditors use: parses, calls the ledger, prints.
         // Demo/ holds the ward of Núi Sam's 2024 figures for `ansinh demo`, shipped as resources.
         .executableTarget(
             name: "ansinh",
             dependencies: [
-                "Ledger", "EventLog", "LedgerTools", "LedgerServer",
+                "Ledger", "EventLog", "LedgerTools", "LedgerServer", "Province",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,6 +25,11 @@ extension LedgerSnapshot {
         try tables.member(memberId).map { try shown($0, view) }
     }
 
+    /// A member's cell, without opening their name.
+    public func cell(ofMember memberId: String) throws -> String? {
+        try tables.member(memberId)?.cell
+    }
+
     /// Every pledge, its donor named as `view` allows.
     public func pledges(view: NameView = .internal) throws -> [PledgeRecord] {
         var pledges: [PledgeRecord] = []

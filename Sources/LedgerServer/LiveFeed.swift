@@ -7,8 +7,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// One client's live stream of events (`GET /v1/events/stream`), as Server-Sent Events:
-/// `id` is the event's position, `event` is `event`, `data` its stored record as one
-/// JSON line (the line `ansinh log --format json` and exports print).
+/// `id` is the event's position, `event` is `event`, `data` one JSON line
+/// (``line(_:wholeRecord:in:)``).
 ///
 /// It sends what is stored from the position asked for, page by page, then waits for
 /// the head to move: woken at once by the server's own recordings, and looking every
@@ -26,20 +26,14 @@ struct LiveFeed: Sendable {
     /// The user's token, checked again while the stream lasts: a revoked user's stream ends.
     let token: String?
 
-    /// One event of the feed as a JSON line (without its newline). Users get the stored
-    /// record, as `ansinh log --format json` prints it. The public gets what places the
-    /// event in the log, and no more: position, id, type, stream, time, and the hashes
-    /// that chain it and make its leaf of the Merkle tree, which the signed checkpoint
-    /// covers. The data stays out, as does who recorded it: free text (a reversal's
-    /// reason) may name people, and the public site names no clerk.
-    static func line(_ event: RecordedEventView, wholeRecord: Bool) throws -> String {
-        guard wholeRecord else {
-            return JSONOut.object([
-                ("position", .integer(Int64(event.position))), ("eventId", .string(event.eventId.uuidString.lowercased())),
-                ("type", .string(event.type)), ("stream", .string(event.stream)), ("recordedAt", .string(event.recordedAt.iso8601)),
-                ("prevHash", .string(event.prevHash.hex)), ("hash", .string(event.hash.hex)),
-            ]).compact()
-        }
+    /// One event of the feed as a JSON line (without its newline). Users who read
+    /// everything get the stored record, as `ansinh log --format json` prints it. Others
+    /// get its public form (``PublicEntries``): what places the event in the log (the
+    /// hashes that chain it and make its leaf of the Merkle tree, which the signed
+    /// checkpoint covers) and the public view of its data: no clerk, no name the public
+    /// view would not show, no free text that may name people.
+    static func line(_ event: RecordedEventView, wholeRecord: Bool, in snapshot: LedgerSnapshot) throws -> String {
+        guard wholeRecord else { return try PublicEntries.line(event, in: snapshot) }
         var bytes: [UInt8] = []
         try event.appendJSONLine(to: &bytes)
         return String(decoding: bytes.dropLast(), as: UTF8.self)
@@ -81,9 +75,9 @@ struct LiveFeed: Sendable {
         return try await Reads.run {
             var text = ""
             var last: UInt64?
-            try ledger.readLog { reader in
-                try reader.forEachEvent(from: position, limit: countMax) { event in
-                    text += "id: \(event.position)\nevent: event\ndata: " + (try Self.line(event, wholeRecord: wholeRecords)) + "\n\n"
+            try ledger.snapshot { snapshot in
+                try snapshot.log.forEachEvent(from: position, limit: countMax) { event in
+                    text += "id: \(event.position)\nevent: event\ndata: " + (try Self.line(event, wholeRecord: wholeRecords, in: snapshot)) + "\n\n"
                     last = event.position
                 }
             }

@@ -72,7 +72,7 @@ struct Routes: Sendable {
     // MARK: The live feed
 
     /// `GET /v1/events?from=POS&limit=N[&type=T][&stream=S][&since=DATE][&until=DATE]`: one page of stored events,
-    /// oldest first: whole records for users, their public part for the public (``LiveFeed/line(_:wholeRecord:)``).
+    /// oldest first: whole records for users, their public form for others (``LiveFeed/line(_:wholeRecord:in:)``).
     private func events(_ request: Request, context: ServerContext) async throws -> Response {
         let parameters = QueryParameters(request)
         var query = LogQuery()
@@ -93,10 +93,12 @@ struct Routes: Sendable {
         let text = try await Reads.run { () -> String in
             var lines: [String] = []
             var last: UInt64?
-            let head = try ledger.head().position
-            try page.forEachEvent(in: ledger) { event in
-                lines.append(try LiveFeed.line(event, wholeRecord: wholeRecords))
-                last = event.position
+            let head = try ledger.snapshot { snapshot in
+                try page.forEachEvent(in: snapshot.log) { event in
+                    lines.append(try LiveFeed.line(event, wholeRecord: wholeRecords, in: snapshot))
+                    last = event.position
+                }
+                return try snapshot.log.head().position
             }
             // A full page ends at its last event; a shorter one was read to the head.
             let next = lines.count == page.limit ? last! + 1 : max(page.fromPosition, head + 1, (last ?? 0) + 1)

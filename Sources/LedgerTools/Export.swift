@@ -15,7 +15,8 @@ public struct ExportManifest: Codable, Hashable, Sendable {
     public var product = "ansinh"
     /// The layout of an export; bumped when files change shape. 2: a view (public or
     /// internal), and names sealed in events.jsonl. 3: the Merkle tree's tiles and checkpoint.
-    public var exportVersion = 3
+    /// 4: public-events.jsonl, each event's public form (what a province loads).
+    public var exportVersion = 4
     /// Who it is for: `public` (what may be published: organisations, consenting
     /// donors, initials with the cell or area for members and beneficiaries, no
     /// member's deposits by name) or `internal` (full names, for the ward's auditors).
@@ -136,11 +137,14 @@ public enum Exporter {
             try handle.write(contentsOf: buffer)
             buffer.removeAll(keepingCapacity: true)
         }
+        // Beside them, their public form: what a province loads (``PublicEntries``).
+        let publicEvents = try StreamedFile(folder.appendingPathComponent(PublicEntries.fileName))
         var chained: ChainHash? = previousHash
         try snapshot.log.forEachEvent(from: sincePosition + 1) { event in
             try event.checkIntegrity(following: chained)
             chained = event.hash
             try event.appendJSONLine(to: &buffer)
+            try publicEvents.write(try PublicEntries.line(event, in: snapshot) + "\n")
             count += 1
             if buffer.count >= 1 << 20 {
                 try flush()
@@ -151,6 +155,7 @@ public enum Exporter {
         try handle.synchronize()
         try handle.close()
         files.append(.init(name: "events.jsonl", bytes: bytes, sha256: hex(Array(hasher.finalize()))))
+        files.append(try publicEvents.finish(name: PublicEntries.fileName))
         progress?(count, total)
 
         // The Merkle tree: its tiles and entry bundles, and the signed checkpoint.

@@ -21,7 +21,12 @@ public struct LogQuery: Sendable {
     /// The scan ends once `limit` events are shown, or at the first event recorded after
     /// `until` (recording times never go backwards), so a page costs what it shows.
     public func forEachEvent(in ledger: Ledger, _ visit: (RecordedEventView) throws -> Void) throws {
-        try ledger.readLog { reader in
+        try ledger.readLog { reader in try forEachEvent(in: reader, visit) }
+    }
+
+    /// The events it selects as `reader` sees the log.
+    public func forEachEvent(in reader: LogReader, _ visit: (RecordedEventView) throws -> Void) throws {
+        do {
             var shown = 0
             var previous: ChainHash? = fromPosition > 1 || stream != nil ? nil : ChainHash.genesis
             let step: (RecordedEventView) throws -> Void = { event in
@@ -36,15 +41,13 @@ public struct LogQuery: Sendable {
                 shown += 1
                 try visit(event)
             }
-            do {
-                if let stream {
-                    try reader.forEachEvent(inStream: stream, step)
-                } else {
-                    try reader.forEachEvent(from: fromPosition, step)
-                }
-            } catch is ScanEnded {
-                return
+            if let stream {
+                try reader.forEachEvent(inStream: stream, step)
+            } else {
+                try reader.forEachEvent(from: fromPosition, step)
             }
+        } catch is ScanEnded {
+            return
         }
     }
 

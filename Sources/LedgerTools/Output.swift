@@ -56,7 +56,7 @@ public indirect enum JSONOut: Sendable {
 }
 
 /// One value of a listing.
-public enum Cell {
+public enum Cell: Sendable {
     case text(String?)
     /// A count, shown with dot groups (`1.507`).
     case integer(Int64?)
@@ -104,7 +104,7 @@ public enum Cell {
 }
 
 /// Rows under named columns: printed as an aligned table, JSON objects or CSV.
-public struct Listing {
+public struct Listing: Sendable {
     /// `key` names the JSON member and CSV column; `title` heads the table column.
     public var columns: [(key: String, title: String)]
     public var rows: [[Cell]] = []

@@ -510,7 +510,7 @@ private struct Site {
 }
 
 /// Text made safe for HTML.
-func escape(_ text: String) -> String {
+public func escape(_ text: String) -> String {
     var escaped = ""
     escaped.reserveCapacity(text.utf8.count)
     for character in text {

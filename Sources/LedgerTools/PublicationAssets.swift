@@ -1,7 +1,7 @@
 /// The public site's stylesheet and script, written into every published site: nothing
 /// is loaded from another host.
-enum PublicationAssets {
-    static let css = """
+public enum PublicationAssets {
+    public static let css = """
         :root { --ink: #1a1a1a; --muted: #555; --line: #d0d0d0; --accent: #0b5394; --in: #1e7b34; --out: #b3261e; --bg: #fff; }
         * { box-sizing: border-box; }
         body { margin: 0; font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: var(--ink); background: var(--bg); line-height: 1.5; }

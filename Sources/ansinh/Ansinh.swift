@@ -29,7 +29,7 @@ struct Ansinh: ParsableCommand {
             Funds.self, Members.self, Cells.self, Report.self, Periods.self, Log.self, Status.self,
             PeopleCommand.self, Migrate.self, ProjectionsCommand.self, AuditCommand.self, Export.self, KeysCommand.self, Backup.self,
             Restore.self, CheckpointCommand.self, Prove.self, VerifyProof.self, ReceiptCommand.self, WitnessCommand.self, Publish.self,
-            Serve.self, UsersCommand.self,
+            Serve.self, UsersCommand.self, ProvinceCommand.self,
         ]
     )
 

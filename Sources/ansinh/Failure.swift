@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import Ledger
 import LedgerTools
+import Province
 
 /// Exit statuses, documented in `ansinh --help` and the README.
 enum ExitStatus {
@@ -44,6 +45,7 @@ func reportingFailures(_ body: () throws -> Void) throws {
 /// The one-line message and exit status for an error.
 func describe(_ error: any Error) -> (String, Int32) {
     if let failure = error as? Failure { return (failure.message, failure.status) }
+    if let error = error as? ProvinceError { return (error.description, error.exitStatus) }
     let (message, outcome) = Explanation.of(error)
     return (message, ExitStatus.of(outcome))
 }

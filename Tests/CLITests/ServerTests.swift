@@ -227,10 +227,11 @@ import Testing
         let beyond = try SSEClient(url: server.url + "/v1/events/stream", seconds: 2, lastEventId: "18446744073709551615")
         #expect(try beyond.finish().ids == [])
         #expect(server.process.isRunning)
-        // Without a token, each event's place in the log, not its data nor its recorder.
+        // Without a token, each event's public form: its place in the log and the public view of its data, not its recorder.
         let publicPage = try server.request("GET", "/v1/events?from=3&limit=1")
         let publicEvent = (publicPage.object["events"] as? [[String: Any]])?.first ?? [:]
-        #expect(Set(publicEvent.keys) == ["position", "eventId", "type", "stream", "recordedAt", "prevHash", "hash"])
+        #expect(Set(publicEvent.keys) == ["position", "eventId", "type", "stream", "recordedAt", "data", "prevHash", "hash"])
+        #expect(publicEvent["data"] is [String: Any])
         let userPage = try server.request("GET", "/v1/events?from=3&limit=1", token: treasurer)
         #expect((userPage.object["events"] as? [[String: Any]])?.first?["recordedBy"] as? String == "hoa")
         let clerk = try store.addUser("tam", role: "clerk", funds: ["khuyen-hoc"])

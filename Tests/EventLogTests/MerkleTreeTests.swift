@@ -55,6 +55,23 @@ struct MerkleTreeTests {
 
     static let leafHashes = entries.map { MerkleTree.leafHash($0) }
 
+    @Test("a frontier grown leaf by leaf, and one kept and restored, has the root of every tree of 0 to 600 leaves")
+    func frontierRoots() {
+        let leaves = (0..<600).map { MerkleTree.leafHash(Array("entry \($0)".utf8)) }
+        var frontier = MerkleFrontier()
+        #expect(frontier.root == MerkleTree.emptyRoot)
+        for (index, leaf) in leaves.enumerated() {
+            frontier.append(leafHash: leaf)
+            #expect(frontier.size == UInt64(index + 1))
+            #expect(frontier.subtrees.count == (index + 1).nonzeroBitCount)
+            #expect(frontier.root == MerkleTree.rootHash(leaves[0...index]), "size \(index + 1)")
+            let restored = MerkleFrontier(size: frontier.size, subtrees: frontier.subtrees)
+            #expect(restored == frontier)
+        }
+        #expect(MerkleFrontier(size: 3, subtrees: [leaves[0]]) == nil)
+        #expect(MerkleFrontier(size: 1, subtrees: [[1, 2, 3]]) == nil)
+    }
+
     @Test("the root of each prefix of the published entries is the published one; the empty tree's is SHA-256 of nothing")
     func knownRoots() {
         #expect(hex(MerkleTree.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

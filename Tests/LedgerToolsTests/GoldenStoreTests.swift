@@ -55,7 +55,10 @@ struct GoldenStoreTests {
     /// each position taken back by one, the others byte for byte.
     static func expectSameExport(_ folder: String, _ label: String, except: Set<String> = [], shifted: Bool = false) throws {
         let expected = try files(in: fixtures.appendingPathComponent("export").path)
-        let found = try files(in: folder)
+        var found = try files(in: folder)
+        // Exports since version 4 add each event's public form (it names each event's hash,
+        // which depends on how names are sealed); the golden export predates it.
+        #expect(found.removeValue(forKey: "public-events.jsonl") != nil, "\(label): no public-events.jsonl")
         #expect(found.keys.sorted() == expected.keys.sorted(), "\(label): the files differ")
         for (name, bytes) in expected.sorted(by: { $0.key < $1.key }) where !except.contains(name) {
             guard shifted, let migrated = found[name], migrated != bytes else {
