@@ -134,6 +134,7 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: ["LedgerServer", "Ledger", "EventLog", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "EventLog"]),
         .testTarget(name: "CLITests", dependencies: ["ansinh", "ansinh-logstress", "TestSupport", "LMDB"]),
     ]
 )

@@ -25,6 +25,9 @@ struct LiveFeed: Sendable {
     let wholeRecords: Bool
     /// The user's token, checked again while the stream lasts: a revoked user's stream ends.
     let token: String?
+    /// The ward's signing key (raw Ed25519), which signs each page of public lines
+    /// (``PublicEntries/attestation(of:from:through:key:)``); none for whole records.
+    let signingKey: [UInt8]?
 
     /// One event of the feed as a JSON line (without its newline). Users who read
     /// everything get the stored record, as `ansinh log --format json` prints it. Others
@@ -72,14 +75,23 @@ struct LiveFeed: Sendable {
         let ledger = self.ledger
         let countMax = configuration.feedPageEventCountMax
         let wholeRecords = self.wholeRecords
+        let signingKey = self.signingKey
         return try await Reads.run {
             var text = ""
             var last: UInt64?
+            var lines: [String] = []
             try ledger.snapshot { snapshot in
                 try snapshot.log.forEachEvent(from: position, limit: countMax) { event in
-                    text += "id: \(event.position)\nevent: event\ndata: " + (try Self.line(event, wholeRecord: wholeRecords, in: snapshot)) + "\n\n"
+                    let line = try Self.line(event, wholeRecord: wholeRecords, in: snapshot)
+                    text += "id: \(event.position)\nevent: event\ndata: " + line + "\n\n"
+                    if signingKey != nil { lines.append(line) }
                     last = event.position
                 }
+            }
+            // The page's public lines, signed by the ward: what a province checks before it loads them.
+            if let signingKey, let last {
+                let attestation = try PublicEntries.attestation(of: lines, from: position, through: last, key: signingKey)
+                text += "event: attestation\ndata: " + attestation.compact() + "\n\n"
             }
             return (text, last)
         }

@@ -117,9 +117,10 @@ struct Routes: Sendable {
         if let last = request.headers[HTTPField.Name("Last-Event-ID")!], let position = UInt64(last) {
             from = position == .max ? position : position + 1
         }
+        let wholeRecords = context.user?.readsEverything == true
         let feed = LiveFeed(
-            ledger: ledger, signal: signal, configuration: configuration, wholeRecords: context.user?.readsEverything == true,
-            token: context.token)
+            ledger: ledger, signal: signal, configuration: configuration, wholeRecords: wholeRecords, token: context.token,
+            signingKey: wholeRecords ? nil : (try? SigningKeys.load(store: configuration.storePath))?.rawRepresentation.map { $0 })
         let slot: StreamSlots.Slot
         do {
             slot = try streams.take(for: context.clientAddress)

@@ -1,3 +1,4 @@
+import Crypto
 import EventLog
 import Foundation
 import Ledger
@@ -13,7 +14,7 @@ import Ledger
 /// - a member's id, cell and dates, never their name; a piggy-bank deposit as its
 ///   model, its member's cell, amount and date, not its member;
 /// - no free text that may name people: a reversal's, a leaving's or a cancellation's
-///   reason, an erasure's subject and reason;
+///   reason, an erasure's subject and reason, external support's source;
 /// - not who recorded it.
 ///
 /// The hashes cover the whole stored record, so the public form does not recompute
@@ -23,6 +24,32 @@ import Ledger
 public enum PublicEntries {
     /// The file of an export that holds them, one JSON line each.
     public static let fileName = "public-events.jsonl"
+
+    /// The ward's signature over a run of public lines, as the live feed sends it after
+    /// each page (`event: attestation`): `{"from", "through", "sha256", "signature"}`,
+    /// where `sha256` is SHA-256 of the lines for positions `from` through `through`, each
+    /// followed by a line feed, and `signature` the ward's Ed25519 signature (hex) of
+    /// ``attestationMessage(from:through:sha256:)``. The checkpoint signs the leaves; this
+    /// signs the public data beside them, as an export's signed manifest does.
+    public static func attestation(of lines: [String], from: UInt64, through: UInt64, key: [UInt8]) throws -> JSONOut {
+        var hasher = SHA256()
+        for line in lines {
+            hasher.update(data: Array(line.utf8))
+            hasher.update(data: [0x0A])
+        }
+        let digest = hex(Array(hasher.finalize()))
+        let signature = try Curve25519.Signing.PrivateKey(rawRepresentation: key)
+            .signature(for: attestationMessage(from: from, through: through, sha256: digest))
+        return .object([
+            ("from", .integer(Int64(from))), ("through", .integer(Int64(through))), ("sha256", .string(digest)),
+            ("signature", .string(hex(Array(signature)))),
+        ])
+    }
+
+    /// What the ward signs for a run of public lines.
+    public static func attestationMessage(from: UInt64, through: UInt64, sha256: String) -> [UInt8] {
+        Array("ansinh public feed v1\n\(from)\n\(through)\n\(sha256)\n".utf8)
+    }
 
     /// One event's public form as a JSON line (without its newline).
     public static func line(_ event: RecordedEventView, in snapshot: LedgerSnapshot) throws -> String {
@@ -99,7 +126,7 @@ public enum PublicEntries {
             return fields([
                 ("organisation", .string(support.organisation)), ("programme", .string(support.programme)),
                 ("description", .string(support.description)), ("beneficiaries", .integer(support.beneficiaries)),
-                ("value", .money(support.value)), ("recordedOn", .date(support.recordedOn)), ("source", support.source.map(JSONOut.string)),
+                ("value", .money(support.value)), ("recordedOn", .date(support.recordedOn)),
             ])
         case .entryReversed(let reversal):
             return fields([

@@ -157,7 +157,8 @@ struct BatchLoader {
                 guard let original = reversible[target] else {
                     throw ProvinceError.source("ward \(ward), position \(entry.position): it reverses the event \(target), which the province does not hold")
                 }
-                if var taken = original.movement {
+                // Only money received or paid out is reversible (an opening balance is not, as the ward's rules say).
+                if var taken = original.movement, ["DonationReceived", "PiggyBankDeposited", "DisbursementMade"].contains(original.type) {
                     (taken.countsOn, taken.count, taken.quantity, taken.amount) = (on, -taken.count, -taken.quantity, -taken.amount)
                     movement = taken
                     if original.type == "PiggyBankDeposited", let model = original.data.modelId, let cell = original.data.cell {

@@ -29,7 +29,8 @@ struct FeedClient: Sendable {
     /// Reads `GET path` as a text stream, calling `line` with each line (without its end)
     /// until it returns false or the stream ends.
     func stream(_ path: String, _ line: (Substring) async throws -> Bool) async throws {
-        var pending = ""
+        // Bytes until a whole line is in: a character split between two reads stays whole.
+        var pending: [UInt8] = []
         var status = 0
         try await exchange(path, accept: "text/event-stream") { part in
             switch part {
@@ -38,12 +39,13 @@ struct FeedClient: Sendable {
                 guard status == 200 else { throw ProvinceError.source("the feed \(base.absoluteString)\(path) answered \(status)") }
                 return true
             case .body(let bytes):
-                pending += String(buffer: bytes)
-                while let end = pending.firstIndex(of: "\n") {
-                    let text = pending[..<end]
-                    let more = try await line(text.hasSuffix("\r") ? text.dropLast() : text)
-                    pending = String(pending[pending.index(after: end)...])
-                    if !more { return false }
+                pending += bytes.readableBytesView
+                var start = 0
+                defer { pending.removeFirst(start) }
+                while let end = pending[start...].firstIndex(of: 0x0A) {
+                    let text = Substring(decoding: pending[start..<(end > start && pending[end - 1] == 0x0D ? end - 1 : end)], as: UTF8.self)
+                    start = end + 1
+                    if try await !line(text) { return false }
                 }
                 return true
             case .end:

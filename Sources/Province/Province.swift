@@ -101,7 +101,7 @@ public enum ProvinceError: Error, CustomStringConvertible, Sendable {
     case badWard(String, String)
     case source(String)
     /// A ward's feed does not extend what the province holds: the refusal, kept as evidence.
-    case refused(ward: String, position: UInt64, reason: String)
+    case refused(ward: String, position: UInt64, reason: String, loaded: UInt64)
     case concurrentPull(String)
 
     public var description: String {
@@ -117,8 +117,9 @@ public enum ProvinceError: Error, CustomStringConvertible, Sendable {
         case .wardExists(let ward): return "ward \(ward) is already registered, with another name or key; its key never changes"
         case .badWard(let field, let why): return "\(field): \(why)"
         case .source(let why): return why
-        case .refused(let ward, let position, let reason):
-            return "ward \(ward) refused at position \(position): \(reason); nothing was loaded, and the refusal is kept as evidence"
+        case .refused(let ward, let position, let reason, let loaded):
+            let before = loaded == 0 ? "nothing was loaded" : "the \(loaded) entries before it that checked out were loaded"
+            return "ward \(ward) refused at position \(position): \(reason); \(before), and the refusal is kept as evidence"
         case .concurrentPull(let ward): return "another pull of ward \(ward) committed meanwhile; run the pull again"
         }
     }

@@ -60,12 +60,17 @@ extension ProvinceDatabase {
             guard MerkleTree.verifyConsistency(
                 firstSize: head.checkpointSize, secondSize: size, firstRoot: head.checkpointRoot, secondRoot: checkpoint.rootHash, proof: proof)
             else {
-                let position = try await firstDifference(head, source: source, through: min(size, head.position))
+                // Name the first entry that differs from the one held, if the source shows one;
+                // else the proof itself is what failed.
+                if let (position, atOrBefore) = try await firstDifference(head, source: source, through: min(size, head.position)) {
+                    try await refuse(
+                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
+                        reason: "its checkpoint of \(size) entries is not consistent with the one accepted of \(head.checkpointSize) entries: "
+                            + "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)")
+                }
                 try await refuse(
-                    head, position: position ?? head.checkpointSize, source: source, offered: try await source.entry(at: position ?? head.checkpointSize),
-                    offeredCheckpoint: noteText,
-                    reason: "its checkpoint of \(size) entries is not consistent with the one accepted of \(head.checkpointSize) entries"
-                        + (position.map { ": its entry at position \($0) differs from the one held (a rewritten history)" } ?? ""))
+                    head, position: head.checkpointSize, source: source, offered: nil, offeredCheckpoint: noteText,
+                    reason: "its consistency proof from the checkpoint accepted (\(head.checkpointSize) entries) to its checkpoint of \(size) entries does not verify")
             }
         }
         if size == head.position {
@@ -95,12 +100,16 @@ extension ProvinceDatabase {
                     throw ProvinceError.source("\(source.description) gave position \(entry.position) where \(expected) was due")
                 }
                 guard entry.prevHash == hash else {
-                    let position = try await firstDifference(head, source: source, through: head.position)
+                    if let (position, atOrBefore) = try await firstDifference(head, source: source, through: head.position) {
+                        try await refuse(
+                            head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
+                            reason: "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)",
+                            loaded: head.position - startedAt)
+                    }
                     try await refuse(
-                        head, position: position ?? entry.position, source: source, offered: entry, offeredCheckpoint: noteText,
-                        reason: position == nil
-                            ? "its entry at position \(entry.position) does not continue the chain: its previous hash is \(entry.prevHash.hex), the province holds \(hash.hex)"
-                            : "its entry at position \(position!) differs from the one held (a rewritten history)")
+                        head, position: entry.position, source: source, offered: entry, offeredCheckpoint: noteText,
+                        reason: "its entry at position \(entry.position) does not continue the chain: its previous hash is \(entry.prevHash.hex), the province holds \(hash.hex)",
+                        loaded: head.position - startedAt)
                 }
                 frontier.append(leafHash: entry.leafHash)
                 hash = entry.hash
@@ -113,11 +122,14 @@ extension ProvinceDatabase {
             else {
                 try await refuse(
                     head, position: entries[0].position, source: source, offered: entries[0], offeredCheckpoint: noteText,
-                    reason: "its entries \(entries[0].position)–\(end) are not those its signed checkpoint of \(size) entries covers")
+                    reason: "its entries \(entries[0].position)–\(end) are not those its signed checkpoint of \(size) entries covers",
+                    loaded: head.position - startedAt)
             }
             let loaded = head
             try await transaction { connection in
                 try await lockHead(loaded, connection)
+                // The checkpoint the rows are checked against is kept with the first of them.
+                if batches == 0 { try await keep(checkpoint, note: note, of: ward, source: source, connection) }
                 try await BatchLoader(ward: ward, checkpointSize: size, connection: connection, logger: logger).load(entries)
                 try await connection.query(
                     """
@@ -218,17 +230,26 @@ extension ProvinceDatabase {
                 checkpoint_note = \(note), checkpoint_accepted_at = now(), origin = \(checkpoint.origin)
             WHERE ward_id = \(head.ward)
             """, logger: logger)
+        try await keep(checkpoint, note: note, of: head.ward, source: source, connection)
+    }
+
+    /// Keeps a verified checkpoint of the ward's (once for each size).
+    private func keep(_ checkpoint: Checkpoint, note: String, of ward: String, source: any WardSource, _ connection: PostgresConnection)
+        async throws
+    {
         try await connection.query(
             """
             INSERT INTO province.checkpoints (ward_id, size, root_hash, note, source)
-            VALUES (\(head.ward), \(Int64(checkpoint.size)), \(root), \(note), \(source.description))
+            VALUES (\(ward), \(Int64(checkpoint.size)), \(ByteBuffer(bytes: checkpoint.rootHash)), \(note), \(source.description))
             ON CONFLICT (ward_id, size) DO NOTHING
             """, logger: logger)
     }
 
     /// The first position through `last` whose entry, as the source offers it, differs
     /// from the one held: by bisection, since a changed entry changes every hash after it.
-    private func firstDifference(_ head: WardHead, source: any WardSource, through last: UInt64) async throws -> UInt64? {
+    /// Among the positions the source has: when the first of them differs already, the
+    /// difference is "at or before" it.
+    private func firstDifference(_ head: WardHead, source: any WardSource, through last: UInt64) async throws -> (UInt64, Bool)? {
         func differs(_ position: UInt64) async throws -> Bool? {
             guard let offered = try await source.entry(at: position) else { return nil }
             let held = try await rows(
@@ -237,19 +258,21 @@ extension ProvinceDatabase {
             guard let hash = held.first else { return nil }
             return Array(hash.readableBytesView) != offered.hash.bytes
         }
-        guard last > 0, try await differs(last) == true else { return nil }
-        var low: UInt64 = 1
+        let first = max(1, source.firstPosition)
+        guard last >= first, try await differs(last) == true else { return nil }
+        var low = first
         var high = last  // differs at `high`
         while low < high {
             let middle = low + (high - low) / 2
             if try await differs(middle) == true { high = middle } else { low = middle + 1 }
         }
-        return high
+        return (high, high == first && first > 1)
     }
 
     /// Keeps the refusal as evidence, in a transaction of its own, and throws it.
     private func refuse(
-        _ head: WardHead, position: UInt64, source: any WardSource, offered: PublicEntry?, offeredCheckpoint: String, reason: String
+        _ head: WardHead, position: UInt64, source: any WardSource, offered: PublicEntry?, offeredCheckpoint: String, reason: String,
+        loaded: UInt64 = 0
     ) async throws -> Never {
         let held = try await rows(
             "SELECT hash FROM province.events WHERE ward_id = \(head.ward) AND position = \(Int64(position))"
@@ -262,6 +285,6 @@ extension ProvinceDatabase {
             VALUES (\(head.ward), \(Int64(position)), \(reason), \(held), \(offeredHash), \(offered?.line),
                     \(offeredCheckpoint), \(head.checkpointNote), \(source.description))
             """, logger: logger)
-        throw ProvinceError.refused(ward: head.ward, position: position, reason: reason)
+        throw ProvinceError.refused(ward: head.ward, position: position, reason: reason, loaded: loaded)
     }
 }

@@ -7,6 +7,8 @@ import LedgerTools
 public protocol WardSource: Sendable {
     /// "the export /path" or "the feed http://…", for messages and evidence.
     var description: String { get }
+    /// The first position it can give (an export made with `--since` begins later).
+    var firstPosition: UInt64 { get }
     /// The ward's signed checkpoint (a C2SP signed note).
     func checkpoint() async throws -> String
     /// RFC 9162 PROOF(from, D[to]) of the ward's tree.
@@ -29,6 +31,7 @@ public final class ExportSource: WardSource {
     private let tiles = TileCache()
 
     public var description: String { "the export \(folder)" }
+    public var firstPosition: UInt64 { manifest.fromPosition }
 
     public init(folder: String, wardKey keyBytes: [UInt8]) throws {
         self.folder = folder
@@ -157,14 +160,19 @@ final class TileCache: @unchecked Sendable {
     }
 }
 
-/// A ward's live feed: `ansinh serve` at `base` (http:// or https://).
+/// A ward's live feed: `ansinh serve` at `base` (http:// or https://). Its stream's
+/// public lines come with the ward's signature after each page (`event: attestation`,
+/// ``PublicEntries/attestation(of:from:through:key:)``): no entry is handed on before
+/// the signature over it verifies with the ward's key.
 public struct FeedSource: WardSource {
     public let base: URL
     let client: FeedClient
+    let wardKey: [UInt8]
 
     public var description: String { "the feed \(base.absoluteString)" }
+    public var firstPosition: UInt64 { 1 }
 
-    public init(_ text: String) throws {
+    public init(_ text: String, wardKey: [UInt8]) throws {
         guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text), ["http", "https"].contains(url.scheme ?? ""),
             url.host != nil
         else {
@@ -172,6 +180,7 @@ public struct FeedSource: WardSource {
         }
         base = url
         client = FeedClient(base: url)
+        self.wardKey = wardKey
     }
 
     public func checkpoint() async throws -> String {
@@ -186,34 +195,78 @@ public struct FeedSource: WardSource {
             throw ProvinceError.source("\(description): /v1/proofs/consistency answered \(status): \(body.prefix(200))")
         }
         struct Proof: Decodable { var proof: [String] }
-        guard let proof = try? JSONDecoder().decode(Proof.self, from: Data(body.utf8)), let hashes = Optional(proof.proof.compactMap(hexBytes)),
-            hashes.count == proof.proof.count
-        else {
+        guard let proof = try? JSONDecoder().decode(Proof.self, from: Data(body.utf8)) else {
+            throw ProvinceError.source("\(description): its consistency proof is not JSON with hexadecimal hashes")
+        }
+        let hashes = proof.proof.compactMap(hexBytes)
+        guard hashes.count == proof.proof.count else {
             throw ProvinceError.source("\(description): its consistency proof is not JSON with hexadecimal hashes")
         }
         return hashes
     }
 
     public func entries(from first: UInt64, through last: UInt64, batch: Int, _ body: ([PublicEntry]) async throws -> Void) async throws {
-        var pending: [PublicEntry] = []
+        let key = try Curve25519.Signing.PublicKey(rawRepresentation: wardKey)
+        struct Attestation: Decodable {
+            var from: UInt64
+            var through: UInt64
+            var sha256: String
+            var signature: String
+        }
+        var unsigned: [PublicEntry] = []  // read, not yet covered by a signature
+        var hasher = SHA256()
+        var signed: [PublicEntry] = []  // covered, waiting for a whole batch
         var next = first
-        // The live stream from `first`: each `data:` line is one entry; it ends once `last` is in.
+        var event = "message"
+        var done = false
         try await client.stream("/v1/events/stream?from=\(first)") { line in
+            if line.isEmpty {
+                event = "message"
+                return true
+            }
+            if line.hasPrefix("event: ") {
+                event = String(line.dropFirst(7))
+                return true
+            }
             guard line.hasPrefix("data: ") else { return true }
-            let entry = try PublicEntry(line: line.dropFirst(6), origin: "\(description), the event after position \(next - 1)")
+            let data = line.dropFirst(6)
+            if event == "attestation" {
+                guard let attestation = try? JSONDecoder().decode(Attestation.self, from: Data(data.utf8)),
+                    let signature = hexBytes(attestation.signature), let firstUnsigned = unsigned.first
+                else {
+                    throw ProvinceError.source("\(description) sent a signature that is not one, or over nothing: \(data.prefix(200))")
+                }
+                let digest = hex(Array(hasher.finalize()))
+                guard attestation.from == firstUnsigned.position, attestation.through == unsigned.last!.position, attestation.sha256 == digest,
+                    key.isValidSignature(signature, for: PublicEntries.attestationMessage(from: attestation.from, through: attestation.through, sha256: digest))
+                else {
+                    throw ProvinceError.source(
+                        "\(description): the ward's signature over positions \(attestation.from)–\(attestation.through) does not verify with its registered key, or does not cover the entries sent")
+                }
+                signed += unsigned.filter { $0.position <= last }
+                done = unsigned.last!.position >= last
+                unsigned.removeAll(keepingCapacity: true)
+                hasher = SHA256()
+                while signed.count >= batch || (done && !signed.isEmpty) {
+                    let count = min(batch, signed.count)
+                    try await body(Array(signed.prefix(count)))
+                    signed.removeFirst(count)
+                }
+                return !done
+            }
+            let entry = try PublicEntry(line: data, origin: "\(description), the event after position \(next - 1)")
             guard entry.position == next else {
                 throw ProvinceError.source("\(description) sent position \(entry.position) where \(next) was due")
             }
-            pending.append(entry)
+            hasher.update(data: Array(data.utf8))
+            hasher.update(data: [0x0A])
+            unsigned.append(entry)
             next += 1
-            if pending.count == batch || entry.position == last {
-                try await body(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-            return entry.position < last
+            return true
         }
-        guard next > last else {
-            throw ProvinceError.source("\(description) ended its stream at position \(next - 1), before \(last); pull again")
+        guard done else {
+            throw ProvinceError.source(
+                "\(description) ended its stream before its signed entries reached position \(last) (is the ward's signing key in place?); pull again")
         }
     }
 

@@ -155,7 +155,7 @@ struct ProvincePull: ParsableCommand {
             if let export {
                 source = try ExportSource(folder: export, wardKey: head)
             } else {
-                source = try FeedSource(feed!)
+                source = try FeedSource(feed!, wardKey: head)
             }
             var outcome = try await database.pull(ward: ward, from: source, batch: batch) { done, total in
                 bars.value.update(Int(done), of: Int(total))
