@@ -41,7 +41,8 @@ enum Schema {
             CHECK (checkpoint_size <= position OR checkpoint_size = 0)
         )
         """,
-        // Every checkpoint accepted from a ward, each consistent with the one before.
+        // Every checkpoint of a ward that rows were loaded against: verified with its key,
+        // consistent with the one before; kept with the first batch checked against it.
         """
         CREATE TABLE province.checkpoints (
             ward_id text NOT NULL REFERENCES province.wards,

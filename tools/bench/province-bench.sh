@@ -111,12 +111,12 @@ CREATE INDEX ON baseline.events (ward_id, fund_id, counts_on) WHERE fund_id IS N
 SQL
 for i in $(seq 1 "$wards"); do
     "${psql[@]}" -d province -c "CREATE TABLE baseline.events_w_$i PARTITION OF baseline.events FOR VALUES IN ('w-$i')" >/dev/null
-    sed "s/^w-1\t/w-$i\t/" "$work/rows.tsv" > "$work/rows-$i.tsv" &
-    [ $((i % 2)) -eq 0 ] && wait
 done
-wait
+export work pgbin port
+copy_ward() { sed "s/^w-1\t/w-$1\t/" "$work/rows.tsv" | "$pgbin/psql" -h 127.0.0.1 -p "$port" -U ansinh -X -q -d province -c "\\copy baseline.events FROM STDIN"; }
+export -f copy_ward
 t0=$(now)
-seq 1 "$wards" | xargs -P 2 -I{} "${psql[@]}" -d province -c "\\copy baseline.events FROM '$work/rows-{}.tsv'"
+seq 1 "$wards" | xargs -P 2 -I{} bash -c 'copy_ward {}'
 t1=$(now)
 copied=$("${psql[@]}" -d province -A -t -c "SELECT count(*) FROM baseline.events")
 copy_s=$(python3 -c "print(f'{$t1-$t0:.1f}')")
