@@ -142,13 +142,8 @@ private struct Site {
     /// A page: the header with the ward's name, the navigation, `body`, the footer.
     func page(title: String, depth: Int, _ body: String) -> String {
         let up = String(repeating: "../", count: depth)
-        return """
-            <!doctype html>
-            <html lang="vi">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(escape(title)) — Phường \(escape(ward))</title>
+        return htmlDocumentStart(title: "\(title) — Phường \(ward)") + """
+
             <link rel="icon" href="data:,">
             <link rel="stylesheet" href="\(up)assets/site.css">
             <script src="\(up)assets/app.js" defer></script>
@@ -507,6 +502,20 @@ private struct Site {
         case .other: "Khác"
         }
     }
+}
+
+/// The start of every page the ward and the province publish (Vietnamese, UTF-8, for
+/// phones), through its `<title>`: what the site's pages, receipts and the province's
+/// site share. `title` is escaped here.
+public func htmlDocumentStart(title: String) -> String {
+    """
+    <!doctype html>
+    <html lang="vi">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>\(escape(title))</title>
+    """
 }
 
 /// Text made safe for HTML.

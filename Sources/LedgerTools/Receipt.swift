@@ -145,13 +145,8 @@ public struct Receipt: Sendable {
     public func html() throws -> String {
         let rows = lines.map { "<tr><th scope=\"row\">\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
         let proofJSON = proof.json.serialized().replacingOccurrences(of: "</", with: "<\\/")
-        return """
-            <!doctype html>
-            <html lang="vi">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Biên nhận đóng góp \(escape(receiptNo ?? eventId))</title>
+        return htmlDocumentStart(title: "Biên nhận đóng góp \(receiptNo ?? eventId)") + """
+
             <style>
             body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 1rem auto; padding: 0 1rem; color: #111; }
             table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem; border-bottom: 1px solid #ccc; }

@@ -94,13 +94,8 @@ public enum ProvinceSite {
             <p>Mỗi phường, xã ký số sổ của mình; tỉnh chỉ nhận các khoản ghi khớp với chữ ký và với những gì đã nhận trước đó (RFC 9162).</p>
             \(table(["Phường, xã", "Đến khoản số", "Checkpoint", "Gốc cây Merkle", "Nhận lúc"], wards, numeric: [1, 2]))</section>
             """
-        return """
-            <!doctype html>
-            <html lang="vi">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Công khai tài chính các quỹ toàn tỉnh</title>
+        return htmlDocumentStart(title: "Công khai tài chính các quỹ toàn tỉnh") + """
+
             <link rel="icon" href="data:,">
             <link rel="stylesheet" href="/assets/site.css">
             </head>
