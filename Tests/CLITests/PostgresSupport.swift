@@ -21,45 +21,47 @@ final class TemporaryPostgres: @unchecked Sendable {
 
     static var runsAsRoot: Bool { getuid() == 0 }
 
-    /// A new primary, allowing replication connections from loopback.
-    init() throws {
+    /// A new server in a new folder on a free port: `make` fills its data folder, then it starts.
+    private init(isStandby: Bool, _ make: (_ bin: String, _ folder: String, _ data: String, _ port: Int) throws -> Void) throws {
         guard let bin = Self.bin else { throw PostgresUnavailable(reason: "PostgreSQL is not installed (/usr/lib/postgresql/*/bin)") }
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-pg-\(UUID().uuidString.prefix(8))").path
         data = folder + "/data"
         port = try freePort()
-        isStandby = false
+        self.isStandby = isStandby
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.own(folder)
-        try Self.runProgram(bin + "/initdb", ["-D", data, "-U", Self.user, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
-        try """
-            listen_addresses = '127.0.0.1'
-            port = \(port)
-            unix_socket_directories = '\(folder)'
-            fsync = on
-            wal_level = replica
-            max_wal_senders = 4
-            hot_standby = on
-            """.appendLine(to: data + "/postgresql.conf")
-        try "host replication \(Self.user) 127.0.0.1/32 trust\n".appendLine(to: data + "/pg_hba.conf")
+        try make(bin, folder, data, port)
         try start()
     }
 
+    /// A new primary, allowing replication connections from loopback.
+    convenience init() throws {
+        try self.init(isStandby: false) { bin, folder, data, port in
+            try Self.runProgram(bin + "/initdb", ["-D", data, "-U", Self.user, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+            try """
+                listen_addresses = '127.0.0.1'
+                port = \(port)
+                unix_socket_directories = '\(folder)'
+                fsync = on
+                wal_level = replica
+                max_wal_senders = 4
+                hot_standby = on
+                """.appendLine(to: data + "/postgresql.conf")
+            try "host replication \(Self.user) 127.0.0.1/32 trust\n".appendLine(to: data + "/pg_hba.conf")
+        }
+    }
+
     /// A hot standby of `primary`: `pg_basebackup -R`, streaming replication, read-only.
-    init(standbyOf primary: TemporaryPostgres) throws {
-        let bin = Self.bin!
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ansinh-pg-\(UUID().uuidString.prefix(8))").path
-        data = folder + "/data"
-        port = try freePort()
-        isStandby = true
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Self.own(folder)
-        try Self.runProgram(
-            bin + "/pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", Self.user, "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
-        try """
-            port = \(port)
-            unix_socket_directories = '\(folder)'
-            """.appendLine(to: data + "/postgresql.conf")
-        try start()
+    convenience init(standbyOf primary: TemporaryPostgres) throws {
+        try self.init(isStandby: true) { bin, folder, data, port in
+            try Self.runProgram(
+                bin + "/pg_basebackup",
+                ["-h", "127.0.0.1", "-p", String(primary.port), "-U", Self.user, "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
+            try """
+                port = \(port)
+                unix_socket_directories = '\(folder)'
+                """.appendLine(to: data + "/postgresql.conf")
+        }
     }
 
     deinit {
