@@ -1,25 +1,26 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// A province's consolidated books, in PostgreSQL: the wards it follows, their events
 /// in public form (each one a leaf of its ward's signed log), and read models for the
 /// questions asked across wards. Everything lives in the schema `province`.
-public struct ProvinceDatabase: Sendable {
+public final class ProvinceDatabase: Sendable {
     public let url: DatabaseURL
     let client: PostgresClient
     let logger: Logger
+
+    init(url: DatabaseURL, client: PostgresClient, logger: Logger) {
+        (self.url, self.client, self.logger) = (url, client, logger)
+    }
 
     /// Connects to the database at `url` for the time of `body`.
     public static func with<Result: Sendable>(
         _ url: DatabaseURL, connections: Int = 4, _ body: @Sendable (ProvinceDatabase) async throws -> Result
     ) async throws -> Result {
-        var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = .seconds(60)
+        let configuration = Self.configuration(url, connections: connections)
         var logger = Logger(label: "ansinh.province")
         logger.logLevel = .critical
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -37,6 +38,25 @@ public struct ProvinceDatabase: Sendable {
                 throw ProvinceError.database(error, url: url)
             }
         }
+    }
+
+    /// The client's settings for `url`: its TLS as `sslmode` asks, and a small pool.
+    static func configuration(_ url: DatabaseURL, connections: Int) -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch url.sslMode {
+        case .disable: tls = .disable
+        case .require:
+            var encryptOnly = TLSConfiguration.makeClientConfiguration()
+            encryptOnly.certificateVerification = .none
+            tls = .require(encryptOnly)
+        case .verifyFull: tls = .require(TLSConfiguration.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        return configuration
     }
 
     /// Runs `body` in one transaction: all of it is committed, or none.
@@ -63,13 +83,22 @@ public struct ProvinceDatabase: Sendable {
 }
 
 /// Where the province's database is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`
-/// (also `postgresql://`). The password may come from `$PGPASSWORD` instead.
+/// (also `postgresql://`), with `?sslmode=disable` (the default), `require` (encrypted,
+/// the server's certificate not checked) or `verify-full` (encrypted, the certificate
+/// checked against the system's roots and the host name), as libpq names them. The
+/// password may come from `$PGPASSWORD` instead.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
+    public enum SSLMode: String, Sendable {
+        case disable
+        case require
+        case verifyFull = "verify-full"
+    }
     public var host: String
     public var port: Int
     public var user: String
     public var password: String?
     public var database: String
+    public var sslMode: SSLMode
 
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -84,6 +113,11 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         user = components.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         password = components.password ?? environment["PGPASSWORD"]
         self.database = database
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? environment["PGSSLMODE"] ?? "disable"
+        guard let sslMode = SSLMode(rawValue: mode) else {
+            throw ProvinceError.badURL(text, "sslmode is disable, require or verify-full, not \(mode)")
+        }
+        self.sslMode = sslMode
     }
 
     /// The address without its password.

@@ -3,20 +3,23 @@ import Foundation
 
 /// One event of a ward's public feed, as `ansinh serve` and exports give it
 /// (`public-events.jsonl`; the ward writes it with `PublicEntries`).
-public struct PublicEntry: Sendable {
-    public var position: UInt64
-    public var eventId: UUID
-    public var type: String
-    public var stream: String
-    public var recordedAt: Date
+///
+/// A class, not a struct: an entry is large (every field of every type), and async
+/// functions that hold many of them by value keep them in their frames.
+public final class PublicEntry: Sendable {
+    public let position: UInt64
+    public let eventId: UUID
+    public let type: String
+    public let stream: String
+    public let recordedAt: Date
     /// As the ward wrote it (RFC 3339, microseconds): stored as given.
-    public var recordedAtText: String
-    public var data: EntryData
-    public var prevHash: ChainHash
+    public let recordedAtText: String
+    public let data: EntryData
+    public let prevHash: ChainHash
     /// The record's hash: the event's leaf of the ward's Merkle tree.
-    public var hash: ChainHash
+    public let hash: ChainHash
     /// The line as it was offered, kept with a refusal as evidence.
-    public var line: String
+    public let line: String
 
     /// Reads one line.
     /// - Throws: ``ProvinceError/source(_:)`` naming `origin` and the field that is wrong.
@@ -69,22 +72,22 @@ public struct PublicEntry: Sendable {
 }
 
 /// The public view of an event's data: every field any type has, each optional.
-public struct EntryData: Codable, Sendable, Hashable {
+public final class EntryData: Codable, Sendable {
     public struct Party: Codable, Sendable, Hashable {
-        public var name: String
-        public var kind: String
+        public let name: String
+        public let kind: String
     }
-    public var fundId, name, openedOn, purpose: String?
-    public var openingBalance: Int64?
-    public var memberId, cell, enrolledOn, leftOn: String?
-    public var pledgeId, pledgedOn, dueOn, cancelledOn, receivedOn: String?
-    public var donor, beneficiary: Party?
-    public var amount, quantity, dailyTarget, value, beneficiaries: Int64?
-    public var modelId, startsOn, endsOn, depositedOn, closedOn, decisionRef: String?
-    public var disbursementId, disbursedOn, programme: String?
-    public var organisation, description, recordedOn, source: String?
-    public var reversesEventId, reversedOn: String?
-    public var through, decision, erasedOn: String?
+    public let fundId, name, openedOn, purpose: String?
+    public let openingBalance: Int64?
+    public let memberId, cell, enrolledOn, leftOn: String?
+    public let pledgeId, pledgedOn, dueOn, cancelledOn, receivedOn: String?
+    public let donor, beneficiary: Party?
+    public let amount, quantity, dailyTarget, value, beneficiaries: Int64?
+    public let modelId, startsOn, endsOn, depositedOn, closedOn, decisionRef: String?
+    public let disbursementId, disbursedOn, programme: String?
+    public let organisation, description, recordedOn, source: String?
+    public let reversesEventId, reversedOn: String?
+    public let through, decision, erasedOn: String?
 
     /// The data as stored in `province.events.data`: JSON, its keys sorted.
     var json: String {

@@ -51,7 +51,7 @@ extension ProvinceDatabase {
 
         // The checkpoint must extend what is held: first the tree, then the entries.
         if size < head.position {
-            try await refuse(
+            throw try await refusal(
                 head, position: size + 1, source: source, offered: nil, offeredCheckpoint: noteText,
                 reason: "its checkpoint covers \(size) entries, fewer than the \(head.position) the province holds (entries were taken away)")
         }
@@ -63,12 +63,12 @@ extension ProvinceDatabase {
                 // Name the first entry that differs from the one held, if the source shows one;
                 // else the proof itself is what failed.
                 if let (position, atOrBefore) = try await firstDifference(head, source: source, through: min(size, head.position)) {
-                    try await refuse(
+                    throw try await refusal(
                         head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
                         reason: "its checkpoint of \(size) entries is not consistent with the one accepted of \(head.checkpointSize) entries: "
                             + "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)")
                 }
-                try await refuse(
+                throw try await refusal(
                     head, position: head.checkpointSize, source: source, offered: nil, offeredCheckpoint: noteText,
                     reason: "its consistency proof from the checkpoint accepted (\(head.checkpointSize) entries) to its checkpoint of \(size) entries does not verify")
             }
@@ -76,7 +76,7 @@ extension ProvinceDatabase {
         if size == head.position {
             if head.checkpointSize < size {
                 guard head.frontier.root == checkpoint.rootHash else {
-                    try await refuse(
+                    throw try await refusal(
                         head, position: size, source: source, offered: nil, offeredCheckpoint: noteText,
                         reason: "its checkpoint of \(size) entries does not have the root of the entries held")
                 }
@@ -91,62 +91,76 @@ extension ProvinceDatabase {
         var batches = 0
         let total = size - startedAt
         try await source.entries(from: head.position + 1, through: size, batch: batch) { entries in
-            // The chain continues from the last hash held, entry by entry.
-            var frontier = head.frontier
-            var hash = head.hash
-            var expected = head.position + 1
-            for entry in entries {
-                guard entry.position == expected else {
-                    throw ProvinceError.source("\(source.description) gave position \(entry.position) where \(expected) was due")
-                }
-                guard entry.prevHash == hash else {
-                    if let (position, atOrBefore) = try await firstDifference(head, source: source, through: head.position) {
-                        try await refuse(
-                            head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
-                            reason: "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)",
-                            loaded: head.position - startedAt)
-                    }
-                    try await refuse(
-                        head, position: entry.position, source: source, offered: entry, offeredCheckpoint: noteText,
-                        reason: "its entry at position \(entry.position) does not continue the chain: its previous hash is \(entry.prevHash.hex), the province holds \(hash.hex)",
-                        loaded: head.position - startedAt)
-                }
-                frontier.append(leafHash: entry.leafHash)
-                hash = entry.hash
-                expected += 1
-            }
-            // The leaves so far are the start of the checkpoint's tree.
-            let end = frontier.size
-            let proof = end == size ? [] : try await source.consistencyProof(from: end, to: size)
-            guard MerkleTree.verifyConsistency(firstSize: end, secondSize: size, firstRoot: frontier.root, secondRoot: checkpoint.rootHash, proof: proof)
-            else {
-                try await refuse(
-                    head, position: entries[0].position, source: source, offered: entries[0], offeredCheckpoint: noteText,
-                    reason: "its entries \(entries[0].position)–\(end) are not those its signed checkpoint of \(size) entries covers",
-                    loaded: head.position - startedAt)
-            }
-            let loaded = head
-            try await transaction { connection in
-                try await lockHead(loaded, connection)
-                // The checkpoint the rows are checked against is kept with the first of them.
-                if batches == 0 { try await keep(checkpoint, note: note, of: ward, source: source, connection) }
-                try await BatchLoader(ward: ward, checkpointSize: size, connection: connection, logger: logger).load(entries)
-                try await connection.query(
-                    """
-                    UPDATE province.ward_heads SET position = \(Int64(end)), hash = \(ByteBuffer(bytes: hash.bytes)),
-                        frontier = \(frontier.subtrees.map { ByteBuffer(bytes: $0) })
-                    WHERE ward_id = \(ward)
-                    """, logger: logger)
-                if end == size { try await accept(head: loaded, checkpoint: checkpoint, note: note, source: source, connection) }
-                if let pause = Self.testPauseBeforeCommit { try await Task.sleep(for: pause) }
-            }
-            head.position = end
-            head.hash = hash
-            head.frontier = frontier
+            try await load(
+                entries, head: &head, checkpoint: checkpoint, note: note, source: source, first: batches == 0, loadedBefore: head.position - startedAt)
             batches += 1
-            progress?(end - startedAt, total)
+            progress?(head.position - startedAt, total)
         }
         return PullOutcome(ward: ward, from: startedAt, through: size, checkpointSize: size, batches: batches)
+    }
+
+    /// Checks one batch (the chain, then the tree against the checkpoint) and loads it in
+    /// one transaction, moving `head` on.
+    private func load(
+        _ entries: [PublicEntry], head: inout WardHead, checkpoint: Checkpoint, note: String, source: any WardSource, first: Bool,
+        loadedBefore: UInt64
+    ) async throws {
+        let ward = head.ward
+        let size = checkpoint.size
+        let noteText = note
+        let startedAt = head.position - loadedBefore
+        // The chain continues from the last hash held, entry by entry.
+        var frontier = head.frontier
+        var hash = head.hash
+        var expected = head.position + 1
+        for entry in entries {
+            guard entry.position == expected else {
+                throw ProvinceError.source("\(source.description) gave position \(entry.position) where \(expected) was due")
+            }
+            guard entry.prevHash == hash else {
+                if let (position, atOrBefore) = try await firstDifference(head, source: source, through: head.position) {
+                    throw try await refusal(
+                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
+                        reason: "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)",
+                        loaded: head.position - startedAt)
+                }
+                throw try await refusal(
+                    head, position: entry.position, source: source, offered: entry, offeredCheckpoint: noteText,
+                    reason: "its entry at position \(entry.position) does not continue the chain: its previous hash is \(entry.prevHash.hex), the province holds \(hash.hex)",
+                    loaded: head.position - startedAt)
+            }
+            frontier.append(leafHash: entry.leafHash)
+            hash = entry.hash
+            expected += 1
+        }
+        // The leaves so far are the start of the checkpoint's tree.
+        let end = frontier.size
+        let proof = end == size ? [] : try await source.consistencyProof(from: end, to: size)
+        guard MerkleTree.verifyConsistency(firstSize: end, secondSize: size, firstRoot: frontier.root, secondRoot: checkpoint.rootHash, proof: proof)
+        else {
+            throw try await refusal(
+                head, position: entries[0].position, source: source, offered: entries[0], offeredCheckpoint: noteText,
+                reason: "its entries \(entries[0].position)–\(end) are not those its signed checkpoint of \(size) entries covers",
+                loaded: head.position - startedAt)
+        }
+        let loaded = head
+        try await transaction { connection in
+            try await lockHead(loaded, connection)
+            // The checkpoint the rows are checked against is kept with the first of them.
+            if first { try await keep(checkpoint, note: note, of: ward, source: source, connection) }
+            try await BatchLoader(ward: ward, checkpointSize: size, connection: connection, logger: logger).load(entries)
+            try await connection.query(
+                """
+                UPDATE province.ward_heads SET position = \(Int64(end)), hash = \(ByteBuffer(bytes: hash.bytes)),
+                    frontier = \(frontier.subtrees.map { ByteBuffer(bytes: $0) })
+                WHERE ward_id = \(ward)
+                """, logger: logger)
+            if end == size { try await accept(head: loaded, checkpoint: checkpoint, note: note, source: source, connection) }
+            if let pause = Self.testPauseBeforeCommit { try await Task.sleep(for: pause) }
+        }
+        head.position = end
+        head.hash = hash
+        head.frontier = frontier
     }
 
     /// For crash tests only: with `ANSINH_TEST_PULL_PAUSE_MS`, each batch waits that long
@@ -269,11 +283,11 @@ extension ProvinceDatabase {
         return (high, high == first && first > 1)
     }
 
-    /// Keeps the refusal as evidence, in a transaction of its own, and throws it.
-    private func refuse(
+    /// Keeps the refusal as evidence, in a transaction of its own, and gives it to throw.
+    private func refusal(
         _ head: WardHead, position: UInt64, source: any WardSource, offered: PublicEntry?, offeredCheckpoint: String, reason: String,
         loaded: UInt64 = 0
-    ) async throws -> Never {
+    ) async throws -> ProvinceError {
         let held = try await rows(
             "SELECT hash FROM province.events WHERE ward_id = \(head.ward) AND position = \(Int64(position))"
         ) { try $0.decode(ByteBuffer.self) }.first
@@ -285,6 +299,6 @@ extension ProvinceDatabase {
             VALUES (\(head.ward), \(Int64(position)), \(reason), \(held), \(offeredHash), \(offered?.line),
                     \(offeredCheckpoint), \(head.checkpointNote), \(source.description))
             """, logger: logger)
-        throw ProvinceError.refused(ward: head.ward, position: position, reason: reason, loaded: loaded)
+        return ProvinceError.refused(ward: head.ward, position: position, reason: reason, loaded: loaded)
     }
 }

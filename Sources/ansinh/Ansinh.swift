@@ -37,7 +37,9 @@ struct Ansinh: ParsableCommand {
     /// (the outside contract for every failure), naming the option and where to read
     /// more, and exit 64; help and every other outcome are the argument parser's own.
     static func main() {
-        SignalGuard.install(command: commandPath())
+        // The guard speaks of a damaged store: the province's commands open none.
+        let command = commandPath()
+        if !command.hasPrefix("ansinh province") { SignalGuard.install(command: command) }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -86,7 +86,10 @@ struct ProvincePartsTests {
         #expect(!url.description.contains("bi-mat"))
         let defaults = try DatabaseURL("postgresql://db.example/tinh", environment: ["PGUSER": "ansinh", "PGPASSWORD": "x"])
         #expect(defaults.port == 5432 && defaults.user == "ansinh" && defaults.password == "x")
-        for bad in ["http://host/db", "postgres://host", "postgres:///db", "not a url"] {
+        #expect(url.sslMode == .disable)
+        #expect(try DatabaseURL("postgres://a@h/db?sslmode=verify-full", environment: [:]).sslMode == .verifyFull)
+        #expect(try DatabaseURL("postgres://a@h/db", environment: ["PGSSLMODE": "require"]).sslMode == .require)
+        for bad in ["http://host/db", "postgres://host", "postgres:///db", "not a url", "postgres://a@h/db?sslmode=sometimes"] {
             #expect(throws: ProvinceError.self) { try DatabaseURL(bad, environment: [:]) }
         }
     }
