@@ -325,7 +325,11 @@ public struct PiggyBankSummary: Hashable, Sendable {
     public var fundBalance: VND = .zero
 
     /// Collected ÷ expected, in hundredths of a percent (10 000 = 100 %).
-    public var attainmentBasisPoints: Int64 {
+    public var attainmentBasisPoints: Int64 { Self.attainmentBasisPoints(collected: collected, expected: expected) }
+
+    /// `collected` ÷ `expected` in hundredths of a percent, rounded down, in whole numbers:
+    /// the rule every summary of saving against a target follows, the province's too.
+    public static func attainmentBasisPoints(collected: VND, expected: VND) -> Int64 {
         guard expected.dong > 0, collected.dong >= 0 else { return 0 }
         guard collected.dong / expected.dong < Int64.max / 10_000 else { return Int64.max }
         let product = collected.dong.multipliedFullWidth(by: 10_000)

@@ -95,10 +95,15 @@ extension String {
     }
 }
 
+/// Hundredths of a percent as Vietnamese write a percentage, without its sign: `113,48`.
+public func percentText(basisPoints: Int64) -> String {
+    "\(basisPoints / 100),\(String(format: "%02d", Int(basisPoints % 100)))"
+}
+
 /// The piggy-bank summary as a few lines for people.
 public func piggyBankText(_ summary: PiggyBankSummary) -> String {
     let model = summary.model
-    let percent = "\(summary.attainmentBasisPoints / 100),\(String(format: "%02d", summary.attainmentBasisPoints % 100)) %"
+    let percent = percentText(basisPoints: summary.attainmentBasisPoints) + " %"
     var text = "\(model.name) (\(model.modelId))\n"
     text += "Period \(model.startsOn) to \(model.endsOn), \(model.dailyTarget) a day per member"
     text += model.closedOn.map { "; closed \($0)" + (model.decisionRef.map { " (\($0))" } ?? "") } ?? "; open"

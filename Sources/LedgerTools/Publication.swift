@@ -322,7 +322,7 @@ private struct Site {
 
     /// `98,5 %` from hundredths of a percent.
     func percent(_ basisPoints: Int64) -> String {
-        "\(basisPoints / 100),\(String(format: "%02d", Int(basisPoints % 100))) %".replacingOccurrences(of: ",00 %", with: " %")
+        (percentText(basisPoints: basisPoints) + " %").replacingOccurrences(of: ",00 %", with: " %")
     }
 
     func fundPage(_ fund: FundBalance, _ register: [RegisterEntry]) -> String {

@@ -51,8 +51,7 @@ public struct ProvinceReport: Sendable {
         public var lastPosition: UInt64
         /// Collected ÷ expected in hundredths of a percent (10 000 = 100 %), as the ward counts it.
         public var attainment: Int64 {
-            guard expected > 0, collected >= 0 else { return 0 }
-            return Int64((Double(collected) * 10_000 / Double(expected)).rounded(.down))
+            PiggyBankSummary.attainmentBasisPoints(collected: VND(collected), expected: VND(expected))
         }
     }
 
@@ -207,7 +206,7 @@ extension ProvinceReport {
         for cell in cells.sorted(by: { ($0.attainment, $0.wardId, $0.modelId, $0.cell) < ($1.attainment, $1.wardId, $1.modelId, $1.cell) }) {
             listing.append([
                 .text(cell.wardId), .text(cell.modelId), .text(cell.cell), .integer(cell.members), .money(VND(cell.expected)),
-                .money(VND(cell.collected)), .text(Self.percent(cell.attainment)), .ordinal(Int64(cell.lastPosition)),
+                .money(VND(cell.collected)), .text(percentText(basisPoints: cell.attainment)), .ordinal(Int64(cell.lastPosition)),
             ])
         }
         return listing
@@ -240,10 +239,6 @@ extension ProvinceReport {
             ])
         }
         return listing
-    }
-
-    static func percent(_ hundredths: Int64) -> String {
-        "\(hundredths / 100),\(String(format: "%02d", Int(hundredths % 100)))"
     }
 
     public var totals: (opening: Int64, received: Int64, disbursed: Int64, closing: Int64, support: Int64) {

@@ -71,7 +71,7 @@ public enum ProvinceSite {
         }
         let behind = report.cells.filter { $0.attainment < 10_000 }.sorted { $0.attainment < $1.attainment }.map { cell in
             [report.wards.first { $0.wardId == cell.wardId }?.name ?? cell.wardId, cell.modelName, cell.cell, money(cell.expected), money(cell.collected),
-             ProvinceReport.percent(cell.attainment) + " %"]
+             percentText(basisPoints: cell.attainment) + " %"]
         }
         let support = report.wards.filter { $0.externalSupportRecords != 0 }.map { ward in
             [ward.name, String(ward.externalSupportRecords), String(ward.externalSupportBeneficiaries), money(ward.externalSupportValue)]

@@ -45,14 +45,14 @@ extension ProvinceDatabase {
         try await requireSchemaOrExplain()
         var head = try await wardHead(ward)
         let startedAt = head.position
-        let noteText = try await source.checkpoint()
-        let (checkpoint, note) = try verifiedCheckpoint(noteText, head: head, source: source)
+        let note = try await source.checkpoint()
+        let checkpoint = try verifiedCheckpoint(note, head: head, source: source)
         let size = checkpoint.size
 
         // The checkpoint must extend what is held: first the tree, then the entries.
         if size < head.position {
             throw try await refusal(
-                head, position: size + 1, source: source, offered: nil, offeredCheckpoint: noteText,
+                head, position: size + 1, source: source, offered: nil, offeredCheckpoint: note,
                 reason: "its checkpoint covers \(size) entries, fewer than the \(head.position) the province holds (entries were taken away)")
         }
         if head.checkpointSize > 0 {
@@ -64,12 +64,12 @@ extension ProvinceDatabase {
                 // else the proof itself is what failed.
                 if let (position, atOrBefore) = try await firstDifference(head, source: source, through: min(size, head.position)) {
                     throw try await refusal(
-                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
+                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: note,
                         reason: "its checkpoint of \(size) entries is not consistent with the one accepted of \(head.checkpointSize) entries: "
                             + "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)")
                 }
                 throw try await refusal(
-                    head, position: head.checkpointSize, source: source, offered: nil, offeredCheckpoint: noteText,
+                    head, position: head.checkpointSize, source: source, offered: nil, offeredCheckpoint: note,
                     reason: "its consistency proof from the checkpoint accepted (\(head.checkpointSize) entries) to its checkpoint of \(size) entries does not verify")
             }
         }
@@ -77,7 +77,7 @@ extension ProvinceDatabase {
             if head.checkpointSize < size {
                 guard head.frontier.root == checkpoint.rootHash else {
                     throw try await refusal(
-                        head, position: size, source: source, offered: nil, offeredCheckpoint: noteText,
+                        head, position: size, source: source, offered: nil, offeredCheckpoint: note,
                         reason: "its checkpoint of \(size) entries does not have the root of the entries held")
                 }
                 try await transaction { connection in
@@ -91,8 +91,7 @@ extension ProvinceDatabase {
         var batches = 0
         let total = size - startedAt
         try await source.entries(from: head.position + 1, through: size, batch: batch) { entries in
-            try await load(
-                entries, head: &head, checkpoint: checkpoint, note: note, source: source, first: batches == 0, loadedBefore: head.position - startedAt)
+            try await load(entries, head: &head, checkpoint: checkpoint, note: note, source: source, first: batches == 0, startedAt: startedAt)
             batches += 1
             progress?(head.position - startedAt, total)
         }
@@ -103,12 +102,10 @@ extension ProvinceDatabase {
     /// one transaction, moving `head` on.
     private func load(
         _ entries: [PublicEntry], head: inout WardHead, checkpoint: Checkpoint, note: String, source: any WardSource, first: Bool,
-        loadedBefore: UInt64
+        startedAt: UInt64
     ) async throws {
         let ward = head.ward
         let size = checkpoint.size
-        let noteText = note
-        let startedAt = head.position - loadedBefore
         // The chain continues from the last hash held, entry by entry.
         var frontier = head.frontier
         var hash = head.hash
@@ -120,12 +117,12 @@ extension ProvinceDatabase {
             guard entry.prevHash == hash else {
                 if let (position, atOrBefore) = try await firstDifference(head, source: source, through: head.position) {
                     throw try await refusal(
-                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: noteText,
+                        head, position: position, source: source, offered: try await source.entry(at: position), offeredCheckpoint: note,
                         reason: "its entry \(atOrBefore ? "at or before" : "at") position \(position) differs from the one held (a rewritten history)",
                         loaded: head.position - startedAt)
                 }
                 throw try await refusal(
-                    head, position: entry.position, source: source, offered: entry, offeredCheckpoint: noteText,
+                    head, position: entry.position, source: source, offered: entry, offeredCheckpoint: note,
                     reason: "its entry at position \(entry.position) does not continue the chain: its previous hash is \(entry.prevHash.hex), the province holds \(hash.hex)",
                     loaded: head.position - startedAt)
             }
@@ -139,7 +136,7 @@ extension ProvinceDatabase {
         guard MerkleTree.verifyConsistency(firstSize: end, secondSize: size, firstRoot: frontier.root, secondRoot: checkpoint.rootHash, proof: proof)
         else {
             throw try await refusal(
-                head, position: entries[0].position, source: source, offered: entries[0], offeredCheckpoint: noteText,
+                head, position: entries[0].position, source: source, offered: entries[0], offeredCheckpoint: note,
                 reason: "its entries \(entries[0].position)–\(end) are not those its signed checkpoint of \(size) entries covers",
                 loaded: head.position - startedAt)
         }
@@ -200,7 +197,7 @@ extension ProvinceDatabase {
     }
 
     /// The checkpoint, verified with the ward's key.
-    private func verifiedCheckpoint(_ text: String, head: WardHead, source: any WardSource) throws -> (Checkpoint, String) {
+    private func verifiedCheckpoint(_ text: String, head: WardHead, source: any WardSource) throws -> Checkpoint {
         let note: SignedNote
         let checkpoint: Checkpoint
         do {
@@ -212,15 +209,14 @@ extension ProvinceDatabase {
         if let origin = head.origin, origin != checkpoint.origin {
             throw ProvinceError.source("\(source.description): its checkpoint is of the log \(checkpoint.origin), not \(origin), which ward \(head.ward) signs")
         }
-        let key: NoteKey
         do {
-            key = try NoteKey(name: checkpoint.origin, kind: .ed25519, publicKey: try Curve25519.Signing.PublicKey(rawRepresentation: head.publicKey))
-            _ = try Checkpoint.verified(text, key: key)
+            let key = try NoteKey(name: checkpoint.origin, kind: .ed25519, publicKey: try Curve25519.Signing.PublicKey(rawRepresentation: head.publicKey))
+            try key.verify(note)
         } catch {
             throw ProvinceError.source(
                 "\(source.description): its checkpoint is not signed with ward \(head.ward)'s registered key (\(error))")
         }
-        return (checkpoint, text)
+        return checkpoint
     }
 
     /// Locks the ward's head for the transaction, and checks nobody moved it meanwhile.

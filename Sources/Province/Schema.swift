@@ -113,34 +113,8 @@ enum Schema {
             PRIMARY KEY (ward_id, fund_id)
         )
         """,
-        """
-        CREATE TABLE province.fund_days (
-            ward_id text NOT NULL,
-            fund_id text NOT NULL,
-            day date NOT NULL,
-            movement text NOT NULL,
-            purpose text NOT NULL,
-            count bigint NOT NULL,
-            quantity bigint NOT NULL,
-            amount bigint NOT NULL,
-            last_position bigint NOT NULL,
-            PRIMARY KEY (ward_id, fund_id, day, movement, purpose)
-        )
-        """,
-        """
-        CREATE TABLE province.fund_months (
-            ward_id text NOT NULL,
-            fund_id text NOT NULL,
-            month date NOT NULL,
-            movement text NOT NULL,
-            purpose text NOT NULL,
-            count bigint NOT NULL,
-            quantity bigint NOT NULL,
-            amount bigint NOT NULL,
-            last_position bigint NOT NULL,
-            PRIMARY KEY (ward_id, fund_id, month, movement, purpose)
-        )
-        """,
+        totals("fund_days", by: "day"),
+        totals("fund_months", by: "month"),
         """
         CREATE TABLE province.members (
             ward_id text NOT NULL,
@@ -219,6 +193,25 @@ enum Schema {
         WHERE x.members > 0 OR c.cell IS NOT NULL
         """,
     ]
+
+    /// A table of money totals by ward, fund, `period` (a day, or a month's first day),
+    /// movement and purpose, with the last position folded in.
+    static func totals(_ table: String, by period: String) -> String {
+        """
+        CREATE TABLE province.\(table) (
+            ward_id text NOT NULL,
+            fund_id text NOT NULL,
+            \(period) date NOT NULL,
+            movement text NOT NULL,
+            purpose text NOT NULL,
+            count bigint NOT NULL,
+            quantity bigint NOT NULL,
+            amount bigint NOT NULL,
+            last_position bigint NOT NULL,
+            PRIMARY KEY (ward_id, fund_id, \(period), movement, purpose)
+        )
+        """
+    }
 
     /// The name of a ward's partition of `province.events`.
     static func partition(of ward: String) -> String { "events_" + ward.replacingOccurrences(of: "-", with: "_") }
